@@ -1,0 +1,18 @@
+# Compiler settings shared by every Flytebox target: link `flytebox_settings`.
+option(FLYTEBOX_WERROR "Treat warnings as errors (on in CI)" OFF)
+set(FLYTEBOX_SANITIZE "" CACHE STRING "Sanitizers to build with, e.g. address,undefined")
+
+add_library(flytebox_settings INTERFACE)
+target_compile_features(flytebox_settings INTERFACE cxx_std_20)
+target_compile_options(flytebox_settings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
+  -Woverloaded-virtual -Wimplicit-fallthrough
+  $<$<BOOL:${FLYTEBOX_WERROR}>:-Werror>)
+target_compile_definitions(flytebox_settings INTERFACE
+  $<$<CONFIG:Debug>:_GLIBCXX_ASSERTIONS>)
+target_include_directories(flytebox_settings INTERFACE "${PROJECT_SOURCE_DIR}")
+if(FLYTEBOX_SANITIZE)
+  target_compile_options(flytebox_settings INTERFACE
+    -fsanitize=${FLYTEBOX_SANITIZE} -fno-omit-frame-pointer)
+  target_link_options(flytebox_settings INTERFACE -fsanitize=${FLYTEBOX_SANITIZE})
+endif()

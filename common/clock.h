@@ -1,0 +1,52 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
+namespace flytebox {
+
+// Time is an interface so that back-off, timeouts, schedules and retries are tested by
+// advancing a fake clock instead of sleeping. Implementations are thread-safe.
+class Clock {
+ public:
+  using WallTime = std::chrono::system_clock::time_point;
+  using MonoTime = std::chrono::steady_clock::time_point;
+
+  virtual ~Clock() = default;
+  virtual WallTime Now() const = 0;
+  virtual MonoTime Monotonic() const = 0;
+  // Blocks until Monotonic() >= deadline or Wake() is called; returns early on Wake().
+  virtual void SleepUntil(MonoTime deadline) = 0;
+  // Interrupts every SleepUntil in progress.
+  virtual void Wake() = 0;
+
+  // The process-wide real clock. Never null.
+  static Clock* Real();
+};
+
+// A clock that moves only when told. Sleepers wake when Advance() passes their deadline.
+class FakeClock : public Clock {
+ public:
+  explicit FakeClock(WallTime start = WallTime(std::chrono::seconds(1'700'000'000)));
+
+  WallTime Now() const override;
+  MonoTime Monotonic() const override;
+  void SleepUntil(MonoTime deadline) override;
+  void Wake() override;
+
+  void Advance(std::chrono::nanoseconds by);
+  // Number of threads blocked in SleepUntil right now; lets tests wait for a sleeper
+  // without sleeping themselves.
+  int sleepers() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  WallTime wall_;         // guarded by mu_
+  MonoTime mono_;         // guarded by mu_
+  int sleepers_ = 0;      // guarded by mu_
+  unsigned wake_gen_ = 0; // guarded by mu_
+};
+
+}  // namespace flytebox
