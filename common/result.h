@@ -39,9 +39,6 @@ class [[nodiscard]] Result {
 
 }  // namespace flytebox
 
-#define FB_CONCAT_INNER_(a, b) a##b
-#define FB_CONCAT_(a, b) FB_CONCAT_INNER_(a, b)
-
 // Declares or assigns `lhs` from a Result-returning `expr`, or returns its Status.
 #define FB_ASSIGN_OR_RETURN(lhs, expr) \
   FB_ASSIGN_OR_RETURN_IMPL_(FB_CONCAT_(fb_result_, __LINE__), lhs, expr)

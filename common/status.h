@@ -69,9 +69,13 @@ class [[nodiscard]] Status {
 
 }  // namespace flytebox
 
+#define FB_CONCAT_INNER_(a, b) a##b
+#define FB_CONCAT_(a, b) FB_CONCAT_INNER_(a, b)
+
 // Returns from the enclosing function when `expr` (a Status) is not ok.
-#define FB_RETURN_IF_ERROR(expr)                   \
-  do {                                             \
-    ::flytebox::Status fb_status_ = (expr);        \
-    if (!fb_status_.ok()) return fb_status_;       \
+#define FB_RETURN_IF_ERROR(expr) FB_RETURN_IF_ERROR_IMPL_(FB_CONCAT_(fb_status_, __LINE__), expr)
+#define FB_RETURN_IF_ERROR_IMPL_(tmp, expr) \
+  do {                                      \
+    ::flytebox::Status tmp = (expr);        \
+    if (!tmp.ok()) return tmp;              \
   } while (false)

@@ -1,0 +1,143 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "embedded/blob/blob_store.h"
+#include "embedded/store/metadata_store.h"
+#include "flyteidl/admin/execution.pb.h"
+#include "flyteidl/admin/launch_plan.pb.h"
+#include "flyteidl/admin/matchable_resource.pb.h"
+#include "flyteidl/admin/node_execution.pb.h"
+#include "flyteidl/admin/project_attributes.pb.h"
+#include "flyteidl/admin/project_domain_attributes.pb.h"
+#include "flyteidl/admin/signal.pb.h"
+#include "flyteidl/admin/task_execution.pb.h"
+#include "flyteidl/admin/workflow_attributes.pb.h"
+#include "flyteidl/admin/project.pb.h"
+#include "flyteidl/admin/task.pb.h"
+#include "flyteidl/admin/version.pb.h"
+#include "flyteidl/admin/workflow.pb.h"
+
+namespace flytebox::admin {
+
+namespace fa = ::flyteidl::admin;
+namespace fc = ::flyteidl::core;
+
+struct AdminOptions {
+  store::MetadataStore* store = nullptr;  // not owned; required
+  blob::BlobStore* blobs = nullptr;       // not owned; required (execution inputs)
+  Clock* clock = Clock::Real();
+  // Seeded on start when missing, as the Flyte sandbox does.
+  std::string default_project = "flytesnacks";
+};
+
+// FlyteAdmin's control-plane behaviour over the metadata store: entity registration with
+// FlyteAdmin's codes (identical re-create ALREADY_EXISTS, conflicting INVALID_ARGUMENT),
+// compilation, launch-plan activation, execution creation and reads. Thread-safe.
+// Transport-free: the gRPC services and the REST gateway both call it.
+class Admin {
+ public:
+  explicit Admin(AdminOptions options);
+
+  // Creates the default project with its domains if absent.
+  Status Seed();
+
+  // Projects and domains.
+  Result<fa::ProjectRegisterResponse> RegisterProject(const fa::ProjectRegisterRequest& req);
+  Result<fa::ProjectUpdateResponse> UpdateProject(const fa::Project& req);
+  Result<fa::Project> GetProject(const fa::ProjectGetRequest& req);
+  Result<fa::Projects> ListProjects(const fa::ProjectListRequest& req);
+  fa::GetDomainsResponse GetDomains() const;
+  fa::GetVersionResponse GetVersion() const;
+
+  // Tasks.
+  Result<fa::TaskCreateResponse> CreateTask(const fa::TaskCreateRequest& req);
+  Result<fa::Task> GetTask(const fa::ObjectGetRequest& req);
+  Result<fa::TaskList> ListTasks(const fa::ResourceListRequest& req);
+  Result<fa::NamedEntityIdentifierList> ListTaskIds(const fa::NamedEntityIdentifierListRequest& req);
+
+  // Workflows.
+  Result<fa::WorkflowCreateResponse> CreateWorkflow(const fa::WorkflowCreateRequest& req);
+  Result<fa::Workflow> GetWorkflow(const fa::ObjectGetRequest& req);
+  Result<fa::WorkflowList> ListWorkflows(const fa::ResourceListRequest& req);
+  Result<fa::NamedEntityIdentifierList> ListWorkflowIds(
+      const fa::NamedEntityIdentifierListRequest& req);
+
+  // Launch plans.
+  Result<fa::LaunchPlanCreateResponse> CreateLaunchPlan(const fa::LaunchPlanCreateRequest& req);
+  Result<fa::LaunchPlan> GetLaunchPlan(const fa::ObjectGetRequest& req);
+  Result<fa::LaunchPlan> GetActiveLaunchPlan(const fa::ActiveLaunchPlanRequest& req);
+  Result<fa::LaunchPlanList> ListLaunchPlans(const fa::ResourceListRequest& req);
+  Result<fa::LaunchPlanList> ListActiveLaunchPlans(const fa::ActiveLaunchPlanListRequest& req);
+  Result<fa::NamedEntityIdentifierList> ListLaunchPlanIds(
+      const fa::NamedEntityIdentifierListRequest& req);
+  Result<fa::LaunchPlanUpdateResponse> UpdateLaunchPlan(const fa::LaunchPlanUpdateRequest& req);
+
+  // Executions.
+  Result<fa::ExecutionCreateResponse> CreateExecution(const fa::ExecutionCreateRequest& req);
+  Result<fa::Execution> GetExecution(const fa::WorkflowExecutionGetRequest& req);
+  Result<fa::ExecutionList> ListExecutions(const fa::ResourceListRequest& req);
+  Result<fa::WorkflowExecutionGetDataResponse> GetExecutionData(
+      const fa::WorkflowExecutionGetDataRequest& req);
+  Result<fa::ExecutionUpdateResponse> UpdateExecution(const fa::ExecutionUpdateRequest& req);
+
+  Result<fa::ExecutionTerminateResponse> TerminateExecution(const fa::ExecutionTerminateRequest& req);
+  Result<fa::ExecutionCreateResponse> RelaunchExecution(const fa::ExecutionRelaunchRequest& req);
+
+  // Node and task executions, as the executor records them.
+  Result<fa::NodeExecution> GetNodeExecution(const fa::NodeExecutionGetRequest& req);
+  Result<fa::NodeExecutionList> ListNodeExecutions(const fa::NodeExecutionListRequest& req);
+  Result<fa::NodeExecutionGetDataResponse> GetNodeExecutionData(
+      const fa::NodeExecutionGetDataRequest& req);
+  Result<fa::TaskExecution> GetTaskExecution(const fa::TaskExecutionGetRequest& req);
+  Result<fa::TaskExecutionList> ListTaskExecutions(const fa::TaskExecutionListRequest& req);
+  Result<fa::TaskExecutionGetDataResponse> GetTaskExecutionData(
+      const fa::TaskExecutionGetDataRequest& req);
+
+  // Named entities.
+  Result<fa::NamedEntity> GetNamedEntity(const fa::NamedEntityGetRequest& req);
+  Result<fa::NamedEntityList> ListNamedEntities(const fa::NamedEntityListRequest& req);
+  Result<fa::NamedEntityUpdateResponse> UpdateNamedEntity(const fa::NamedEntityUpdateRequest& req);
+
+  // Matchable attributes at project, project-domain and workflow level.
+  Result<fa::ProjectDomainAttributesUpdateResponse> UpdateProjectDomainAttributes(
+      const fa::ProjectDomainAttributesUpdateRequest& req);
+  Result<fa::ProjectDomainAttributesGetResponse> GetProjectDomainAttributes(
+      const fa::ProjectDomainAttributesGetRequest& req);
+  Result<fa::ProjectDomainAttributesDeleteResponse> DeleteProjectDomainAttributes(
+      const fa::ProjectDomainAttributesDeleteRequest& req);
+  Result<fa::ProjectAttributesUpdateResponse> UpdateProjectAttributes(
+      const fa::ProjectAttributesUpdateRequest& req);
+  Result<fa::ProjectAttributesGetResponse> GetProjectAttributes(
+      const fa::ProjectAttributesGetRequest& req);
+  Result<fa::ProjectAttributesDeleteResponse> DeleteProjectAttributes(
+      const fa::ProjectAttributesDeleteRequest& req);
+  Result<fa::WorkflowAttributesUpdateResponse> UpdateWorkflowAttributes(
+      const fa::WorkflowAttributesUpdateRequest& req);
+  Result<fa::WorkflowAttributesGetResponse> GetWorkflowAttributes(
+      const fa::WorkflowAttributesGetRequest& req);
+  Result<fa::WorkflowAttributesDeleteResponse> DeleteWorkflowAttributes(
+      const fa::WorkflowAttributesDeleteRequest& req);
+
+  // Signals (gate nodes).
+  Result<fa::Signal> GetOrCreateSignal(const fa::SignalGetOrCreateRequest& req);
+  Result<fa::SignalList> ListSignals(const fa::SignalListRequest& req);
+  Result<fa::SignalSetResponse> SetSignal(const fa::SignalSetRequest& req);
+
+ private:
+  Status CheckProjectDomain(const std::string& project, const std::string& domain);
+  Result<fc::TaskTemplate> LoadTaskTemplate(const fc::Identifier& id);
+  Result<fa::Workflow> LoadWorkflow(const fc::Identifier& id);
+  Result<fa::LaunchPlan> LoadLaunchPlan(const fc::Identifier& id);
+  // Makes (or finds) the `.flytegen.<task>` workflow and launch plan for a task execution.
+  Result<fa::LaunchPlan> SingleTaskLaunchPlan(const fc::Identifier& task_id);
+  Status SaveExecution(const fa::Execution& exec, bool create);
+  Result<fc::LiteralMap> ResolveInputs(const fa::LaunchPlan& lp, const fc::LiteralMap& given);
+
+  AdminOptions options_;
+};
+
+}  // namespace flytebox::admin

@@ -1,0 +1,150 @@
+#include "embedded/admin/admin.h"
+#include "embedded/admin/util.h"
+
+namespace flytebox::admin {
+namespace {
+
+// The MatchableResource a MatchingAttributes holds: its oneof field number minus one.
+Result<int64_t> ResourceTypeOf(const fa::MatchingAttributes& attrs) {
+  int field = static_cast<int>(attrs.target_case());
+  if (field == 0) return Status::InvalidArgument("matching_attributes holds no attribute");
+  return static_cast<int64_t>(field - 1);
+}
+
+store::Columns AttrKey(const std::string& project, const std::string& domain,
+                       const std::string& workflow, int64_t type) {
+  return {{"project", project}, {"domain", domain}, {"workflow", workflow}, {"resource_type", type}};
+}
+
+Status PutAttributes(store::MetadataStore& store, store::Columns key,
+                     const fa::MatchingAttributes& attrs) {
+  store::Record rec;
+  rec.columns = std::move(key);
+  rec.data = Deterministic(attrs);
+  return store.Put(store::Table::kAttributes, rec);
+}
+
+Result<fa::MatchingAttributes> GetAttributes(store::MetadataStore& store, const store::Columns& key,
+                                             const std::string& where) {
+  auto rec = store.Get(store::Table::kAttributes, key);
+  if (!rec.ok() && rec.status().code() == Code::kNotFound) {
+    return Status::NotFound("no attributes of that resource type set for " + where);
+  }
+  if (!rec.ok()) return rec.status();
+  return ParseRecord<fa::MatchingAttributes>(*rec);
+}
+
+Status DeleteAttributes(store::MetadataStore& store, const store::Columns& key,
+                        const std::string& where) {
+  auto rec = store.Get(store::Table::kAttributes, key);
+  if (!rec.ok()) {
+    if (rec.status().code() == Code::kNotFound) {
+      return Status::NotFound("no attributes of that resource type set for " + where);
+    }
+    return rec.status();
+  }
+  return store.Delete(store::Table::kAttributes, key);
+}
+
+}  // namespace
+
+Result<fa::ProjectDomainAttributesUpdateResponse> Admin::UpdateProjectDomainAttributes(
+    const fa::ProjectDomainAttributesUpdateRequest& req) {
+  const auto& a = req.attributes();
+  FB_RETURN_IF_ERROR(CheckProjectDomain(a.project(), a.domain()));
+  FB_ASSIGN_OR_RETURN(int64_t type, ResourceTypeOf(a.matching_attributes()));
+  FB_RETURN_IF_ERROR(PutAttributes(*options_.store, AttrKey(a.project(), a.domain(), "", type),
+                                   a.matching_attributes()));
+  return fa::ProjectDomainAttributesUpdateResponse();
+}
+
+Result<fa::ProjectDomainAttributesGetResponse> Admin::GetProjectDomainAttributes(
+    const fa::ProjectDomainAttributesGetRequest& req) {
+  FB_RETURN_IF_ERROR(CheckProjectDomain(req.project(), req.domain()));
+  FB_ASSIGN_OR_RETURN(auto attrs,
+                      GetAttributes(*options_.store,
+                                    AttrKey(req.project(), req.domain(), "", req.resource_type()),
+                                    req.project() + "/" + req.domain()));
+  fa::ProjectDomainAttributesGetResponse out;
+  out.mutable_attributes()->set_project(req.project());
+  out.mutable_attributes()->set_domain(req.domain());
+  *out.mutable_attributes()->mutable_matching_attributes() = std::move(attrs);
+  return out;
+}
+
+Result<fa::ProjectDomainAttributesDeleteResponse> Admin::DeleteProjectDomainAttributes(
+    const fa::ProjectDomainAttributesDeleteRequest& req) {
+  FB_RETURN_IF_ERROR(CheckProjectDomain(req.project(), req.domain()));
+  FB_RETURN_IF_ERROR(DeleteAttributes(*options_.store,
+                                      AttrKey(req.project(), req.domain(), "", req.resource_type()),
+                                      req.project() + "/" + req.domain()));
+  return fa::ProjectDomainAttributesDeleteResponse();
+}
+
+Result<fa::ProjectAttributesUpdateResponse> Admin::UpdateProjectAttributes(
+    const fa::ProjectAttributesUpdateRequest& req) {
+  const auto& a = req.attributes();
+  FB_RETURN_IF_ERROR(CheckProjectDomain(a.project(), "development"));
+  FB_ASSIGN_OR_RETURN(int64_t type, ResourceTypeOf(a.matching_attributes()));
+  FB_RETURN_IF_ERROR(PutAttributes(*options_.store, AttrKey(a.project(), "", "", type),
+                                   a.matching_attributes()));
+  return fa::ProjectAttributesUpdateResponse();
+}
+
+Result<fa::ProjectAttributesGetResponse> Admin::GetProjectAttributes(
+    const fa::ProjectAttributesGetRequest& req) {
+  FB_RETURN_IF_ERROR(CheckProjectDomain(req.project(), "development"));
+  FB_ASSIGN_OR_RETURN(auto attrs, GetAttributes(*options_.store,
+                                                AttrKey(req.project(), "", "", req.resource_type()),
+                                                req.project()));
+  fa::ProjectAttributesGetResponse out;
+  out.mutable_attributes()->set_project(req.project());
+  *out.mutable_attributes()->mutable_matching_attributes() = std::move(attrs);
+  return out;
+}
+
+Result<fa::ProjectAttributesDeleteResponse> Admin::DeleteProjectAttributes(
+    const fa::ProjectAttributesDeleteRequest& req) {
+  FB_RETURN_IF_ERROR(DeleteAttributes(*options_.store,
+                                      AttrKey(req.project(), "", "", req.resource_type()),
+                                      req.project()));
+  return fa::ProjectAttributesDeleteResponse();
+}
+
+Result<fa::WorkflowAttributesUpdateResponse> Admin::UpdateWorkflowAttributes(
+    const fa::WorkflowAttributesUpdateRequest& req) {
+  const auto& a = req.attributes();
+  FB_RETURN_IF_ERROR(CheckProjectDomain(a.project(), a.domain()));
+  if (a.workflow().empty()) return Status::InvalidArgument("attributes.workflow is required");
+  FB_ASSIGN_OR_RETURN(int64_t type, ResourceTypeOf(a.matching_attributes()));
+  FB_RETURN_IF_ERROR(PutAttributes(*options_.store,
+                                   AttrKey(a.project(), a.domain(), a.workflow(), type),
+                                   a.matching_attributes()));
+  return fa::WorkflowAttributesUpdateResponse();
+}
+
+Result<fa::WorkflowAttributesGetResponse> Admin::GetWorkflowAttributes(
+    const fa::WorkflowAttributesGetRequest& req) {
+  FB_RETURN_IF_ERROR(CheckProjectDomain(req.project(), req.domain()));
+  FB_ASSIGN_OR_RETURN(
+      auto attrs,
+      GetAttributes(*options_.store,
+                    AttrKey(req.project(), req.domain(), req.workflow(), req.resource_type()),
+                    req.project() + "/" + req.domain() + "/" + req.workflow()));
+  fa::WorkflowAttributesGetResponse out;
+  out.mutable_attributes()->set_project(req.project());
+  out.mutable_attributes()->set_domain(req.domain());
+  out.mutable_attributes()->set_workflow(req.workflow());
+  *out.mutable_attributes()->mutable_matching_attributes() = std::move(attrs);
+  return out;
+}
+
+Result<fa::WorkflowAttributesDeleteResponse> Admin::DeleteWorkflowAttributes(
+    const fa::WorkflowAttributesDeleteRequest& req) {
+  FB_RETURN_IF_ERROR(DeleteAttributes(
+      *options_.store, AttrKey(req.project(), req.domain(), req.workflow(), req.resource_type()),
+      req.project() + "/" + req.domain() + "/" + req.workflow()));
+  return fa::WorkflowAttributesDeleteResponse();
+}
+
+}  // namespace flytebox::admin

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <google/protobuf/message.h>
+#include <google/protobuf/timestamp.pb.h>
+
+#include <map>
+#include <string>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "embedded/store/metadata_store.h"
+#include "flyteidl/admin/common.pb.h"
+#include "flyteidl/core/identifier.pb.h"
+
+namespace flytebox::admin {
+
+int64_t ToMicros(Clock::WallTime t);
+google::protobuf::Timestamp ToTimestamp(int64_t micros);
+
+// Serialization with map entries in a stable order, so equal messages give equal bytes.
+std::string Deterministic(const google::protobuf::Message& m);
+
+template <typename T>
+Result<T> ParseRecord(const store::Record& record) {
+  T out;
+  if (!out.ParseFromString(record.data)) {
+    return Status::Internal("stored " + T::descriptor()->full_name() + " is unreadable");
+  }
+  return out;
+}
+
+// INVALID_ARGUMENT naming the first missing part of a full (versioned) identifier.
+Status RequireFullId(const flyteidl::core::Identifier& id, const std::string& what);
+store::Columns IdKey(const flyteidl::core::Identifier& id);
+std::string IdString(const flyteidl::core::Identifier& id);
+
+// Builds a store query from the paging, filter and sort fields every list request has.
+// `fields` maps API filter/sort names to the table's columns.
+Result<store::ListQuery> ListQueryFrom(uint32_t limit, const std::string& token,
+                                       const std::string& filters,
+                                       const flyteidl::admin::Sort* sort_by,
+                                       const std::map<std::string, std::string>& fields);
+
+// The field map shared by tasks, workflows and launch plans.
+const std::map<std::string, std::string>& EntityFields();
+
+}  // namespace flytebox::admin

@@ -1,0 +1,120 @@
+#include "embedded/api/services.h"
+
+#include "embedded/api/grpc_status.h"
+
+namespace flytebox::api {
+
+#define FB_RPC_IMPL(Name, Req, Resp)                                                    \
+  grpc::Status AdminServiceImpl::Name(grpc::ServerContext*, const Req* req, Resp* resp) { \
+    return Reply(#Name, resp, [&] { return admin_->Name(*req); });                        \
+  }
+FB_RPC_IMPL(RegisterProject, fa::ProjectRegisterRequest, fa::ProjectRegisterResponse)
+FB_RPC_IMPL(UpdateProject, fa::Project, fa::ProjectUpdateResponse)
+FB_RPC_IMPL(GetProject, fa::ProjectGetRequest, fa::Project)
+FB_RPC_IMPL(ListProjects, fa::ProjectListRequest, fa::Projects)
+FB_RPC_IMPL(CreateTask, fa::TaskCreateRequest, fa::TaskCreateResponse)
+FB_RPC_IMPL(GetTask, fa::ObjectGetRequest, fa::Task)
+FB_RPC_IMPL(ListTasks, fa::ResourceListRequest, fa::TaskList)
+FB_RPC_IMPL(ListTaskIds, fa::NamedEntityIdentifierListRequest, fa::NamedEntityIdentifierList)
+FB_RPC_IMPL(CreateWorkflow, fa::WorkflowCreateRequest, fa::WorkflowCreateResponse)
+FB_RPC_IMPL(GetWorkflow, fa::ObjectGetRequest, fa::Workflow)
+FB_RPC_IMPL(ListWorkflows, fa::ResourceListRequest, fa::WorkflowList)
+FB_RPC_IMPL(ListWorkflowIds, fa::NamedEntityIdentifierListRequest, fa::NamedEntityIdentifierList)
+FB_RPC_IMPL(CreateLaunchPlan, fa::LaunchPlanCreateRequest, fa::LaunchPlanCreateResponse)
+FB_RPC_IMPL(GetLaunchPlan, fa::ObjectGetRequest, fa::LaunchPlan)
+FB_RPC_IMPL(GetActiveLaunchPlan, fa::ActiveLaunchPlanRequest, fa::LaunchPlan)
+FB_RPC_IMPL(ListLaunchPlans, fa::ResourceListRequest, fa::LaunchPlanList)
+FB_RPC_IMPL(ListActiveLaunchPlans, fa::ActiveLaunchPlanListRequest, fa::LaunchPlanList)
+FB_RPC_IMPL(ListLaunchPlanIds, fa::NamedEntityIdentifierListRequest, fa::NamedEntityIdentifierList)
+FB_RPC_IMPL(UpdateLaunchPlan, fa::LaunchPlanUpdateRequest, fa::LaunchPlanUpdateResponse)
+FB_RPC_IMPL(CreateExecution, fa::ExecutionCreateRequest, fa::ExecutionCreateResponse)
+FB_RPC_IMPL(GetExecution, fa::WorkflowExecutionGetRequest, fa::Execution)
+FB_RPC_IMPL(ListExecutions, fa::ResourceListRequest, fa::ExecutionList)
+FB_RPC_IMPL(GetExecutionData, fa::WorkflowExecutionGetDataRequest, fa::WorkflowExecutionGetDataResponse)
+FB_RPC_IMPL(UpdateExecution, fa::ExecutionUpdateRequest, fa::ExecutionUpdateResponse)
+FB_RPC_IMPL(TerminateExecution, fa::ExecutionTerminateRequest, fa::ExecutionTerminateResponse)
+FB_RPC_IMPL(RelaunchExecution, fa::ExecutionRelaunchRequest, fa::ExecutionCreateResponse)
+FB_RPC_IMPL(GetNodeExecution, fa::NodeExecutionGetRequest, fa::NodeExecution)
+FB_RPC_IMPL(ListNodeExecutions, fa::NodeExecutionListRequest, fa::NodeExecutionList)
+FB_RPC_IMPL(GetNodeExecutionData, fa::NodeExecutionGetDataRequest, fa::NodeExecutionGetDataResponse)
+FB_RPC_IMPL(GetTaskExecution, fa::TaskExecutionGetRequest, fa::TaskExecution)
+FB_RPC_IMPL(ListTaskExecutions, fa::TaskExecutionListRequest, fa::TaskExecutionList)
+FB_RPC_IMPL(GetTaskExecutionData, fa::TaskExecutionGetDataRequest, fa::TaskExecutionGetDataResponse)
+FB_RPC_IMPL(GetNamedEntity, fa::NamedEntityGetRequest, fa::NamedEntity)
+FB_RPC_IMPL(ListNamedEntities, fa::NamedEntityListRequest, fa::NamedEntityList)
+FB_RPC_IMPL(UpdateNamedEntity, fa::NamedEntityUpdateRequest, fa::NamedEntityUpdateResponse)
+FB_RPC_IMPL(UpdateProjectDomainAttributes, fa::ProjectDomainAttributesUpdateRequest, fa::ProjectDomainAttributesUpdateResponse)
+FB_RPC_IMPL(GetProjectDomainAttributes, fa::ProjectDomainAttributesGetRequest, fa::ProjectDomainAttributesGetResponse)
+FB_RPC_IMPL(DeleteProjectDomainAttributes, fa::ProjectDomainAttributesDeleteRequest, fa::ProjectDomainAttributesDeleteResponse)
+FB_RPC_IMPL(UpdateProjectAttributes, fa::ProjectAttributesUpdateRequest, fa::ProjectAttributesUpdateResponse)
+FB_RPC_IMPL(GetProjectAttributes, fa::ProjectAttributesGetRequest, fa::ProjectAttributesGetResponse)
+FB_RPC_IMPL(DeleteProjectAttributes, fa::ProjectAttributesDeleteRequest, fa::ProjectAttributesDeleteResponse)
+FB_RPC_IMPL(UpdateWorkflowAttributes, fa::WorkflowAttributesUpdateRequest, fa::WorkflowAttributesUpdateResponse)
+FB_RPC_IMPL(GetWorkflowAttributes, fa::WorkflowAttributesGetRequest, fa::WorkflowAttributesGetResponse)
+FB_RPC_IMPL(DeleteWorkflowAttributes, fa::WorkflowAttributesDeleteRequest, fa::WorkflowAttributesDeleteResponse)
+#undef FB_RPC_IMPL
+
+grpc::Status AdminServiceImpl::GetVersion(grpc::ServerContext*, const fa::GetVersionRequest*,
+                                          fa::GetVersionResponse* resp) {
+  *resp = admin_->GetVersion();
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::GetDomains(grpc::ServerContext*, const fa::GetDomainRequest*,
+                                          fa::GetDomainsResponse* resp) {
+  *resp = admin_->GetDomains();
+  return grpc::Status::OK;
+}
+
+grpc::Status SignalServiceImpl::GetOrCreateSignal(grpc::ServerContext*,
+                                                  const fa::SignalGetOrCreateRequest* req,
+                                                  fa::Signal* resp) {
+  return Reply("GetOrCreateSignal", resp, [&] { return admin_->GetOrCreateSignal(*req); });
+}
+
+grpc::Status SignalServiceImpl::ListSignals(grpc::ServerContext*, const fa::SignalListRequest* req,
+                                            fa::SignalList* resp) {
+  return Reply("ListSignals", resp, [&] { return admin_->ListSignals(*req); });
+}
+
+grpc::Status SignalServiceImpl::SetSignal(grpc::ServerContext*, const fa::SignalSetRequest* req,
+                                          fa::SignalSetResponse* resp) {
+  return Reply("SetSignal", resp, [&] { return admin_->SetSignal(*req); });
+}
+
+grpc::Status DataProxyServiceImpl::CreateUploadLocation(
+    grpc::ServerContext*, const fsvc::CreateUploadLocationRequest* req,
+    fsvc::CreateUploadLocationResponse* resp) {
+  return Reply("CreateUploadLocation", resp, [&] { return proxy_->CreateUploadLocation(*req); });
+}
+
+grpc::Status DataProxyServiceImpl::CreateDownloadLocation(
+    grpc::ServerContext*, const fsvc::CreateDownloadLocationRequest* req,
+    fsvc::CreateDownloadLocationResponse* resp) {
+  return Reply("CreateDownloadLocation", resp, [&] { return proxy_->CreateDownloadLocation(*req); });
+}
+
+grpc::Status AuthMetadataServiceImpl::GetOAuth2Metadata(grpc::ServerContext*,
+                                                        const fsvc::OAuth2MetadataRequest*,
+                                                        fsvc::OAuth2MetadataResponse* resp) {
+  resp->set_issuer(public_url_);
+  return grpc::Status::OK;
+}
+
+grpc::Status AuthMetadataServiceImpl::GetPublicClientConfig(
+    grpc::ServerContext*, const fsvc::PublicClientAuthConfigRequest*,
+    fsvc::PublicClientAuthConfigResponse* resp) {
+  resp->set_client_id("flytectl");
+  resp->set_redirect_uri("http://localhost:53593/callback");
+  return grpc::Status::OK;
+}
+
+grpc::Status IdentityServiceImpl::UserInfo(grpc::ServerContext*, const fsvc::UserInfoRequest*,
+                                           fsvc::UserInfoResponse* resp) {
+  resp->set_subject("flytebox");
+  resp->set_name("Flytebox sandbox user");
+  resp->set_preferred_username("flytebox");
+  return grpc::Status::OK;
+}
+
+}  // namespace flytebox::api

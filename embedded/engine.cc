@@ -1,0 +1,231 @@
+#include "embedded/engine.h"
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/server_posix.h>
+#include <httplib.h>
+
+#include <thread>
+
+#include "common/log.h"
+#include "embedded/admin/admin.h"
+#include "embedded/api/rest_gateway.h"
+#include "embedded/api/services.h"
+#include "embedded/server/mux.h"
+
+namespace flytebox::engine {
+namespace {
+
+constexpr char kLog[] = "engine";
+constexpr int kMaxMessageBytes = 32 << 20;
+
+Result<std::unique_ptr<store::MetadataStore>> OpenDatabase(const std::string& url) {
+  if (url.rfind("sqlite:", 0) == 0) return store::OpenSqlite({url.substr(7)});
+  if (url.rfind("postgres:", 0) == 0) return store::OpenPostgres({url.substr(9)});
+  return Status::InvalidArgument("database '" + url +
+                                 "' must start with sqlite: or postgres:");
+}
+
+std::string Param(const httplib::Request& req, const char* name) {
+  return req.has_param(name) ? req.get_param_value(name) : "";
+}
+
+int HttpCode(Code code) {
+  switch (code) {
+    case Code::kOk: return 200;
+    case Code::kInvalidArgument: return 400;
+    case Code::kPermissionDenied: return 403;
+    case Code::kUnauthenticated: return 401;
+    case Code::kNotFound: return 404;
+    case Code::kAlreadyExists: return 409;
+    case Code::kResourceExhausted: return 413;
+    case Code::kFailedPrecondition: return 412;
+    case Code::kUnimplemented: return 501;
+    case Code::kUnavailable: return 503;
+    case Code::kDeadlineExceeded: return 504;
+    default: return 500;
+  }
+}
+
+void SendError(httplib::Response& res, const Status& st) {
+  res.status = HttpCode(st.code());
+  res.set_content(st.ToString() + "\n", "text/plain");
+}
+
+class EngineImpl : public Engine {
+ public:
+  Status Init(const EngineOptions& options) {
+    FB_ASSIGN_OR_RETURN(store_, OpenDatabase(options.database));
+    FB_ASSIGN_OR_RETURN(blobs_, blob::OpenFileStore(options.blob_root, options.bucket));
+    admin_ = std::make_unique<admin::Admin>(admin::AdminOptions{store_.get(), blobs_.get()});
+    FB_RETURN_IF_ERROR(admin_->Seed());
+    signer_ = std::make_unique<dataproxy::UrlSigner>(
+        options.url_secret.empty() ? dataproxy::UrlSigner::NewSecret() : options.url_secret);
+    FB_RETURN_IF_ERROR(StartHttp());
+    FB_RETURN_IF_ERROR(StartGrpc());
+    gateway_ = std::make_unique<api::RestGateway>(
+        grpc_->InProcessChannel(grpc::ChannelArguments()),
+        std::vector<std::string>{"flyteidl.service.AdminService", "flyteidl.service.DataProxyService",
+                                 "flyteidl.service.AuthMetadataService",
+                                 "flyteidl.service.IdentityService",
+                                 "flyteidl.service.SignalService"});
+    server::Mux::Options mux_options;
+    mux_options.bind_address = options.bind_address;
+    mux_options.port = options.port;
+    mux_options.http_port = http_port_;
+    mux_options.grpc_handoff = [this](int fd) { grpc::AddInsecureChannelFromFd(grpc_.get(), fd); };
+    FB_ASSIGN_OR_RETURN(mux_, server::Mux::Listen(mux_options));
+    std::string public_url = options.public_url.empty()
+                                 ? "http://localhost:" + std::to_string(mux_->port())
+                                 : options.public_url;
+    proxy_ = std::make_unique<dataproxy::DataProxy>(
+        dataproxy::DataProxyOptions{blobs_.get(), signer_.get(), Clock::Real(), public_url});
+    auth_ = std::make_unique<api::AuthMetadataServiceImpl>(public_url);
+    mux_->Start();
+    FB_LOG(kInfo, kLog) << "serving gRPC and HTTP on " << options.bind_address << ":"
+                        << mux_->port();
+    return Status::Ok();
+  }
+
+  int port() const override { return mux_->port(); }
+
+  void Stop() override {
+    if (stopped_) return;
+    stopped_ = true;
+    if (mux_) mux_->Stop();
+    if (grpc_) grpc_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    if (http_) http_->stop();
+    if (http_thread_.joinable()) http_thread_.join();
+  }
+
+  ~EngineImpl() override { Stop(); }
+
+ private:
+  Status StartGrpc() {
+    admin_service_ = std::make_unique<api::AdminServiceImpl>(admin_.get());
+    proxy_service_ = std::make_unique<DataProxyForwarder>(this);
+    identity_ = std::make_unique<api::IdentityServiceImpl>();
+    signals_ = std::make_unique<api::SignalServiceImpl>(admin_.get());
+    grpc::ServerBuilder builder;
+    builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+    builder.SetMaxSendMessageSize(kMaxMessageBytes);
+    // flytekit pings every 30 s even with no call in flight: accept that, never GOAWAY.
+    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+    builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 1000);
+    builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+    builder.RegisterService(admin_service_.get());
+    builder.RegisterService(proxy_service_.get());
+    builder.RegisterService(&auth_forwarder_);
+    builder.RegisterService(identity_.get());
+    builder.RegisterService(signals_.get());
+    auth_forwarder_.engine = this;
+    grpc_ = builder.BuildAndStart();
+    if (!grpc_) return Status::Internal("the gRPC server did not start");
+    return Status::Ok();
+  }
+
+  Status StartHttp() {
+    http_ = std::make_unique<httplib::Server>();
+    http_->set_payload_max_length(dataproxy::DataProxy::kMaxUploadBytes);
+    http_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("{\"status\":\"ok\"}\n", "application/json");
+    });
+    http_->Put(R"(/blobs/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
+      Status st = proxy_->Upload(req.matches[1], Param(req, "expires"), Param(req, "md5"),
+                                 Param(req, "signature"), req.get_header_value("Content-MD5"),
+                                 req.body);
+      if (!st.ok()) return SendError(res, st);
+      res.status = 200;
+    });
+    http_->Get(R"(/blobs/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
+      auto data = proxy_->Download(req.matches[1], Param(req, "expires"), Param(req, "signature"));
+      if (!data.ok()) return SendError(res, data.status());
+      res.set_content(std::move(data).value(), "application/octet-stream");
+    });
+    auto rest = [this](const httplib::Request& req, httplib::Response& res) { ServeRest(req, res); };
+    http_->Get(R"(/api/v1/.*)", rest);
+    http_->Post(R"(/api/v1/.*)", rest);
+    http_->Put(R"(/api/v1/.*)", rest);
+    http_->Patch(R"(/api/v1/.*)", rest);
+    http_->Delete(R"(/api/v1/.*)", rest);
+    http_->Get(R"(/\.well-known/.*)", rest);
+    http_port_ = http_->bind_to_any_port("127.0.0.1");
+    if (http_port_ <= 0) return Status::Unavailable("cannot bind the internal HTTP server");
+    http_thread_ = std::thread([this] { http_->listen_after_bind(); });
+    return Status::Ok();
+  }
+
+  void ServeRest(const httplib::Request& req, httplib::Response& res) {
+    if (!gateway_) {
+      res.status = 503;
+      return;
+    }
+    api::RestGateway::Request in;
+    in.method = req.method;
+    in.path = req.path;
+    for (const auto& [k, v] : req.params) in.query.emplace_back(k, v);
+    in.content_type = req.get_header_value("Content-Type");
+    in.accept = req.get_header_value("Accept");
+    in.body = req.body;
+    api::RestGateway::Response out = gateway_->Handle(in);
+    res.status = out.status;
+    res.set_content(std::move(out.body), out.content_type.c_str());
+  }
+
+  // The data proxy needs the public port, known only after the mux binds; these forward
+  // to objects made after the gRPC server is built.
+  struct DataProxyForwarder final : api::fsvc::DataProxyService::Service {
+    explicit DataProxyForwarder(EngineImpl* e) : engine(e) {}
+    grpc::Status CreateUploadLocation(grpc::ServerContext* ctx,
+                                      const api::fsvc::CreateUploadLocationRequest* req,
+                                      api::fsvc::CreateUploadLocationResponse* resp) override {
+      return api::DataProxyServiceImpl(engine->proxy_.get()).CreateUploadLocation(ctx, req, resp);
+    }
+    grpc::Status CreateDownloadLocation(grpc::ServerContext* ctx,
+                                        const api::fsvc::CreateDownloadLocationRequest* req,
+                                        api::fsvc::CreateDownloadLocationResponse* resp) override {
+      return api::DataProxyServiceImpl(engine->proxy_.get()).CreateDownloadLocation(ctx, req, resp);
+    }
+    EngineImpl* engine;
+  };
+  struct AuthForwarder final : api::fsvc::AuthMetadataService::Service {
+    grpc::Status GetOAuth2Metadata(grpc::ServerContext* ctx, const api::fsvc::OAuth2MetadataRequest* req,
+                                   api::fsvc::OAuth2MetadataResponse* resp) override {
+      return engine->auth_->GetOAuth2Metadata(ctx, req, resp);
+    }
+    grpc::Status GetPublicClientConfig(grpc::ServerContext* ctx,
+                                       const api::fsvc::PublicClientAuthConfigRequest* req,
+                                       api::fsvc::PublicClientAuthConfigResponse* resp) override {
+      return engine->auth_->GetPublicClientConfig(ctx, req, resp);
+    }
+    EngineImpl* engine = nullptr;
+  };
+
+  std::unique_ptr<store::MetadataStore> store_;
+  std::unique_ptr<blob::BlobStore> blobs_;
+  std::unique_ptr<admin::Admin> admin_;
+  std::unique_ptr<dataproxy::UrlSigner> signer_;
+  std::unique_ptr<dataproxy::DataProxy> proxy_;
+  std::unique_ptr<api::AdminServiceImpl> admin_service_;
+  std::unique_ptr<DataProxyForwarder> proxy_service_;
+  std::unique_ptr<api::AuthMetadataServiceImpl> auth_;
+  AuthForwarder auth_forwarder_;
+  std::unique_ptr<api::IdentityServiceImpl> identity_;
+  std::unique_ptr<api::SignalServiceImpl> signals_;
+  std::unique_ptr<grpc::Server> grpc_;
+  std::unique_ptr<api::RestGateway> gateway_;
+  std::unique_ptr<httplib::Server> http_;
+  std::thread http_thread_;
+  int http_port_ = 0;
+  std::unique_ptr<server::Mux> mux_;
+  bool stopped_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Engine>> Engine::Start(const EngineOptions& options) {
+  auto engine = std::make_unique<EngineImpl>();
+  FB_RETURN_IF_ERROR(engine->Init(options));
+  return std::unique_ptr<Engine>(std::move(engine));
+}
+
+}  // namespace flytebox::engine

@@ -1,0 +1,122 @@
+// ParseFilters: FlyteAdmin's filter syntax, `op(field,value)` terms joined with `+`.
+#include <string_view>
+
+#include "embedded/store/metadata_store.h"
+
+namespace flytebox::store {
+namespace {
+
+constexpr std::string_view kSpace = " \t\r\n";
+
+std::string_view Trim(std::string_view s) {
+  const size_t begin = s.find_first_not_of(kSpace);
+  if (begin == std::string_view::npos) return {};
+  const size_t end = s.find_last_not_of(kSpace);
+  return s.substr(begin, end - begin + 1);
+}
+
+bool ParseOp(std::string_view name, Filter::Op* op) {
+  struct Entry {
+    std::string_view name;
+    Filter::Op op;
+  };
+  static constexpr Entry kOps[] = {
+      {"eq", Filter::Op::kEq},
+      {"ne", Filter::Op::kNe},
+      {"gt", Filter::Op::kGt},
+      {"gte", Filter::Op::kGte},
+      {"lt", Filter::Op::kLt},
+      {"lte", Filter::Op::kLte},
+      {"contains", Filter::Op::kContains},
+      {"value_in", Filter::Op::kValueIn},
+  };
+  for (const Entry& e : kOps) {
+    if (e.name == name) {
+      *op = e.op;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<std::string> SplitValues(std::string_view raw, Filter::Op op) {
+  std::vector<std::string> values;
+  if (op != Filter::Op::kValueIn) {
+    values.emplace_back(Trim(raw));
+    return values;
+  }
+  size_t start = 0;
+  while (true) {
+    const size_t semi = raw.find(';', start);
+    values.emplace_back(
+        Trim(raw.substr(start, semi == std::string_view::npos ? semi : semi - start)));
+    if (semi == std::string_view::npos) return values;
+    start = semi + 1;
+  }
+}
+
+Status BadTerm(std::string_view term, std::string_view why) {
+  return Status::InvalidArgument("invalid filter term '" + std::string(Trim(term)) +
+                                 "': " + std::string(why));
+}
+
+// Parses the term starting at `*pos`; leaves `*pos` just after its ')'.
+Result<Filter> ParseTerm(std::string_view text, size_t* pos,
+                         const std::map<std::string, std::string>& field_map) {
+  const size_t start = *pos;
+  const size_t open = text.find('(', start);
+  const size_t comma = open == std::string_view::npos ? open : text.find(',', open);
+  const size_t close = comma == std::string_view::npos ? comma : text.find(')', comma);
+  if (close == std::string_view::npos) {
+    const size_t plus = text.find('+', start);
+    return BadTerm(text.substr(start, plus == std::string_view::npos ? plus : plus - start),
+                   "expected op(field,value)");
+  }
+  const std::string_view term = text.substr(start, close + 1 - start);
+  const std::string_view op_name = Trim(text.substr(start, open - start));
+  const std::string_view field = Trim(text.substr(open + 1, comma - open - 1));
+  if (field.find(')') != std::string_view::npos) return BadTerm(term, "expected op(field,value)");
+
+  Filter filter;
+  if (!ParseOp(op_name, &filter.op)) {
+    return BadTerm(term, "unknown operator '" + std::string(op_name) + "'");
+  }
+  const auto it = field_map.find(std::string(field));
+  if (it == field_map.end()) {
+    return BadTerm(term, "unknown field '" + std::string(field) + "'");
+  }
+  filter.field = it->second;
+  const std::string_view raw = text.substr(comma + 1, close - comma - 1);
+  if (raw.find(',') != std::string_view::npos) {
+    return BadTerm(term, "a value cannot contain ',' (is a ')' missing?)");
+  }
+  filter.values = SplitValues(raw, filter.op);
+  *pos = close + 1;
+  return filter;
+}
+
+}  // namespace
+
+Result<std::vector<Filter>> ParseFilters(const std::string& text,
+                                         const std::map<std::string, std::string>& field_map) {
+  std::vector<Filter> filters;
+  const std::string_view all(text);
+  if (Trim(all).empty()) return filters;
+  size_t pos = 0;
+  while (true) {
+    FB_ASSIGN_OR_RETURN(Filter filter, ParseTerm(all, &pos, field_map));
+    filters.push_back(std::move(filter));
+    const size_t next = all.find_first_not_of(kSpace, pos);
+    if (next == std::string_view::npos) return filters;
+    if (all[next] != '+') {
+      return Status::InvalidArgument("invalid filters '" + text + "': expected '+' after '" +
+                                     std::string(Trim(all.substr(0, pos))) + "'");
+    }
+    pos = next + 1;
+    if (Trim(all.substr(pos)).empty()) {
+      return Status::InvalidArgument("invalid filters '" + text + "': nothing after '+'");
+    }
+  }
+}
+
+}  // namespace flytebox::store

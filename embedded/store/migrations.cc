@@ -1,0 +1,148 @@
+// Versioned schema migrations, shared by SQLite and Postgres.
+//
+// The database records its version in `schema_version` (one row). Opening a store runs,
+// in one transaction, every migration above the recorded version. A schema change is a new
+// entry at the end of kMigrations (and kSchemaVersion in metadata_store.h moves with it).
+// Versions 1 and 2 derive their DDL from SchemaOf() as it stands at version 2: whoever
+// changes a table in schema.cc must keep their output unchanged (e.g. have CreateTables
+// leave out the columns a later migration adds with ALTER TABLE).
+#include <string>
+#include <vector>
+
+#include "common/log.h"
+#include "embedded/store/sql_query.h"
+
+namespace flytebox::store::internal {
+namespace {
+
+// Postgres's text columns use the "C" collation so that text sorts bytewise, as in SQLite.
+std::string ColumnDdl(Dialect d, const std::string& name, ColumnKind kind) {
+  std::string ddl = "\"" + name + "\" ";
+  const bool pg = d == Dialect::kPostgres;
+  if (kind == ColumnKind::kInt) return ddl + (pg ? "BIGINT" : "INTEGER") + " NOT NULL DEFAULT 0";
+  return ddl + (pg ? "TEXT COLLATE \"C\"" : "TEXT") + " NOT NULL DEFAULT ''";
+}
+
+std::string CreateTableDdl(Dialect d, const TableSchema& schema) {
+  std::string ddl = "CREATE TABLE \"" + schema.name + "\" (";
+  for (const std::string& column : AllColumns(schema)) {
+    if (column == "data") {
+      ddl += std::string("\"data\" ") + (d == Dialect::kPostgres ? "BYTEA" : "BLOB") + " NOT NULL";
+    } else {
+      ddl += ColumnDdl(d, column, KindOf(schema, column));
+    }
+    ddl += ", ";
+  }
+  ddl += "PRIMARY KEY (";
+  for (size_t i = 0; i < schema.key.size(); ++i) {
+    ddl += (i == 0 ? "\"" : ", \"") + schema.key[i] + "\"";
+  }
+  return ddl + "))";
+}
+
+// Version 1: one table per entity.
+std::vector<std::string> CreateTables(Dialect d) {
+  std::vector<std::string> statements;
+  for (Table t : AllTables()) statements.push_back(CreateTableDdl(d, SchemaOf(t)));
+  return statements;
+}
+
+// Version 2: indexes for the list queries (key prefix + created_at).
+std::vector<std::string> CreateListIndexes(Dialect /*d*/) {
+  std::vector<std::string> statements;
+  for (Table t : AllTables()) {
+    const TableSchema& schema = SchemaOf(t);
+    for (size_t i = 0; i < schema.indexes.size(); ++i) {
+      std::string ddl = "CREATE INDEX \"idx_" + schema.name + "_" + std::to_string(i + 1) +
+                        "\" ON \"" + schema.name + "\" (";
+      for (size_t c = 0; c < schema.indexes[i].size(); ++c) {
+        ddl += (c == 0 ? "\"" : ", \"") + schema.indexes[i][c] + "\"";
+      }
+      statements.push_back(ddl + ")");
+    }
+  }
+  return statements;
+}
+
+struct Migration {
+  int64_t version;
+  const char* what;
+  std::vector<std::string> (*statements)(Dialect);
+};
+
+const Migration kMigrations[] = {
+    {1, "create tables", &CreateTables},
+    {2, "add list indexes", &CreateListIndexes},
+};
+static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
+
+// Arbitrary constant: serializes concurrent migrations of one Postgres database.
+constexpr int64_t kPostgresMigrationLock = 0x666c7974;
+
+Result<int64_t> ReadVersion(SqlDriver& d, bool* has_row) {
+  FB_ASSIGN_OR_RETURN(std::vector<SqlRow> rows, d.Query("SELECT version FROM schema_version", {}));
+  *has_row = !rows.empty();
+  if (rows.empty()) return int64_t{0};
+  const auto* version = std::get_if<int64_t>(&rows[0][0]);
+  if (rows.size() > 1 || version == nullptr) {
+    return Status::FailedPrecondition("the schema_version table is damaged (expected one row)");
+  }
+  return *version;
+}
+
+Status WriteVersion(SqlDriver& d, bool has_row, int64_t version) {
+  SqlBuilder b(d.dialect());
+  b.Add(has_row ? "UPDATE schema_version SET version = " : "INSERT INTO schema_version VALUES (");
+  b.Param(version).Add(has_row ? "" : ")");
+  FB_ASSIGN_OR_RETURN(int64_t changed, d.Exec(b.sql(), b.params()));
+  (void)changed;
+  return Status::Ok();
+}
+
+// Runs inside the migration transaction.
+Status MigrateInTransaction(SqlDriver& d) {
+  if (d.dialect() == Dialect::kPostgres) {
+    FB_RETURN_IF_ERROR(
+        d.ExecRaw("SELECT pg_advisory_xact_lock(" + std::to_string(kPostgresMigrationLock) + ")"));
+  }
+  FB_RETURN_IF_ERROR(
+      d.ExecRaw("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)"));
+  bool has_row = false;
+  FB_ASSIGN_OR_RETURN(const int64_t from, ReadVersion(d, &has_row));
+  if (from > kSchemaVersion) {
+    return Status::FailedPrecondition(
+        "the metadata database has schema version " + std::to_string(from) +
+        ", newer than this Flytebox supports (" + std::to_string(kSchemaVersion) +
+        "); upgrade Flytebox or point it at another database");
+  }
+  if (from == kSchemaVersion) return Status::Ok();
+  for (const Migration& m : kMigrations) {
+    if (m.version <= from) continue;
+    for (const std::string& statement : m.statements(d.dialect())) {
+      Status s = d.ExecRaw(statement);
+      if (!s.ok()) {
+        return s.WithContext("schema migration to version " + std::to_string(m.version) + " (" +
+                             m.what + ")");
+      }
+    }
+  }
+  FB_RETURN_IF_ERROR(WriteVersion(d, has_row, kSchemaVersion));
+  FB_LOG(kInfo, "store") << "migrated the metadata schema from version " << from << " to "
+                         << kSchemaVersion;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status Migrate(SqlDriver& driver) {
+  FB_RETURN_IF_ERROR(
+      driver.ExecRaw(driver.dialect() == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN"));
+  Status status = MigrateInTransaction(driver);
+  if (!status.ok()) {
+    (void)driver.ExecRaw("ROLLBACK");
+    return status;
+  }
+  return driver.ExecRaw("COMMIT");
+}
+
+}  // namespace flytebox::store::internal

@@ -1,0 +1,135 @@
+#include "embedded/dataproxy/dataproxy.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "embedded/blob/blob_store.h"
+
+namespace flytebox::dataproxy {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+class DataProxyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() / ("flytebox-dp-" + std::to_string(::getpid()) + "-" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    blobs_ = std::move(blob::OpenFileStore(root_.string(), "my-s3-bucket")).value();
+    proxy_ = std::make_unique<DataProxy>(
+        DataProxyOptions{blobs_.get(), &signer_, &clock_, "http://localhost:30080"});
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  static std::string Unescape(const std::string& s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '%' && i + 2 < s.size()) {
+        out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+        i += 2;
+      } else {
+        out += s[i];
+      }
+    }
+    return out;
+  }
+
+  // Splits a signed URL into key and query values, decoded as the HTTP server does.
+  struct Parsed {
+    std::string key, expires, md5, signature;
+  };
+  static Parsed Parse(const std::string& url) {
+    Parsed p;
+    std::string rest = url.substr(std::string("http://localhost:30080/blobs/").size());
+    p.key = Unescape(rest.substr(0, rest.find('?')));
+    std::string query = rest.substr(rest.find('?') + 1);
+    size_t pos = 0;
+    while (pos < query.size()) {
+      size_t end = query.find('&', pos);
+      if (end == std::string::npos) end = query.size();
+      std::string kv = query.substr(pos, end - pos);
+      std::string k = kv.substr(0, kv.find('=')), v = kv.substr(kv.find('=') + 1);
+      if (k == "expires") p.expires = v;
+      if (k == "md5") p.md5 = Unescape(v);
+      if (k == "signature") p.signature = v;
+      pos = end + 1;
+    }
+    return p;
+  }
+
+  fs::path root_;
+  FakeClock clock_;
+  UrlSigner signer_{"test-secret"};
+  std::unique_ptr<blob::BlobStore> blobs_;
+  std::unique_ptr<DataProxy> proxy_;
+};
+
+TEST_F(DataProxyTest, UploadLocationFromMd5) {
+  flyteidl::service::CreateUploadLocationRequest req;
+  req.set_project("flytesnacks");
+  req.set_domain("development");
+  std::string body = "archive bytes";
+  req.set_content_md5(Md5(body));
+  req.set_filename("fastabc.tar.gz");
+  req.set_add_content_md5_metadata(true);
+  auto resp = proxy_->CreateUploadLocation(req);
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  std::string folder = Base32WithPadding(Md5(body));
+  EXPECT_EQ(resp->native_url(), blobs_->UriPrefix() + "/flytesnacks/development/" + folder +
+                                    "/fastabc.tar.gz");
+  EXPECT_EQ(resp->headers().at("Content-MD5"), Base64(Md5(body)));
+  EXPECT_EQ(resp->headers().at("x-amz-meta-flytecontentmd5"), Base64(Md5(body)));
+
+  Parsed p = Parse(resp->signed_url());
+  EXPECT_EQ(p.md5, Base64(Md5(body)));
+  ASSERT_TRUE(proxy_->Upload(p.key, p.expires, p.md5, p.signature, "", body).ok());
+  EXPECT_EQ(blobs_->Get(p.key).value_or(""), body);
+  // Another body than the one the URL was made for is refused.
+  EXPECT_EQ(proxy_->Upload(p.key, p.expires, Base64(Md5(body)), p.signature, "", "other").code(),
+            Code::kInvalidArgument);
+}
+
+TEST_F(DataProxyTest, SignedUrlIsScopedAndExpires) {
+  flyteidl::service::CreateUploadLocationRequest req;
+  req.set_project("flytesnacks");
+  req.set_domain("development");
+  req.set_filename_root("root");
+  req.set_filename("f.txt");
+  auto resp = proxy_->CreateUploadLocation(req);
+  ASSERT_TRUE(resp.ok());
+  Parsed p = Parse(resp->signed_url());
+  EXPECT_EQ(proxy_->Upload("flytesnacks/development/root/other.txt", p.expires, "", p.signature,
+                           "", "x").code(),
+            Code::kPermissionDenied);
+  clock_.Advance(3601s);
+  EXPECT_EQ(proxy_->Upload(p.key, p.expires, "", p.signature, "", "x").code(),
+            Code::kPermissionDenied);
+}
+
+TEST_F(DataProxyTest, RejectsBadRequests) {
+  flyteidl::service::CreateUploadLocationRequest req;
+  req.set_project("flytesnacks");
+  EXPECT_EQ(proxy_->CreateUploadLocation(req).status().code(), Code::kInvalidArgument);
+  req.set_domain("development");
+  EXPECT_EQ(proxy_->CreateUploadLocation(req).status().code(), Code::kInvalidArgument);
+  req.set_filename_root("../escape");
+  EXPECT_EQ(proxy_->CreateUploadLocation(req).status().code(), Code::kInvalidArgument);
+}
+
+TEST(BlobKeyTest, Validation) {
+  EXPECT_TRUE(blob::ValidateKey("a/b/c.pb").ok());
+  for (const char* bad : {"", "/abs", "a//b", "a/../b", "..", "a/./b", "a/"}) {
+    EXPECT_EQ(blob::ValidateKey(bad).code(), Code::kInvalidArgument) << bad;
+  }
+}
+
+TEST(EncodingTest, Base32AndBase64) {
+  EXPECT_EQ(Base32WithPadding("f"), "MY======");
+  EXPECT_EQ(Base32WithPadding("foobar"), "MZXW6YTBOI======");
+  EXPECT_EQ(Base64("foobar"), "Zm9vYmFy");
+}
+
+}  // namespace
+}  // namespace flytebox::dataproxy
