@@ -217,17 +217,27 @@ void RestGateway::AddRoute(const std::string& verb, const std::string& path,
 }
 
 RestGateway::Response RestGateway::Handle(const Request& req) const {
+  const pb::MethodDescriptor* method = nullptr;
+  auto in = Decode(req, &method);
+  if (!in.ok()) return ErrorResponse(in.status());
+  return Invoke(method, **in, req);
+}
+
+Result<std::unique_ptr<pb::Message>> RestGateway::Decode(const Request& req,
+                                                         const pb::MethodDescriptor** method) const {
   for (const Route& route : routes_) {
     if (route.verb != req.method) continue;
     std::smatch match;
-    if (std::regex_match(req.path, match, route.pattern)) return Call(route, match, req);
+    if (std::regex_match(req.path, match, route.pattern)) {
+      *method = route.method;
+      return Build(route, match, req);
+    }
   }
-  return ErrorResponse(grpc::StatusCode::NOT_FOUND,
-                       "no API route for " + req.method + " " + req.path);
+  return Status::NotFound("no API route for " + req.method + " " + req.path);
 }
 
-RestGateway::Response RestGateway::Call(const Route& route, const std::smatch& match,
-                                        const Request& req) const {
+Result<std::unique_ptr<pb::Message>> RestGateway::Build(const Route& route, const std::smatch& match,
+                                                        const Request& req) const {
   const pb::Message* proto =
       pb::MessageFactory::generated_factory()->GetPrototype(route.method->input_type());
   std::unique_ptr<pb::Message> in(proto->New());
@@ -236,45 +246,44 @@ RestGateway::Response RestGateway::Call(const Route& route, const std::smatch& m
     pb::Message* target = in.get();
     if (route.body != "*") {
       const pb::FieldDescriptor* f = in->GetDescriptor()->FindFieldByName(route.body);
-      if (!f) return ErrorResponse(Status::Internal("route body field missing: " + route.body));
+      if (!f) return Status::Internal("route body field missing: " + route.body);
       target = in->GetReflection()->MutableMessage(in.get(), f);
     }
     if (binary_in) {
       if (!target->ParseFromString(req.body)) {
-        return ErrorResponse(Status::InvalidArgument(
-            "the body is not a valid binary " + target->GetDescriptor()->full_name()));
+        return Status::InvalidArgument("the body is not a valid binary " +
+                                       target->GetDescriptor()->full_name());
       }
     } else if (req.content_type.empty() || Wants(req.content_type, kJson)) {
       auto st = pb::util::JsonStringToMessage(req.body, target, pb::util::JsonParseOptions());
       if (!st.ok()) {
-        return ErrorResponse(Status::InvalidArgument(
-            "the body is not valid JSON for " + target->GetDescriptor()->full_name() + ": " +
-            std::string(st.message())));
+        return Status::InvalidArgument("the body is not valid JSON for " +
+                                       target->GetDescriptor()->full_name() + ": " +
+                                       std::string(st.message()));
       }
     } else {
-      return ErrorResponse(Status::InvalidArgument(
-          "unsupported Content-Type '" + req.content_type +
-          "': send application/json or application/octet-stream"));
+      return Status::InvalidArgument("unsupported Content-Type '" + req.content_type +
+                                     "': send application/json or application/octet-stream");
     }
   }
   for (size_t i = 0; i < route.vars.size(); ++i) {
-    Status st = SetFieldFromText(in.get(), route.vars[i], match[i + 1].str());
-    if (!st.ok()) return ErrorResponse(st);
+    FB_RETURN_IF_ERROR(SetFieldFromText(in.get(), route.vars[i], match[i + 1].str()));
   }
   if (route.body != "*") {
-    for (const auto& [k, v] : req.query) {
-      Status st = SetFieldFromText(in.get(), k, v);
-      if (!st.ok()) return ErrorResponse(st);
-    }
+    for (const auto& [k, v] : req.query) FB_RETURN_IF_ERROR(SetFieldFromText(in.get(), k, v));
   }
+  return in;
+}
 
-  std::string wire = in->SerializeAsString();
+RestGateway::Response RestGateway::Invoke(const pb::MethodDescriptor* method,
+                                          const pb::Message& in, const Request& req) const {
+  std::string wire = in.SerializeAsString();
   grpc::Slice slice(wire);
   grpc::ByteBuffer request(&slice, 1), response;
   grpc::GenericStub stub(channel_);
   grpc::ClientContext ctx;
   std::promise<grpc::Status> done;
-  std::string path = "/" + route.method->service()->full_name() + "/" + route.method->name();
+  std::string path = "/" + method->service()->full_name() + "/" + method->name();
   stub.UnaryCall(&ctx, path, grpc::StubOptions(), &request, &response,
                  [&](grpc::Status s) { done.set_value(std::move(s)); });
   grpc::Status status = done.get_future().get();
@@ -292,7 +301,7 @@ RestGateway::Response RestGateway::Call(const Route& route, const std::smatch& m
     return out;
   }
   std::unique_ptr<pb::Message> msg(
-      pb::MessageFactory::generated_factory()->GetPrototype(route.method->output_type())->New());
+      pb::MessageFactory::generated_factory()->GetPrototype(method->output_type())->New());
   if (!msg->ParseFromString(bytes)) return ErrorResponse(Status::Internal("unreadable response"));
   pb::util::JsonPrintOptions opts;
   opts.preserve_proto_field_names = true;

@@ -44,6 +44,12 @@ class RestGateway {
 
   // Nothing matched: 404 with a JSON error.
   Response Handle(const Request& req) const;
+
+  // Matches a route and builds its gRPC request message from the URL and body, without
+  // calling anything: NOT_FOUND when no route matches, INVALID_ARGUMENT for bad input.
+  // On success `*method` names the RPC. Never throws, whatever the input (fuzzed).
+  Result<std::unique_ptr<google::protobuf::Message>> Decode(
+      const Request& req, const google::protobuf::MethodDescriptor** method) const;
   size_t route_count() const { return routes_.size(); }
 
  private:
@@ -56,7 +62,11 @@ class RestGateway {
   };
   void AddRoute(const std::string& verb, const std::string& path, const std::string& body,
                 const google::protobuf::MethodDescriptor* method);
-  Response Call(const Route& route, const std::smatch& match, const Request& req) const;
+  Result<std::unique_ptr<google::protobuf::Message>> Build(const Route& route,
+                                                           const std::smatch& match,
+                                                           const Request& req) const;
+  Response Invoke(const google::protobuf::MethodDescriptor* method,
+                  const google::protobuf::Message& in, const Request& req) const;
 
   std::shared_ptr<grpc::Channel> channel_;
   std::vector<Route> routes_;
