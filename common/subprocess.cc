@@ -86,6 +86,10 @@ Status AddOutput(posix_spawn_file_actions_t* fa, int fd, const Output& out) {
       posix_spawn_file_actions_addopen(fa, fd, out.path.c_str(),
                                        O_WRONLY | O_CREAT | O_APPEND, 0600);
       return Status::Ok();
+    case Output::Kind::kFd:
+      if (out.fd < 0) return Status::InvalidArgument("output descriptor is not open");
+      posix_spawn_file_actions_adddup2(fa, out.fd, fd);
+      return Status::Ok();
   }
   return Status::Internal("unknown output kind");
 }

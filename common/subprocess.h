@@ -15,13 +15,15 @@ namespace flytebox {
 
 // Where a child's stdout or stderr goes.
 struct Output {
-  enum class Kind { kInherit, kNull, kFile };
+  enum class Kind { kInherit, kNull, kFile, kFd };
   Kind kind = Kind::kInherit;
   std::string path;  // kFile: appended to, created 0600 if missing
+  int fd = -1;       // kFd: an open descriptor of the caller (e.g. a pipe), dup'ed in the child
 
   static Output Inherit() { return {}; }
   static Output Null() { return {Kind::kNull, {}}; }
   static Output File(std::string path) { return {Kind::kFile, std::move(path)}; }
+  static Output Fd(int fd) { return {Kind::kFd, {}, fd}; }
 };
 
 struct ProcessSpec {

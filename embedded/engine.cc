@@ -4,12 +4,18 @@
 #include <grpcpp/server_posix.h>
 #include <httplib.h>
 
+#include <fstream>
 #include <thread>
 
 #include "common/log.h"
 #include "embedded/admin/admin.h"
+#include "embedded/executor/executor.h"
+#include "embedded/executor/local_runner.h"
+#include "embedded/api/grpc_status.h"
 #include "embedded/api/rest_gateway.h"
 #include "embedded/api/services.h"
+#include "embedded/scheduler/notifications_http.h"
+#include "embedded/scheduler/scheduler.h"
 #include "embedded/server/mux.h"
 
 namespace flytebox::engine {
@@ -55,9 +61,17 @@ class EngineImpl : public Engine {
  public:
   Status Init(const EngineOptions& options) {
     FB_ASSIGN_OR_RETURN(store_, OpenDatabase(options.database));
-    FB_ASSIGN_OR_RETURN(blobs_, blob::OpenFileStore(options.blob_root, options.bucket));
-    admin_ = std::make_unique<admin::Admin>(admin::AdminOptions{store_.get(), blobs_.get()});
+    FB_RETURN_IF_ERROR(OpenBlobs(options));
+    admin::AdminOptions admin_options{store_.get(), blobs_.get()};
+    admin_options.on_launch_plan_saved = [this](const flyteidl::admin::LaunchPlan& lp) {
+      if (scheduler_) scheduler_->OnLaunchPlanChanged(lp);
+    };
+    admin_options.on_execution_saved = [this](const flyteidl::admin::Execution& exec) {
+      if (notifier_) notifier_->OnExecutionSaved(exec);
+    };
+    admin_ = std::make_unique<admin::Admin>(std::move(admin_options));
     FB_RETURN_IF_ERROR(admin_->Seed());
+    StartScheduling();
     signer_ = std::make_unique<dataproxy::UrlSigner>(
         options.url_secret.empty() ? dataproxy::UrlSigner::NewSecret() : options.url_secret);
     FB_RETURN_IF_ERROR(StartHttp());
@@ -77,9 +91,19 @@ class EngineImpl : public Engine {
     std::string public_url = options.public_url.empty()
                                  ? "http://localhost:" + std::to_string(mux_->port())
                                  : options.public_url;
-    proxy_ = std::make_unique<dataproxy::DataProxy>(
-        dataproxy::DataProxyOptions{blobs_.get(), signer_.get(), Clock::Real(), public_url});
+    if (!minter_) minter_ = std::make_unique<dataproxy::EngineUrlMinter>(public_url, signer_.get());
+    proxy_ = std::make_unique<dataproxy::DataProxy>(dataproxy::DataProxyOptions{
+        blobs_.get(), minter_.get(),
+        options.storage == EngineOptions::Storage::kFile ? signer_.get() : nullptr, Clock::Real(),
+        [this](const flyteidl::core::NodeExecutionIdentifier& id) -> Result<std::string> {
+          flyteidl::admin::NodeExecutionGetRequest req;
+          *req.mutable_id() = id;
+          FB_ASSIGN_OR_RETURN(auto node, admin_->GetNodeExecution(req));
+          return node.closure().deck_uri();
+        }});
     auth_ = std::make_unique<api::AuthMetadataServiceImpl>(public_url);
+    if (options.run_executions) FB_RETURN_IF_ERROR(StartExecutor(options, public_url));
+    scheduler_->Start();  // after the executor, so that it sees the first firings
     mux_->Start();
     FB_LOG(kInfo, kLog) << "serving gRPC and HTTP on " << options.bind_address << ":"
                         << mux_->port();
@@ -95,11 +119,71 @@ class EngineImpl : public Engine {
     if (grpc_) grpc_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
     if (http_) http_->stop();
     if (http_thread_.joinable()) http_thread_.join();
+    if (scheduler_) scheduler_->Stop();
+    if (notifier_) notifier_->Stop();
+    if (executor_) executor_->Stop();
+    if (admin_) admin_->SetHooks(nullptr);
+    runner_.reset();  // stops running attempts; their nodes resume after a restart
+    executor_.reset();
   }
 
   ~EngineImpl() override { Stop(); }
 
  private:
+  // FlyteScheduler's part: schedules of active launch plans, and notifications.
+  void StartScheduling() {
+    notifier_ = std::make_unique<scheduler::Notifier>(
+        scheduler::NotifierOptions{admin_.get(), store_.get()});
+    notifier_->Start();
+    scheduler_ = std::make_unique<scheduler::Scheduler>(
+        scheduler::SchedulerOptions{admin_.get(), store_.get()});
+  }
+
+  // The data plane: tasks as local processes, driven by the executor.
+  Status StartExecutor(const EngineOptions& options, const std::string& public_url) {
+    std::string work = options.work_dir.empty() ? options.blob_root + "/../work" : options.work_dir;
+    executor::LocalRunnerOptions ro;
+    ro.python = options.python;
+    ro.work_root = work + "/scratch";
+    ro.max_parallel = options.max_parallel_tasks;
+    std::map<std::string, std::string> env;
+    env["FLYTE_PLATFORM_URL"] = "localhost:" + std::to_string(mux_->port());
+    env["FLYTE_PLATFORM_INSECURE"] = "true";
+    if (options.storage == EngineOptions::Storage::kS3) {
+      env["FLYTE_AWS_ENDPOINT"] = options.s3.endpoint;
+      env["FLYTE_AWS_ACCESS_KEY_ID"] = options.s3.access_key;
+      env["FLYTE_AWS_SECRET_ACCESS_KEY"] = options.s3.secret_key;
+    }
+    ro.base_env = env;
+    runner_ = executor::NewLocalRunner(ro);
+    executor::ExecutorOptions eo;
+    eo.admin = admin_.get();
+    eo.blobs = blobs_.get();
+    eo.runner = runner_.get();
+    eo.log_dir = work + "/logs";
+    eo.public_url = public_url;
+    FB_ASSIGN_OR_RETURN(executor_, executor::Executor::Start(eo));
+    admin_->SetHooks(executor_.get());
+    return Status::Ok();
+  }
+
+  // The object store; for S3 also its URL minter, after checking that the server answers
+  // and creating the bucket.
+  Status OpenBlobs(const EngineOptions& options) {
+    if (options.storage == EngineOptions::Storage::kFile) {
+      FB_ASSIGN_OR_RETURN(blobs_, blob::OpenFileStore(options.blob_root, options.bucket));
+      return Status::Ok();
+    }
+    blob::S3Config config = options.s3;
+    config.bucket = options.bucket;
+    FB_ASSIGN_OR_RETURN(std::unique_ptr<blob::S3Store> s3, blob::OpenS3Store(config));
+    FB_RETURN_IF_ERROR(s3->EnsureBucket());
+    FB_LOG(kInfo, kLog) << "objects in s3://" << config.bucket << " at " << config.endpoint;
+    minter_ = std::make_unique<dataproxy::S3UrlMinter>(s3.get());
+    blobs_ = std::move(s3);
+    return Status::Ok();
+  }
+
   Status StartGrpc() {
     admin_service_ = std::make_unique<api::AdminServiceImpl>(admin_.get());
     proxy_service_ = std::make_unique<DataProxyForwarder>(this);
@@ -112,6 +196,9 @@ class EngineImpl : public Engine {
     builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
     builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 1000);
     builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> hooks;
+    hooks.push_back(api::NewErrorInterceptorFactory());
+    builder.experimental().SetInterceptorCreators(std::move(hooks));
     builder.RegisterService(admin_service_.get());
     builder.RegisterService(proxy_service_.get());
     builder.RegisterService(&auth_forwarder_);
@@ -126,6 +213,23 @@ class EngineImpl : public Engine {
   Status StartHttp() {
     http_ = std::make_unique<httplib::Server>();
     http_->set_payload_max_length(dataproxy::DataProxy::kMaxUploadBytes);
+    http_->Get(R"(/logs/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!executor_) return SendError(res, Status::NotFound("no executor"));
+      auto path = executor_->LogFile(req.matches[1]);
+      if (!path.ok()) return SendError(res, path.status());
+      std::ifstream in(*path, std::ios::binary);
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      res.set_content(std::move(text), "text/plain; charset=utf-8");
+    });
+    // Notifications delivered by the engine (no FlyteAdmin call lists them); see
+    // docs/SCHEDULES.md.
+    http_->Get("/api/v1/notifications", [this](const httplib::Request& req,
+                                               httplib::Response& res) {
+      std::map<std::string, std::string> params(req.params.begin(), req.params.end());
+      auto json = scheduler::NotificationsJson(*notifier_, params);
+      if (!json.ok()) return SendError(res, json.status());
+      res.set_content(std::move(json).value(), "application/json");
+    });
     http_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("{\"status\":\"ok\"}\n", "application/json");
     });
@@ -185,6 +289,12 @@ class EngineImpl : public Engine {
                                         api::fsvc::CreateDownloadLocationResponse* resp) override {
       return api::DataProxyServiceImpl(engine->proxy_.get()).CreateDownloadLocation(ctx, req, resp);
     }
+    grpc::Status CreateDownloadLink(grpc::ServerContext*,
+                                    const api::fsvc::CreateDownloadLinkRequest* req,
+                                    api::fsvc::CreateDownloadLinkResponse* resp) override {
+      return api::Reply("CreateDownloadLink", resp,
+                        [&] { return engine->proxy_->CreateDownloadLink(*req); });
+    }
     EngineImpl* engine;
   };
   struct AuthForwarder final : api::fsvc::AuthMetadataService::Service {
@@ -204,6 +314,7 @@ class EngineImpl : public Engine {
   std::unique_ptr<blob::BlobStore> blobs_;
   std::unique_ptr<admin::Admin> admin_;
   std::unique_ptr<dataproxy::UrlSigner> signer_;
+  std::unique_ptr<dataproxy::UrlMinter> minter_;
   std::unique_ptr<dataproxy::DataProxy> proxy_;
   std::unique_ptr<api::AdminServiceImpl> admin_service_;
   std::unique_ptr<DataProxyForwarder> proxy_service_;
@@ -217,6 +328,10 @@ class EngineImpl : public Engine {
   std::thread http_thread_;
   int http_port_ = 0;
   std::unique_ptr<server::Mux> mux_;
+  std::unique_ptr<scheduler::Notifier> notifier_;
+  std::unique_ptr<scheduler::Scheduler> scheduler_;
+  std::unique_ptr<executor::TaskRunner> runner_;
+  std::unique_ptr<executor::Executor> executor_;
   bool stopped_ = false;
 };
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/result.h"
+#include "embedded/blob/s3_store.h"
 
 namespace flytebox::engine {
 
@@ -12,13 +13,24 @@ struct EngineOptions {
   int port = 30080;  // gRPC, REST and blob URLs on one port; 0 picks a free one
   // Metadata database: "sqlite:PATH" or "postgres:CONNINFO".
   std::string database;
-  // Local object store root (one folder per bucket).
+  // Object store: the local filesystem under `blob_root` (one folder per bucket), or S3 as
+  // `s3` says. Either way the bucket is `bucket` (s3.bucket is ignored).
+  enum class Storage { kFile, kS3 };
+  Storage storage = Storage::kFile;
   std::string blob_root;
+  blob::S3Config s3;
   std::string bucket = "my-s3-bucket";
   // Base of URLs handed to the host; empty: http://localhost:<port>.
   std::string public_url;
   // Secret for signed URLs; empty: generated.
   std::string url_secret;
+  // Tasks: processes of this Python (its environment has flytekit), at most
+  // `max_parallel_tasks` at once; logs and scratch folders under `work_dir`.
+  std::string python = "python3";
+  int max_parallel_tasks = 8;
+  std::string work_dir;
+  // Off: the control plane only (executions stay UNDEFINED until an executor runs them).
+  bool run_executions = true;
 };
 
 // The engine in one process: the control plane behind one port. Start() returns when the

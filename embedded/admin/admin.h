@@ -1,6 +1,8 @@
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <vector>
 #include <string>
 
 #include "common/clock.h"
@@ -26,12 +28,31 @@ namespace flytebox::admin {
 namespace fa = ::flyteidl::admin;
 namespace fc = ::flyteidl::core;
 
+// The executor's side of execution lifecycle (embedded/executor). Called after the change
+// is stored; implementations must return quickly (queue the work).
+class ExecutionHooks {
+ public:
+  virtual ~ExecutionHooks() = default;
+  virtual void OnCreated(const fc::WorkflowExecutionIdentifier& id) = 0;
+  // The execution is ABORTING (TerminateExecution); the executor stops it and records ABORTED.
+  virtual void OnTerminate(const fc::WorkflowExecutionIdentifier& id) = 0;
+};
+
 struct AdminOptions {
   store::MetadataStore* store = nullptr;  // not owned; required
   blob::BlobStore* blobs = nullptr;       // not owned; required (execution inputs)
   Clock* clock = Clock::Real();
   // Seeded on start when missing, as the Flyte sandbox does.
   std::string default_project = "flytesnacks";
+  // Not owned; may be null (then nothing runs executions and Terminate ends them at once).
+  ExecutionHooks* hooks = nullptr;
+  // Called after a launch plan is created or its state changes (the scheduler starts or
+  // stops its schedule). Must return quickly. May be empty.
+  std::function<void(const fa::LaunchPlan&)> on_launch_plan_saved = nullptr;
+  // Called after an execution is stored (created or updated), possibly inside a store
+  // transaction: must return quickly and must not use the store (queue the work). May be
+  // empty.
+  std::function<void(const fa::Execution&)> on_execution_saved = nullptr;
 };
 
 // FlyteAdmin's control-plane behaviour over the metadata store: entity registration with
@@ -44,6 +65,24 @@ class Admin {
 
   // Creates the default project with its domains if absent.
   Status Seed();
+  // Set once, before serving, when the executor exists.
+  void SetHooks(ExecutionHooks* hooks) { options_.hooks = hooks; }
+
+  // The executor's write path (contract section 1.3 read path shows it live).
+  // Reads, changes and stores an execution in one transaction; `fn` may refuse (its Status
+  // is returned and nothing is stored).
+  Status MutateExecution(const fc::WorkflowExecutionIdentifier& id,
+                         const std::function<Status(fa::Execution*)>& fn);
+  // Inserts or replaces the record of a node / task execution (attempt). `parent_id` is the
+  // unique id of the parent node for children of sub-workflows, branches and dynamic nodes.
+  Status RecordNodeExecution(const fa::NodeExecution& node, const std::string& parent_id);
+  Status RecordTaskExecution(const fa::TaskExecution& task);
+  // Executions not yet ended, oldest first (the executor resumes them on start).
+  Result<std::vector<fa::Execution>> ListUnfinishedExecutions();
+  // The compiled closure of a registered workflow.
+  Result<fa::Workflow> FetchWorkflow(const fc::Identifier& id) { return LoadWorkflow(id); }
+  Result<fa::LaunchPlan> FetchLaunchPlan(const fc::Identifier& id) { return LoadLaunchPlan(id); }
+  blob::BlobStore* blobs() const { return options_.blobs; }
 
   // Projects and domains.
   Result<fa::ProjectRegisterResponse> RegisterProject(const fa::ProjectRegisterRequest& req);

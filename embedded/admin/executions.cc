@@ -71,6 +71,24 @@ void SetInputsBlob(fa::WorkflowExecutionGetDataResponse* out, const std::string&
   out->mutable_inputs()->set_url(url);
   out->mutable_inputs()->set_bytes(bytes);
 }
+// The end node's outputs, inline when under 2 MB (as FlyteAdmin), else by URL only.
+Status FillOutputs(blob::BlobStore& blobs, const fa::Execution& exec,
+                   fa::WorkflowExecutionGetDataResponse* out) {
+  const std::string& uri = exec.closure().outputs().uri();
+  if (uri.empty()) return Status::Ok();
+  auto key = blobs.KeyOf(uri);
+  if (!key.ok()) return Status::Ok();
+  auto size = blobs.Size(*key);
+  if (!size.ok()) return Status::Ok();
+  out->mutable_outputs()->set_url(uri);
+  out->mutable_outputs()->set_bytes(*size);
+  if (*size > (int64_t{2} << 20)) return Status::Ok();
+  FB_ASSIGN_OR_RETURN(std::string data, blobs.Get(*key));
+  if (!out->mutable_full_outputs()->ParseFromString(data)) {
+    return Status::Internal("stored outputs of execution " + exec.id().name() + " are unreadable");
+  }
+  return Status::Ok();
+}
 #pragma GCC diagnostic pop
 
 }  // namespace
@@ -134,12 +152,13 @@ Status Admin::SaveExecution(const fa::Execution& exec, bool create) {
   rec.created_at = created;
   rec.updated_at = exec.closure().updated_at().seconds() * 1'000'000 +
                    exec.closure().updated_at().nanos() / 1000;
-  if (!create) return options_.store->Update(store::Table::kExecution, rec);
-  Status st = options_.store->Create(store::Table::kExecution, rec);
-  if (st.code() == Code::kAlreadyExists) {
+  Status st = create ? options_.store->Create(store::Table::kExecution, rec)
+                     : options_.store->Update(store::Table::kExecution, rec);
+  if (create && st.code() == Code::kAlreadyExists) {
     return Status::AlreadyExists("execution " + exec.id().name() + " already exists in " +
                                  exec.id().project() + "/" + exec.id().domain());
   }
+  if (st.ok() && options_.on_execution_saved) options_.on_execution_saved(exec);
   return st;
 }
 
@@ -181,6 +200,7 @@ Result<fa::ExecutionCreateResponse> Admin::CreateExecution(const fa::ExecutionCr
   }
   FB_RETURN_IF_ERROR(options_.blobs->Put(InputsKey(exec.id()), Deterministic(inputs)));
   FB_RETURN_IF_ERROR(SaveExecution(exec, /*create=*/true));
+  if (options_.hooks) options_.hooks->OnCreated(exec.id());
   fa::ExecutionCreateResponse out;
   *out.mutable_id() = exec.id();
   return out;
@@ -231,6 +251,7 @@ Result<fa::WorkflowExecutionGetDataResponse> Admin::GetExecutionData(
   } else if (data.status().code() != Code::kNotFound) {
     return data.status();
   }
+  FB_RETURN_IF_ERROR(FillOutputs(*options_.blobs, exec, &out));
   return out;
 }
 
@@ -263,11 +284,14 @@ Result<fa::ExecutionTerminateResponse> Admin::TerminateExecution(
   }
   int64_t now = ToMicros(options_.clock->Now());
   auto* closure = exec.mutable_closure();
-  closure->set_phase(fc::WorkflowExecution::ABORTED);
+  // With an executor, it stops what runs and then records ABORTED itself.
+  closure->set_phase(options_.hooks ? fc::WorkflowExecution::ABORTING
+                                    : fc::WorkflowExecution::ABORTED);
   closure->mutable_abort_metadata()->set_cause(req.cause());
   closure->mutable_abort_metadata()->set_principal("flytebox");
   *closure->mutable_updated_at() = ToTimestamp(now);
   FB_RETURN_IF_ERROR(SaveExecution(exec, /*create=*/false));
+  if (options_.hooks) options_.hooks->OnTerminate(exec.id());
   return fa::ExecutionTerminateResponse();
 }
 

@@ -2,6 +2,8 @@
 #include "embedded/admin/entities.h"
 #include "embedded/admin/util.h"
 #include "embedded/compiler/types.h"
+#include "embedded/scheduler/notification_rules.h"
+#include "embedded/scheduler/schedule.h"
 
 namespace flytebox::admin {
 namespace {
@@ -90,6 +92,12 @@ Result<fa::LaunchPlanCreateResponse> Admin::CreateLaunchPlan(const fa::LaunchPla
   *lp.mutable_spec() = req.spec();
   auto expected = ExpectedInputs(req.spec(), iface.inputs());
   if (!expected.ok()) return expected.status().WithContext("launch plan " + IdString(req.id()));
+  Status scheduling = scheduler::ValidateLaunchPlanSchedule(req.spec(), *expected,
+                                                            options_.clock->Now());
+  if (scheduling.ok()) {
+    scheduling = scheduler::ValidateNotifications(req.spec().entity_metadata().notifications());
+  }
+  if (!scheduling.ok()) return scheduling.WithContext("launch plan " + IdString(req.id()));
   auto* closure = lp.mutable_closure();
   *closure->mutable_expected_inputs() = std::move(expected).value();
   *closure->mutable_expected_outputs() = iface.outputs();
@@ -107,6 +115,7 @@ Result<fa::LaunchPlanCreateResponse> Admin::CreateLaunchPlan(const fa::LaunchPla
         FB_ASSIGN_OR_RETURN(fa::LaunchPlan old, ParseRecord<fa::LaunchPlan>(existing));
         return Deterministic(old.spec()) == mine;
       }));
+  if (options_.on_launch_plan_saved) options_.on_launch_plan_saved(lp);
   return fa::LaunchPlanCreateResponse();
 }
 
@@ -164,6 +173,7 @@ Result<fa::NamedEntityIdentifierList> Admin::ListLaunchPlanIds(
 Result<fa::LaunchPlanUpdateResponse> Admin::UpdateLaunchPlan(const fa::LaunchPlanUpdateRequest& req) {
   FB_RETURN_IF_ERROR(RequireFullId(req.id(), "launch plan id"));
   int64_t now = ToMicros(options_.clock->Now());
+  fa::LaunchPlan saved;
   FB_RETURN_IF_ERROR(options_.store->Transaction([&](store::MetadataStore& tx) -> Status {
     FB_ASSIGN_OR_RETURN(auto rec, GetVersioned(tx, store::Table::kLaunchPlan, req.id(), "launch plan"));
     FB_ASSIGN_OR_RETURN(fa::LaunchPlan lp, ParseRecord<fa::LaunchPlan>(rec));
@@ -187,8 +197,10 @@ Result<fa::LaunchPlanUpdateResponse> Admin::UpdateLaunchPlan(const fa::LaunchPla
     *lp.mutable_closure()->mutable_updated_at() = ToTimestamp(now);
     store::Record updated = LaunchPlanRecord(lp);
     updated.updated_at = now;
+    saved = lp;
     return tx.Update(store::Table::kLaunchPlan, updated);
   }));
+  if (options_.on_launch_plan_saved) options_.on_launch_plan_saved(saved);
   return fa::LaunchPlanUpdateResponse();
 }
 

@@ -107,6 +107,22 @@ Result<fa::NodeExecutionGetDataResponse> Admin::GetNodeExecutionData(
   FB_ASSIGN_OR_RETURN(fa::NodeExecution node, GetNodeExecution(get));
   fa::NodeExecutionGetDataResponse out;
   FB_RETURN_IF_ERROR(FillData(*options_.blobs, node.input_uri(), OutputUri(node.closure()), &out));
+  // Present only for dynamic nodes: flytekit treats a node as dynamic when it is set.
+  const std::string& futures = node.closure().dynamic_job_spec_uri();
+  if (node.metadata().is_dynamic() && !futures.empty()) {
+    std::string dir = futures.substr(0, futures.rfind('/'));
+    auto key = options_.blobs->KeyOf(dir + "/dynamic_compiled.pb");
+    auto data = key.ok() ? options_.blobs->Get(*key) : Result<std::string>(key.status());
+    if (data.ok()) {
+      auto* dyn = out.mutable_dynamic_workflow();
+      if (!dyn->mutable_compiled_workflow()->ParseFromString(*data)) {
+        return Status::Internal("the dynamic workflow of node " + node.id().node_id() +
+                                " is unreadable");
+      }
+      *dyn->mutable_id() = dyn->compiled_workflow().primary().template_().id();
+      dyn->set_dynamic_job_spec_uri(futures);
+    }
+  }
   return out;
 }
 

@@ -43,10 +43,14 @@ bool CreatedOrExists(const Status& st) { return st.ok() || st.code() == Code::kA
 }  // namespace
 
 Result<fa::LaunchPlan> Admin::SingleTaskLaunchPlan(const fc::Identifier& task_id) {
-  FB_ASSIGN_OR_RETURN(fc::TaskTemplate task, LoadTaskTemplate(task_id));
   fc::Identifier wf_id = task_id;
   wf_id.set_resource_type(fc::WORKFLOW);
   wf_id.set_name(".flytegen." + task_id.name());
+  // An earlier run of this task version made it (versions never change): no recompiling.
+  fc::Identifier made_id = wf_id;
+  made_id.set_resource_type(fc::LAUNCH_PLAN);
+  if (auto made = LoadLaunchPlan(made_id); made.ok()) return made;
+  FB_ASSIGN_OR_RETURN(fc::TaskTemplate task, LoadTaskTemplate(task_id));
 
   fa::WorkflowCreateRequest wf_req;
   *wf_req.mutable_id() = wf_id;

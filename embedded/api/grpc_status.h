@@ -1,8 +1,10 @@
 #pragma once
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/support/server_interceptor.h>
 
 #include <exception>
+#include <memory>
 
 #include "common/log.h"
 #include "common/result.h"
@@ -11,6 +13,12 @@ namespace flytebox::api {
 
 grpc::StatusCode ToGrpcCode(Code code);
 grpc::Status ToGrpc(const Status& status);
+
+// A server interceptor for the errors the gRPC library raises before a handler runs: a
+// request that does not decode (the library says INTERNAL, with no message) becomes
+// INVALID_ARGUMENT naming the expected message, and an unimplemented method gets a message
+// naming it. Everything else passes unchanged.
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> NewErrorInterceptorFactory();
 
 // Runs a handler returning Result<T>, copies the value into `out`, and maps the Status.
 // Exceptions never escape as UNKNOWN: they become INTERNAL.

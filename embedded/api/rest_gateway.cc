@@ -10,16 +10,38 @@
 #include <charconv>
 #include <future>
 
+#include "common/log.h"
 #include "embedded/api/grpc_status.h"
+#include "flyteidl/service/admin.pb.h"
+#include "flyteidl/service/auth.pb.h"
+#include "flyteidl/service/dataproxy.pb.h"
+#include "flyteidl/service/identity.pb.h"
+#include "flyteidl/service/signal.pb.h"
 #include "google/api/annotations.pb.h"
 
 namespace flytebox::api {
+
+// A proto file that declares only a service defines no message, so nothing pulls its object
+// out of the static IDL library, and the generated pool would then not know the service.
+// Referencing the files' descriptor tables from an object that is always linked keeps them.
+extern const void* const kRoutableServiceFiles[];
+const void* const kRoutableServiceFiles[] = {
+    &::descriptor_table_flyteidl_2fservice_2fadmin_2eproto,
+    &::descriptor_table_flyteidl_2fservice_2fauth_2eproto,
+    &::descriptor_table_flyteidl_2fservice_2fdataproxy_2eproto,
+    &::descriptor_table_flyteidl_2fservice_2fidentity_2eproto,
+    &::descriptor_table_flyteidl_2fservice_2fsignal_2eproto,
+};
+
 namespace {
 
 namespace pb = ::google::protobuf;
 
 constexpr char kBinary[] = "application/octet-stream";
 constexpr char kJson[] = "application/json";
+constexpr char kUnsupportedType[] = "unsupported Content-Type ";  // answered with 415
+// std::regex matching recurses once per character: a longer path could overflow the stack.
+constexpr size_t kMaxPathBytes = 4096;
 
 // HTTP status for a gRPC code, as grpc-gateway maps them.
 int HttpStatusOf(grpc::StatusCode code) {
@@ -77,6 +99,12 @@ RestGateway::Response ErrorResponse(const Status& st) {
 
 bool Wants(const std::string& header, const char* type) {
   return header.find(type) != std::string::npos;
+}
+
+// A body the gateway can read: JSON (also when no type is given) or binary protobuf.
+bool ReadableBody(const RestGateway::Request& req) {
+  return req.body.empty() || req.content_type.empty() || Wants(req.content_type, kJson) ||
+         Wants(req.content_type, kBinary);
 }
 
 // Turns "/api/v1/tasks/{id.project}/{id.domain}" into an anchored regex and its variables.
@@ -186,7 +214,10 @@ RestGateway::RestGateway(std::shared_ptr<grpc::Channel> channel,
   const pb::DescriptorPool* pool = pb::DescriptorPool::generated_pool();
   for (const std::string& name : services) {
     const pb::ServiceDescriptor* service = pool->FindServiceByName(name);
-    if (!service) continue;
+    if (!service) {
+      FB_LOG(kError, "api") << "REST gateway: service " << name << " is not linked in";
+      continue;
+    }
     for (int i = 0; i < service->method_count(); ++i) {
       const pb::MethodDescriptor* m = service->method(i);
       if (!m->options().HasExtension(google::api::http)) continue;
@@ -219,12 +250,21 @@ void RestGateway::AddRoute(const std::string& verb, const std::string& path,
 RestGateway::Response RestGateway::Handle(const Request& req) const {
   const pb::MethodDescriptor* method = nullptr;
   auto in = Decode(req, &method);
-  if (!in.ok()) return ErrorResponse(in.status());
+  if (!in.ok()) {
+    Response error = ErrorResponse(in.status());
+    if (in.status().message().rfind(kUnsupportedType, 0) == 0) error.status = 415;
+    return error;
+  }
   return Invoke(method, **in, req);
 }
 
 Result<std::unique_ptr<pb::Message>> RestGateway::Decode(const Request& req,
                                                          const pb::MethodDescriptor** method) const {
+  if (req.path.size() > kMaxPathBytes) {
+    return Status::InvalidArgument("the URL path is " + std::to_string(req.path.size()) +
+                                   " bytes long; API paths are at most " +
+                                   std::to_string(kMaxPathBytes));
+  }
   for (const Route& route : routes_) {
     if (route.verb != req.method) continue;
     std::smatch match;
@@ -254,7 +294,7 @@ Result<std::unique_ptr<pb::Message>> RestGateway::Build(const Route& route, cons
         return Status::InvalidArgument("the body is not a valid binary " +
                                        target->GetDescriptor()->full_name());
       }
-    } else if (req.content_type.empty() || Wants(req.content_type, kJson)) {
+    } else if (ReadableBody(req)) {
       auto st = pb::util::JsonStringToMessage(req.body, target, pb::util::JsonParseOptions());
       if (!st.ok()) {
         return Status::InvalidArgument("the body is not valid JSON for " +
@@ -262,7 +302,7 @@ Result<std::unique_ptr<pb::Message>> RestGateway::Build(const Route& route, cons
                                        std::string(st.message()));
       }
     } else {
-      return Status::InvalidArgument("unsupported Content-Type '" + req.content_type +
+      return Status::InvalidArgument(kUnsupportedType + ("'" + req.content_type) +
                                      "': send application/json or application/octet-stream");
     }
   }

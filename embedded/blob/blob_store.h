@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 
@@ -19,9 +20,20 @@ class BlobStore {
   virtual Result<std::string> Get(const std::string& key) = 0;
   virtual Result<bool> Exists(const std::string& key) = 0;
   virtual Result<int64_t> Size(const std::string& key) = 0;
+  // Removing a missing object is not an error.
+  virtual Status Delete(const std::string& key) = 0;
+  // Keys that start with `prefix` (any string, "" for all), sorted.
+  virtual Result<std::vector<std::string>> List(const std::string& prefix) = 0;
 
   std::string Uri(const std::string& key) const { return UriPrefix() + "/" + key; }
-  // The key of a URI inside this store; INVALID_ARGUMENT when it points elsewhere.
+  // The URI handed to flytekit for data it reads as files (uploads, raw outputs): a plain
+  // absolute path for the local store, since flytekit refuses file:// files and folders.
+  std::string NativeUri(const std::string& key) const {
+    std::string uri = Uri(key);
+    return uri.rfind("file://", 0) == 0 ? uri.substr(7) : uri;
+  }
+  // The key of a URI (or, for the local store, a plain path) inside this store;
+  // INVALID_ARGUMENT when it points elsewhere.
   Result<std::string> KeyOf(const std::string& uri) const;
 };
 

@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -37,6 +38,10 @@ Status ValidateKey(const std::string& key) {
 
 Result<std::string> BlobStore::KeyOf(const std::string& uri) const {
   std::string prefix = UriPrefix() + "/";
+  if (uri.rfind(prefix, 0) != 0 && prefix.rfind("file://", 0) == 0 && !uri.empty() &&
+      uri[0] == '/') {
+    prefix.erase(0, 7);  // a plain path into the local store
+  }
   if (uri.rfind(prefix, 0) != 0) {
     return Status::InvalidArgument("'" + uri + "' is not inside " + UriPrefix());
   }
@@ -46,6 +51,17 @@ Result<std::string> BlobStore::KeyOf(const std::string& uri) const {
 }
 
 namespace {
+
+constexpr char kTmpMarker[] = ".tmp-";
+
+// A Put in progress writes "<key>.tmp-<digits>" first.
+bool IsPartialWrite(const std::string& key) {
+  size_t at = key.rfind(kTmpMarker);
+  if (at == std::string::npos) return false;
+  size_t digits = at + sizeof(kTmpMarker) - 1;
+  return digits < key.size() &&
+         key.find_first_not_of("0123456789", digits) == std::string::npos;
+}
 
 class FileStore : public BlobStore {
  public:
@@ -61,7 +77,7 @@ class FileStore : public BlobStore {
     if (ec) return Status::Internal("cannot create " + target.parent_path().string() + ": " + ec.message());
     // Write then rename, so readers never see half an object.
     fs::path tmp = target;
-    tmp += ".tmp-" + std::to_string(std::random_device{}());
+    tmp += kTmpMarker + std::to_string(std::random_device{}());
     {
       std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
       out.write(data.data(), static_cast<std::streamsize>(data.size()));
@@ -96,6 +112,29 @@ class FileStore : public BlobStore {
     auto size = fs::file_size(dir_ / key, ec);
     if (ec) return Status::NotFound("no object at " + Uri(key));
     return static_cast<int64_t>(size);
+  }
+
+  Status Delete(const std::string& key) override {
+    FB_RETURN_IF_ERROR(ValidateKey(key));
+    std::error_code ec;
+    fs::remove(dir_ / key, ec);
+    if (ec) return Status::Internal("cannot delete " + Uri(key) + ": " + ec.message());
+    return Status::Ok();
+  }
+
+  Result<std::vector<std::string>> List(const std::string& prefix) override {
+    std::vector<std::string> keys;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(dir_, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (!it->is_regular_file(ec)) continue;
+      std::string key = it->path().lexically_relative(dir_).generic_string();
+      if (IsPartialWrite(key)) continue;
+      if (key.rfind(prefix, 0) == 0) keys.push_back(std::move(key));
+    }
+    if (ec) return Status::Internal("cannot list " + dir_.string() + ": " + ec.message());
+    std::sort(keys.begin(), keys.end());
+    return keys;
   }
 
  private:

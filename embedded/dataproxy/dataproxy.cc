@@ -8,6 +8,7 @@ namespace {
 
 namespace fs = ::flyteidl::service;
 constexpr int64_t kMaxExpirySeconds = 3600;
+constexpr char kMd5MetadataHeader[] = "x-amz-meta-flytecontentmd5";
 
 std::string RandomFilename() {
   static const char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -32,20 +33,18 @@ Result<int64_t> ParseExpires(const std::string& text) {
   return v;
 }
 
-int64_t UnixNow(Clock* clock) {
-  return std::chrono::duration_cast<std::chrono::seconds>(clock->Now().time_since_epoch()).count();
+int64_t UnixSeconds(Clock::WallTime t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+int64_t UnixNow(Clock* clock) { return UnixSeconds(clock->Now()); }
+
+Status NoEngineUrls() {
+  return Status::FailedPrecondition(
+      "this engine keeps objects in S3: use the S3 URL the data proxy hands out");
 }
 
 }  // namespace
-
-std::string DataProxy::SignedUrl(const std::string& method, const std::string& key,
-                                 int64_t expires, const std::string& md5_b64) const {
-  std::string url = options_.public_url + "/blobs/" + UrlEscapePath(key) +
-                    "?expires=" + std::to_string(expires);
-  if (!md5_b64.empty()) url += "&md5=" + UrlEscapePath(md5_b64);
-  url += "&signature=" + options_.signer->Sign(method, key, expires, md5_b64);
-  return url;
-}
 
 Result<fs::CreateUploadLocationResponse> DataProxy::CreateUploadLocation(
     const fs::CreateUploadLocationRequest& req) {
@@ -64,34 +63,70 @@ Result<fs::CreateUploadLocationResponse> DataProxy::CreateUploadLocation(
   std::string key = req.project() + "/" + req.domain() + "/" + folder + "/" + filename;
   FB_RETURN_IF_ERROR(blob::ValidateKey(key));
 
-  int64_t expires = UnixNow(options_.clock) + ExpirySeconds(req.expires_in());
-  std::string md5_b64 = req.content_md5().empty() ? "" : Base64(req.content_md5());
-  fs::CreateUploadLocationResponse out;
-  out.set_signed_url(SignedUrl("PUT", key, expires, md5_b64));
-  out.set_native_url(options_.blobs->Uri(key));
-  out.mutable_expires_at()->set_seconds(expires);
-  if (!md5_b64.empty()) {
-    (*out.mutable_headers())["Content-MD5"] = md5_b64;
+  UrlGrant grant{"PUT", key, options_.clock->Now(), ExpirySeconds(req.expires_in()), "", {}};
+  if (!req.content_md5().empty()) {
+    grant.content_md5_b64 = Base64(req.content_md5());
     if (req.add_content_md5_metadata()) {
-      (*out.mutable_headers())["x-amz-meta-flytecontentmd5"] = Base64(req.content_md5());
+      grant.headers.emplace_back(kMd5MetadataHeader, grant.content_md5_b64);
     }
   }
+  FB_ASSIGN_OR_RETURN(std::string url, options_.minter->Mint(grant));
+  fs::CreateUploadLocationResponse out;
+  out.set_signed_url(std::move(url));
+  out.set_native_url(options_.blobs->NativeUri(key));
+  out.mutable_expires_at()->set_seconds(UnixSeconds(grant.now) + grant.expires_seconds);
+  if (!grant.content_md5_b64.empty()) {
+    (*out.mutable_headers())["Content-MD5"] = grant.content_md5_b64;
+  }
+  for (const auto& [name, value] : grant.headers) (*out.mutable_headers())[name] = value;
   return out;
+}
+
+Result<std::string> DataProxy::DownloadUrl(const std::string& native_url,
+                                           const google::protobuf::Duration& expires_in,
+                                           int64_t* expires_unix) {
+  FB_ASSIGN_OR_RETURN(std::string key, options_.blobs->KeyOf(native_url));
+  UrlGrant grant{"GET", key, options_.clock->Now(), ExpirySeconds(expires_in), "", {}};
+  *expires_unix = UnixSeconds(grant.now) + grant.expires_seconds;
+  return options_.minter->Mint(grant);
 }
 
 Result<fs::CreateDownloadLocationResponse> DataProxy::CreateDownloadLocation(
     const fs::CreateDownloadLocationRequest& req) {
-  FB_ASSIGN_OR_RETURN(std::string key, options_.blobs->KeyOf(req.native_url()));
-  int64_t expires = UnixNow(options_.clock) + ExpirySeconds(req.expires_in());
+  int64_t expires = 0;
+  FB_ASSIGN_OR_RETURN(std::string url, DownloadUrl(req.native_url(), req.expires_in(), &expires));
   fs::CreateDownloadLocationResponse out;
-  out.set_signed_url(SignedUrl("GET", key, expires, ""));
+  out.set_signed_url(std::move(url));
   out.mutable_expires_at()->set_seconds(expires);
+  return out;
+}
+
+Result<fs::CreateDownloadLinkResponse> DataProxy::CreateDownloadLink(
+    const fs::CreateDownloadLinkRequest& req) {
+  if (req.artifact_type() != fs::ARTIFACT_TYPE_DECK) {
+    return Status::InvalidArgument("artifact_type must be ARTIFACT_TYPE_DECK");
+  }
+  if (!req.has_node_execution_id()) {
+    return Status::InvalidArgument("node_execution_id is required");
+  }
+  if (!options_.deck_uri) return Status::Unimplemented("decks are not served by this engine");
+  FB_ASSIGN_OR_RETURN(std::string uri, options_.deck_uri(req.node_execution_id()));
+  if (uri.empty()) {
+    return Status::NotFound("node execution " + req.node_execution_id().node_id() +
+                            " has no deck");
+  }
+  int64_t expires = 0;
+  FB_ASSIGN_OR_RETURN(std::string url, DownloadUrl(uri, req.expires_in(), &expires));
+  fs::CreateDownloadLinkResponse out;
+  out.mutable_pre_signed_urls()->add_signed_url(std::move(url));
+  out.mutable_pre_signed_urls()->mutable_expires_at()->set_seconds(expires);
   return out;
 }
 
 Status DataProxy::Upload(const std::string& key, const std::string& expires, const std::string& md5,
                          const std::string& signature, const std::string& content_md5_header,
                          const std::string& body) {
+  if (options_.signer == nullptr) return NoEngineUrls();
   FB_RETURN_IF_ERROR(blob::ValidateKey(key));
   FB_ASSIGN_OR_RETURN(int64_t exp, ParseExpires(expires));
   FB_RETURN_IF_ERROR(
@@ -111,6 +146,7 @@ Status DataProxy::Upload(const std::string& key, const std::string& expires, con
 
 Result<std::string> DataProxy::Download(const std::string& key, const std::string& expires,
                                         const std::string& signature) {
+  if (options_.signer == nullptr) return NoEngineUrls();
   FB_RETURN_IF_ERROR(blob::ValidateKey(key));
   FB_ASSIGN_OR_RETURN(int64_t exp, ParseExpires(expires));
   FB_RETURN_IF_ERROR(options_.signer->Check("GET", key, exp, "", signature, UnixNow(options_.clock)));

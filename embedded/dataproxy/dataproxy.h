@@ -1,25 +1,30 @@
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "common/clock.h"
 #include "common/result.h"
 #include "embedded/blob/blob_store.h"
 #include "embedded/dataproxy/signer.h"
+#include "embedded/dataproxy/url_minter.h"
 #include "flyteidl/service/dataproxy.pb.h"
 
 namespace flytebox::dataproxy {
 
 struct DataProxyOptions {
   blob::BlobStore* blobs = nullptr;  // not owned
+  // Makes the URLs handed out: EngineUrlMinter for the file store, S3UrlMinter for S3.
+  const UrlMinter* minter = nullptr;  // not owned
+  // Checks the URLs the engine serves at /blobs/ (those an EngineUrlMinter made with it).
   const UrlSigner* signer = nullptr;  // not owned
   Clock* clock = Clock::Real();
-  // Where the host reaches the engine's HTTP side, e.g. "http://localhost:30080".
-  std::string public_url;
+  // The URI of a node execution's deck (CreateDownloadLink); empty when it has none.
+  std::function<Result<std::string>(const flyteidl::core::NodeExecutionIdentifier&)> deck_uri;
 };
 
 // The data proxy: hands out signed upload/download URLs that the HOST can use, and
-// checks requests made with them. Thread-safe.
+// checks requests made with the engine-served ones. Thread-safe.
 class DataProxy {
  public:
   explicit DataProxy(DataProxyOptions options) : options_(std::move(options)) {}
@@ -28,6 +33,12 @@ class DataProxy {
       const flyteidl::service::CreateUploadLocationRequest& req);
   Result<flyteidl::service::CreateDownloadLocationResponse> CreateDownloadLocation(
       const flyteidl::service::CreateDownloadLocationRequest& req);
+  Result<flyteidl::service::CreateDownloadLinkResponse> CreateDownloadLink(
+      const flyteidl::service::CreateDownloadLinkRequest& req);
+  // A signed GET URL for `native_url`, an object of this engine's store.
+  Result<std::string> DownloadUrl(const std::string& native_url,
+                                  const google::protobuf::Duration& expires_in,
+                                  int64_t* expires_unix);
 
   // Serving a signed URL: path is the object key; query values as received.
   Status Upload(const std::string& key, const std::string& expires, const std::string& md5,
@@ -39,9 +50,6 @@ class DataProxy {
   static constexpr size_t kMaxUploadBytes = size_t{1} << 30;
 
  private:
-  std::string SignedUrl(const std::string& method, const std::string& key, int64_t expires,
-                        const std::string& md5_b64) const;
-
   DataProxyOptions options_;
 };
 

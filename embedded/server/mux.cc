@@ -145,6 +145,9 @@ void Mux::AcceptLoop() {
 void Mux::Serve(int fd) {
   switch (Sniff(fd)) {
     case 1:
+      // gRPC's transport reads until EAGAIN: on a blocking socket it would stall a poller
+      // thread in recvmsg whenever a message spans several reads.
+      fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
       options_.grpc_handoff(fd);
       return;
     case 0:

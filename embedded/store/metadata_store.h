@@ -33,6 +33,8 @@ enum class Table {
   kNamedEntity,    // key: resource_type, project, domain, name
   kSignal,         // key: project, domain, execution, signal_id
   kAttributes,     // key: project, domain, workflow, resource_type ("" where absent)
+  kSchedule,       // key: project, domain, name (of a launch plan): its last firing
+  kNotification,   // key: project, domain, execution, phase, kind, recipient
 };
 
 using Value = std::variant<int64_t, std::string>;
@@ -93,7 +95,7 @@ bool IsKeyColumn(const TableSchema& schema, std::string_view column);
 
 // The schema version this build creates and migrates to (the `schema_version` table).
 // Opening a database stamped with a newer version is FAILED_PRECONDITION.
-inline constexpr int64_t kSchemaVersion = 2;
+inline constexpr int64_t kSchemaVersion = 3;
 
 // Thread-safe. Implementations: SQLite (default) and Postgres, with the same behaviour.
 //

@@ -3,8 +3,9 @@
 // The database records its version in `schema_version` (one row). Opening a store runs,
 // in one transaction, every migration above the recorded version. A schema change is a new
 // entry at the end of kMigrations (and kSchemaVersion in metadata_store.h moves with it).
-// Versions 1 and 2 derive their DDL from SchemaOf() as it stands at version 2: whoever
-// changes a table in schema.cc must keep their output unchanged (e.g. have CreateTables
+// Versions 1 and 2 derive their DDL from SchemaOf() for the tables that existed at version 2
+// (InVersion2); version 3 adds two tables the same way. Whoever changes a table in
+// schema.cc must keep the output of earlier migrations unchanged (e.g. have CreateTables
 // leave out the columns a later migration adds with ALTER TABLE).
 #include <string>
 #include <vector>
@@ -23,8 +24,14 @@ std::string ColumnDdl(Dialect d, const std::string& name, ColumnKind kind) {
   return ddl + (pg ? "TEXT COLLATE \"C\"" : "TEXT") + " NOT NULL DEFAULT ''";
 }
 
-std::string CreateTableDdl(Dialect d, const TableSchema& schema) {
-  std::string ddl = "CREATE TABLE \"" + schema.name + "\" (";
+// The tables of schema versions 1 and 2; later tables come with their own migration.
+bool InVersion2(Table t) { return static_cast<int>(t) <= static_cast<int>(Table::kAttributes); }
+
+// `if_not_exists` for the migrations after version 2, which may find their tables already
+// there (a database stamped with an older version after a newer build created them).
+std::string CreateTableDdl(Dialect d, const TableSchema& schema, bool if_not_exists = false) {
+  std::string ddl = std::string("CREATE TABLE ") + (if_not_exists ? "IF NOT EXISTS " : "") +
+                    "\"" + schema.name + "\" (";
   for (const std::string& column : AllColumns(schema)) {
     if (column == "data") {
       ddl += std::string("\"data\" ") + (d == Dialect::kPostgres ? "BYTEA" : "BLOB") + " NOT NULL";
@@ -43,7 +50,23 @@ std::string CreateTableDdl(Dialect d, const TableSchema& schema) {
 // Version 1: one table per entity.
 std::vector<std::string> CreateTables(Dialect d) {
   std::vector<std::string> statements;
-  for (Table t : AllTables()) statements.push_back(CreateTableDdl(d, SchemaOf(t)));
+  for (Table t : AllTables()) {
+    if (InVersion2(t)) statements.push_back(CreateTableDdl(d, SchemaOf(t)));
+  }
+  return statements;
+}
+
+std::vector<std::string> IndexDdl(const TableSchema& schema, bool if_not_exists) {
+  std::vector<std::string> statements;
+  for (size_t i = 0; i < schema.indexes.size(); ++i) {
+    std::string ddl = std::string("CREATE INDEX ") + (if_not_exists ? "IF NOT EXISTS " : "") +
+                      "\"idx_" + schema.name + "_" + std::to_string(i + 1) + "\" ON \"" +
+                      schema.name + "\" (";
+    for (size_t c = 0; c < schema.indexes[i].size(); ++c) {
+      ddl += (c == 0 ? "\"" : ", \"") + schema.indexes[i][c] + "\"";
+    }
+    statements.push_back(ddl + ")");
+  }
   return statements;
 }
 
@@ -51,14 +74,21 @@ std::vector<std::string> CreateTables(Dialect d) {
 std::vector<std::string> CreateListIndexes(Dialect /*d*/) {
   std::vector<std::string> statements;
   for (Table t : AllTables()) {
-    const TableSchema& schema = SchemaOf(t);
-    for (size_t i = 0; i < schema.indexes.size(); ++i) {
-      std::string ddl = "CREATE INDEX \"idx_" + schema.name + "_" + std::to_string(i + 1) +
-                        "\" ON \"" + schema.name + "\" (";
-      for (size_t c = 0; c < schema.indexes[i].size(); ++c) {
-        ddl += (c == 0 ? "\"" : ", \"") + schema.indexes[i][c] + "\"";
-      }
-      statements.push_back(ddl + ")");
+    if (!InVersion2(t)) continue;
+    for (std::string& s : IndexDdl(SchemaOf(t), /*if_not_exists=*/false)) {
+      statements.push_back(std::move(s));
+    }
+  }
+  return statements;
+}
+
+// Version 3: the scheduler's last firings and the notification records.
+std::vector<std::string> CreateScheduleTables(Dialect d) {
+  std::vector<std::string> statements;
+  for (Table t : {Table::kSchedule, Table::kNotification}) {
+    statements.push_back(CreateTableDdl(d, SchemaOf(t), /*if_not_exists=*/true));
+    for (std::string& s : IndexDdl(SchemaOf(t), /*if_not_exists=*/true)) {
+      statements.push_back(std::move(s));
     }
   }
   return statements;
@@ -73,6 +103,7 @@ struct Migration {
 const Migration kMigrations[] = {
     {1, "create tables", &CreateTables},
     {2, "add list indexes", &CreateListIndexes},
+    {3, "add schedules and notifications", &CreateScheduleTables},
 };
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
 

@@ -54,6 +54,13 @@ std::vector<TableSchema> BuildSchemas() {
   s.push_back(Make(Table::kAttributes, "attributes",
                    {"project", "domain", "workflow", "resource_type"}, {}, {}, {"resource_type"},
                    {}));
+  // Since version 3.
+  s.push_back(Make(Table::kSchedule, "schedules", {"project", "domain", "name"}, {"version"},
+                   {"last_fired_at"}, {}, {}));
+  s.push_back(Make(Table::kNotification, "notifications",
+                   {"project", "domain", "execution", "phase", "kind", "recipient"}, {}, {}, {},
+                   {{"project", "domain", "execution", "created_at"},
+                    {"project", "domain", "created_at"}}));
   return s;
 }
 

@@ -1,8 +1,10 @@
 """Fixtures that run the real flytebox-engine and point the real flytekit at it."""
 import os
 import pathlib
+import secrets
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -10,6 +12,9 @@ import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 ENGINE = os.environ.get("FLYTEBOX_ENGINE", str(REPO / "build" / "embedded" / "flytebox-engine"))
+_CACHE = pathlib.Path(os.environ.get("FLYTEBOX_CACHE") or pathlib.Path(
+    os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache") / "flytebox")
+VERSITYGW = os.environ.get("FLYTEBOX_VERSITYGW", str(_CACHE / "bin" / "versitygw"))
 
 
 def free_port() -> int:
@@ -18,11 +23,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 20.0) -> None:
+def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 20.0,
+                  name: str = "engine") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"engine exited with {proc.returncode}")
+            raise RuntimeError(f"{name} exited with {proc.returncode}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return
@@ -31,15 +37,64 @@ def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 20.0) -> N
     raise RuntimeError(f"engine did not listen on {port} within {timeout}s")
 
 
+def stop_process(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+class Versitygw:
+    """A real versitygw (S3 over a folder) on a free port with random credentials."""
+
+    def __init__(self, workdir: pathlib.Path):
+        self.data = workdir / "s3"
+        self.data.mkdir()
+        self.port = free_port()
+        self.access_key = "AK" + secrets.token_hex(8)
+        self.secret_key = secrets.token_hex(20)
+        self.log = open(workdir / "versitygw.log", "wb")
+        env = dict(os.environ, ROOT_ACCESS_KEY_ID=self.access_key,
+                   ROOT_SECRET_ACCESS_KEY=self.secret_key)
+        self.proc = subprocess.Popen(
+            [VERSITYGW, "--port", f"127.0.0.1:{self.port}", "--quiet", "--keep-alive",
+             "posix", str(self.data)], stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        wait_for_port(self.port, self.proc, name="versitygw")
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def flytekit_env(self) -> dict:
+        return {"FLYTE_AWS_ENDPOINT": self.endpoint, "FLYTE_AWS_ACCESS_KEY_ID": self.access_key,
+                "FLYTE_AWS_SECRET_ACCESS_KEY": self.secret_key}
+
+    def stop(self) -> None:
+        stop_process(self.proc)
+        self.log.close()
+
+
 class Engine:
-    def __init__(self, workdir: pathlib.Path, database: str = ""):
+    def __init__(self, workdir: pathlib.Path, database: str = "", s3: Versitygw = None,
+                 extra_args=()):
         self.workdir = workdir
         self.port = free_port()
+        self.s3 = s3
         self.log = open(workdir / "engine.log", "wb")
-        args = [ENGINE, "--port", str(self.port), "--data-dir", str(workdir / "data")]
+        # Tasks run as processes of this Python, which has the pinned flytekit.
+        args = [ENGINE, "--port", str(self.port), "--data-dir", str(workdir / "data"),
+                "--python", sys.executable, *extra_args]
         if database:
             args += ["--database", database]
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        env = dict(os.environ)
+        if s3:  # the host reaches S3 as localhost, the engine as 127.0.0.1
+            args += ["--storage", "s3", "--s3-endpoint", s3.endpoint,
+                     "--s3-public-endpoint", f"http://localhost:{s3.port}"]
+            env.update(FLYTEBOX_S3_ACCESS_KEY=s3.access_key, FLYTEBOX_S3_SECRET_KEY=s3.secret_key)
+        self.args, self.env = args, env
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env)
         wait_for_port(self.port, self.proc)
         self.config = workdir / "config.yaml"
         self.config.write_text(
@@ -50,13 +105,20 @@ class Engine:
         return f"localhost:{self.port}"
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
+        stop_process(self.proc)
+        self.log.close()
+
+    def restart(self, kill: bool = True) -> None:
+        """Stops the engine (SIGKILL by default, as a crash) and starts it again on the same
+        port and data."""
+        if kill:
             self.proc.kill()
             self.proc.wait()
-        self.log.close()
+        else:
+            stop_process(self.proc)
+        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT,
+                                     env=self.env)
+        wait_for_port(self.port, self.proc)
 
     def log_text(self) -> str:
         return (self.workdir / "engine.log").read_text(errors="replace")
@@ -64,12 +126,29 @@ class Engine:
 
 @pytest.fixture(scope="module")
 def engine():
+    """The engine; with FLYTEBOX_TEST_STORAGE=s3 its objects go to a versitygw started first,
+    and flytekit (this process and pyflyte) gets the FLYTE_AWS_* settings to reach it."""
+    storage = os.environ.get("FLYTEBOX_TEST_STORAGE", "file")
+    assert storage in ("file", "s3"), f"FLYTEBOX_TEST_STORAGE={storage}: expected file or s3"
     with tempfile.TemporaryDirectory(prefix="flytebox-e2e-") as tmp:
-        e = Engine(pathlib.Path(tmp), os.environ.get("FLYTEBOX_TEST_DATABASE", ""))
+        s3 = Versitygw(pathlib.Path(tmp)) if storage == "s3" else None
+        saved = {k: os.environ.get(k) for k in (s3.flytekit_env() if s3 else {})}
         try:
-            yield e
+            if s3:
+                os.environ.update(s3.flytekit_env())
+            e = Engine(pathlib.Path(tmp), os.environ.get("FLYTEBOX_TEST_DATABASE", ""), s3)
+            try:
+                yield e
+            finally:
+                e.stop()
         finally:
-            e.stop()
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+            if s3:
+                s3.stop()
 
 
 @pytest.fixture(scope="module")

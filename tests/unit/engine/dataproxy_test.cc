@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 
 #include "embedded/blob/blob_store.h"
 
@@ -18,8 +19,9 @@ class DataProxyTest : public ::testing::Test {
     root_ = fs::temp_directory_path() / ("flytebox-dp-" + std::to_string(::getpid()) + "-" +
                                          ::testing::UnitTest::GetInstance()->current_test_info()->name());
     blobs_ = std::move(blob::OpenFileStore(root_.string(), "my-s3-bucket")).value();
+    minter_ = std::make_unique<EngineUrlMinter>("http://localhost:30080", &signer_);
     proxy_ = std::make_unique<DataProxy>(
-        DataProxyOptions{blobs_.get(), &signer_, &clock_, "http://localhost:30080"});
+        DataProxyOptions{blobs_.get(), minter_.get(), &signer_, &clock_, nullptr});
   }
   void TearDown() override { fs::remove_all(root_); }
 
@@ -63,6 +65,7 @@ class DataProxyTest : public ::testing::Test {
   FakeClock clock_;
   UrlSigner signer_{"test-secret"};
   std::unique_ptr<blob::BlobStore> blobs_;
+  std::unique_ptr<EngineUrlMinter> minter_;
   std::unique_ptr<DataProxy> proxy_;
 };
 
@@ -77,8 +80,10 @@ TEST_F(DataProxyTest, UploadLocationFromMd5) {
   auto resp = proxy_->CreateUploadLocation(req);
   ASSERT_TRUE(resp.ok()) << resp.status().ToString();
   std::string folder = Base32WithPadding(Md5(body));
-  EXPECT_EQ(resp->native_url(), blobs_->UriPrefix() + "/flytesnacks/development/" + folder +
-                                    "/fastabc.tar.gz");
+  // The local store hands out plain paths: flytekit refuses file:// files.
+  EXPECT_EQ(resp->native_url(), blobs_->NativeUri("flytesnacks/development/" + folder +
+                                                  "/fastabc.tar.gz"));
+  EXPECT_EQ(resp->native_url().rfind("file://", 0), std::string::npos);
   EXPECT_EQ(resp->headers().at("Content-MD5"), Base64(Md5(body)));
   EXPECT_EQ(resp->headers().at("x-amz-meta-flytecontentmd5"), Base64(Md5(body)));
 
@@ -116,6 +121,52 @@ TEST_F(DataProxyTest, RejectsBadRequests) {
   EXPECT_EQ(proxy_->CreateUploadLocation(req).status().code(), Code::kInvalidArgument);
   req.set_filename_root("../escape");
   EXPECT_EQ(proxy_->CreateUploadLocation(req).status().code(), Code::kInvalidArgument);
+}
+
+TEST_F(DataProxyTest, DownloadLinkForADeck) {
+  ASSERT_TRUE(blobs_->Put("metadata/propeller/x/n0/data/0/deck.html", "<html>deck</html>").ok());
+  std::map<std::string, std::string> decks = {
+      {"n0", blobs_->Uri("metadata/propeller/x/n0/data/0/deck.html")}, {"n1", ""}};
+  DataProxyOptions options{blobs_.get(), minter_.get(), &signer_, &clock_,
+                           [&](const flyteidl::core::NodeExecutionIdentifier& id)
+                               -> Result<std::string> {
+                             auto it = decks.find(id.node_id());
+                             if (it == decks.end()) return Status::NotFound("no " + id.node_id());
+                             return it->second;
+                           }};
+  DataProxy proxy(options);
+  flyteidl::service::CreateDownloadLinkRequest req;
+  req.set_artifact_type(flyteidl::service::ARTIFACT_TYPE_DECK);
+  req.mutable_node_execution_id()->set_node_id("n0");
+  auto link = proxy.CreateDownloadLink(req);
+  ASSERT_TRUE(link.ok()) << link.status().ToString();
+  ASSERT_EQ(link->pre_signed_urls().signed_url_size(), 1);
+  Parsed p = Parse(link->pre_signed_urls().signed_url(0));
+  EXPECT_EQ(proxy.Download(p.key, p.expires, p.signature).value_or(""), "<html>deck</html>");
+  EXPECT_EQ(link->pre_signed_urls().expires_at().seconds(), std::stoll(p.expires));
+
+  req.mutable_node_execution_id()->set_node_id("n1");
+  EXPECT_EQ(proxy.CreateDownloadLink(req).status().code(), Code::kNotFound);
+  req.mutable_node_execution_id()->set_node_id("n9");
+  EXPECT_EQ(proxy.CreateDownloadLink(req).status().code(), Code::kNotFound);
+  req.set_artifact_type(flyteidl::service::ARTIFACT_TYPE_UNDEFINED);
+  EXPECT_EQ(proxy.CreateDownloadLink(req).status().code(), Code::kInvalidArgument);
+}
+
+TEST_F(DataProxyTest, DownloadUrlIsForOneObjectAndMethod) {
+  ASSERT_TRUE(blobs_->Put("a/b.pb", "bytes").ok());
+  flyteidl::service::CreateDownloadLocationRequest req;
+  req.set_native_url(blobs_->Uri("a/b.pb"));
+  auto resp = proxy_->CreateDownloadLocation(req);
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  Parsed p = Parse(resp->signed_url());
+  EXPECT_EQ(proxy_->Download(p.key, p.expires, p.signature).value_or(""), "bytes");
+  EXPECT_EQ(proxy_->Download("a/c.pb", p.expires, p.signature).status().code(),
+            Code::kPermissionDenied);
+  EXPECT_EQ(proxy_->Upload(p.key, p.expires, "", p.signature, "", "x").code(),
+            Code::kPermissionDenied);
+  req.set_native_url("s3://elsewhere/a/b.pb");
+  EXPECT_EQ(proxy_->CreateDownloadLocation(req).status().code(), Code::kInvalidArgument);
 }
 
 TEST(BlobKeyTest, Validation) {

@@ -1,0 +1,178 @@
+#include "embedded/blob/sigv4.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <ctime>
+#include <map>
+
+namespace flytebox::blob::sigv4 {
+namespace {
+
+constexpr char kAlgorithm[] = "AWS4-HMAC-SHA256";
+
+std::string Hex(const unsigned char* data, size_t n) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(n * 2);
+  for (size_t i = 0; i < n; ++i) {
+    out += kDigits[data[i] >> 4];
+    out += kDigits[data[i] & 0xf];
+  }
+  return out;
+}
+
+std::string Hmac(std::string_view key, std::string_view data) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len);
+  return std::string(reinterpret_cast<const char*>(mac), len);
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Trims both ends and collapses inner runs of spaces to one, as SigV4 canonical headers want.
+std::string CanonicalValue(std::string_view v) {
+  std::string out;
+  bool space = false;
+  for (char c : v) {
+    if (c == ' ' || c == '\t') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
+// Lower-cased names to canonical values, sorted; repeated names joined with ','.
+std::map<std::string, std::string> CanonicalHeaderMap(const Request& request) {
+  std::map<std::string, std::string> out;
+  for (const auto& [name, value] : request.headers) {
+    std::string& slot = out[Lower(name)];
+    if (!slot.empty()) slot += ',';
+    slot += CanonicalValue(value);
+  }
+  return out;
+}
+
+std::string Credential(const Credentials& credentials, const std::string& amz_date,
+                       const Scope& scope) {
+  return credentials.access_key + "/" + amz_date.substr(0, 8) + "/" + scope.region + "/" +
+         scope.service + "/aws4_request";
+}
+
+}  // namespace
+
+std::string Sha256Hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
+  return Hex(digest, len);
+}
+
+std::string UriEncode(std::string_view text, bool keep_slash) {
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    bool unreserved = std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
+    if (unreserved || (keep_slash && c == '/')) {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+std::string AmzDate(std::chrono::system_clock::time_point time) {
+  std::time_t t = std::chrono::system_clock::to_time_t(time);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+std::string CanonicalQuery(const Request& request) {
+  std::vector<std::pair<std::string, std::string>> encoded;
+  encoded.reserve(request.query.size());
+  for (const auto& [name, value] : request.query) {
+    encoded.emplace_back(UriEncode(name, false), UriEncode(value, false));
+  }
+  std::sort(encoded.begin(), encoded.end());
+  std::string out;
+  for (const auto& [name, value] : encoded) {
+    if (!out.empty()) out += '&';
+    out += name + "=" + value;
+  }
+  return out;
+}
+
+std::string SignedHeaders(const Request& request) {
+  std::string out;
+  for (const auto& [name, value] : CanonicalHeaderMap(request)) {
+    if (!out.empty()) out += ';';
+    out += name;
+  }
+  return out;
+}
+
+std::string CanonicalRequest(const Request& request) {
+  std::string headers;
+  for (const auto& [name, value] : CanonicalHeaderMap(request)) {
+    headers += name + ":" + value + "\n";
+  }
+  return request.method + "\n" + request.path + "\n" + CanonicalQuery(request) + "\n" + headers +
+         "\n" + SignedHeaders(request) + "\n" + request.payload_hash;
+}
+
+std::string StringToSign(const std::string& amz_date, const Scope& scope,
+                         const std::string& canonical_request) {
+  return std::string(kAlgorithm) + "\n" + amz_date + "\n" + amz_date.substr(0, 8) + "/" +
+         scope.region + "/" + scope.service + "/aws4_request\n" + Sha256Hex(canonical_request);
+}
+
+std::string Signature(const Credentials& credentials, const std::string& amz_date,
+                      const Scope& scope, const std::string& string_to_sign) {
+  std::string key = Hmac("AWS4" + credentials.secret_key, amz_date.substr(0, 8));
+  key = Hmac(key, scope.region);
+  key = Hmac(key, scope.service);
+  key = Hmac(key, "aws4_request");
+  std::string mac = Hmac(key, string_to_sign);
+  return Hex(reinterpret_cast<const unsigned char*>(mac.data()), mac.size());
+}
+
+std::string Authorization(const Request& request, const Credentials& credentials,
+                          const Scope& scope, const std::string& amz_date) {
+  std::string to_sign = StringToSign(amz_date, scope, CanonicalRequest(request));
+  return std::string(kAlgorithm) + " Credential=" + Credential(credentials, amz_date, scope) +
+         ", SignedHeaders=" + SignedHeaders(request) +
+         ", Signature=" + Signature(credentials, amz_date, scope, to_sign);
+}
+
+std::string PresignQuery(Request& request, const Credentials& credentials, const Scope& scope,
+                         const std::string& amz_date, int64_t expires_seconds) {
+  request.query.emplace_back("X-Amz-Algorithm", kAlgorithm);
+  request.query.emplace_back("X-Amz-Credential", Credential(credentials, amz_date, scope));
+  request.query.emplace_back("X-Amz-Date", amz_date);
+  request.query.emplace_back("X-Amz-Expires", std::to_string(expires_seconds));
+  request.query.emplace_back("X-Amz-SignedHeaders", SignedHeaders(request));
+  std::string to_sign = StringToSign(amz_date, scope, CanonicalRequest(request));
+  return CanonicalQuery(request) +
+         "&X-Amz-Signature=" + Signature(credentials, amz_date, scope, to_sign);
+}
+
+}  // namespace flytebox::blob::sigv4

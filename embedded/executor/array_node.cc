@@ -1,0 +1,253 @@
+// Array nodes (map tasks): one attempt per element with the array node's full inputs and
+// FLYTE_K8S_ARRAY_INDEX, gathered into collections; min_successes / min_success_ratio.
+#include <cmath>
+
+#include "common/log.h"
+#include "embedded/admin/util.h"
+#include "embedded/executor/impl.h"
+
+namespace flytebox::executor {
+namespace {
+
+bool ElementDone(const Element& e) {
+  return e.phase == fc::TaskExecution::SUCCEEDED || e.phase == fc::TaskExecution::FAILED ||
+         e.phase == fc::TaskExecution::ABORTED;
+}
+
+// The number of elements: the length of the mapped (collection) inputs.
+Result<size_t> ElementCount(const fc::LiteralMap& inputs, const fc::TypedInterface& inner,
+                            bool original) {
+  std::optional<size_t> n;
+  for (const auto& [name, lit] : inputs.literals()) {
+    if (!lit.has_collection()) continue;
+    auto it = inner.inputs().variables().find(name);
+    bool inner_is_list = it != inner.inputs().variables().end() && it->second.type().has_collection_type();
+    bool nested = lit.collection().literals_size() > 0 && lit.collection().literals(0).has_collection();
+    // With the original (element) interface, a list-typed input is given whole to each.
+    if (original && inner_is_list && !nested) continue;
+    size_t size = static_cast<size_t>(lit.collection().literals_size());
+    if (n && *n != size) {
+      return Status::FailedPrecondition("mapped inputs have different lengths (" +
+                                        std::to_string(*n) + " and " + std::to_string(size) + ")");
+    }
+    n = size;
+  }
+  return n.value_or(0);
+}
+
+}  // namespace
+
+void Impl::StartArray(Node& n) {
+  Run& run = *n.graph->run;
+  const auto& arr = n.spec->array_node();
+  const fc::TaskTemplate* task = TaskOf(run, arr.node().task_node().reference_id());
+  if (!task) {
+    FailNode(n, {"TaskNotFound", "the array node's task is not in the workflow's closure",
+                 fc::ExecutionError::SYSTEM, false});
+    return;
+  }
+  auto count = ElementCount(n.inputs, task->interface(),
+                            arr.has_is_original_sub_node_interface() &&
+                                arr.is_original_sub_node_interface().value());
+  if (!count.ok()) {
+    FailNode(n, {"BadArrayInputs", count.status().message(), fc::ExecutionError::USER, false});
+    return;
+  }
+  n.is_array = true;
+  n.elements.clear();
+  n.elements.resize(*count);
+  n.element_parallelism = static_cast<int>(arr.parallelism());
+  n.attempt_started_us = NowMicros(options_.clock);
+  n.phase = fc::NodeExecution::RUNNING;
+  const auto& e = run.exec.id();
+  n.log_uri = options_.public_url + "/logs/" + e.project() + "/" + e.domain() + "/" + e.name() +
+              "/" + n.id;
+  RecordNode(n);
+  RecordArrayTask(n, fc::TaskExecution::RUNNING);
+  PumpArray(n);
+}
+
+void Impl::PumpArray(Node& n) {
+  Run& run = *n.graph->run;
+  const auto& arr = n.spec->array_node();
+  const fc::TaskTemplate& task = *TaskOf(run, arr.node().task_node().reference_id());
+  int running = 0;
+  for (const auto& e : n.elements) running += e.phase == fc::TaskExecution::RUNNING;
+  for (size_t i = 0; i < n.elements.size(); ++i) {
+    if (n.element_parallelism > 0 && running >= n.element_parallelism) break;
+    Element& el = n.elements[i];
+    if (el.phase != fc::TaskExecution::UNDEFINED) continue;
+    std::string out = n.data_dir + "/0/" + std::to_string(i) + "/" + std::to_string(el.attempt);
+    auto tr = BuildTaskRun(n, task, out, el.attempt, "-" + std::to_string(i),
+                           {{"FLYTE_K8S_ARRAY_INDEX", std::to_string(i)},
+                            {"BATCH_JOB_ARRAY_INDEX_VAR_NAME", "FLYTE_K8S_ARRAY_INDEX"}});
+    if (!tr.ok()) {
+      el.phase = fc::TaskExecution::FAILED;
+      el.message = tr.status().message();
+      continue;
+    }
+    NodeRef ref = RefOf(n);
+    int attempt = el.attempt;
+    auto started = options_.runner->Start(*tr, [this, ref, i, attempt](RunResult r) {
+      Post([this, ref, i, attempt, r] { OnElementDone(ref, i, attempt, r); });
+    });
+    if (!started.ok()) {
+      el.phase = fc::TaskExecution::FAILED;
+      el.message = started.status().message();
+      continue;
+    }
+    el.running = std::move(started).value();
+    el.phase = fc::TaskExecution::RUNNING;
+    ++running;
+  }
+  bool all = true;
+  for (const auto& e : n.elements) all = all && ElementDone(e);
+  if (all) FinishArray(n);
+}
+
+void Impl::OnElementDone(const NodeRef& ref, size_t i, int attempt, RunResult result) {
+  Node* np = Resolve(ref);
+  if (!np) return;
+  Node& n = *np;
+  Run* run = n.graph->run;
+  if (n.done() || n.abort_requested || i >= n.elements.size()) return;
+  Element& el = n.elements[i];
+  if (el.attempt != attempt) return;
+  el.running.reset();
+  std::string out = n.data_dir + "/0/" + std::to_string(i) + "/" + std::to_string(attempt);
+  auto err = ReadError(out);
+  std::optional<NodeError> failure;
+  if (err.ok() && *err) failure = **err;
+  else if (result.kind != RunResult::Kind::kExited || result.exit_code != 0) {
+    failure = NodeError{"NonZeroExit", "element " + std::to_string(i) + ": " + result.message,
+                        fc::ExecutionError::USER, true};
+  }
+  if (!failure) {
+    auto outputs = ReadLiteralMap(out + "/outputs.pb");
+    if (outputs.ok()) {
+      fc::Literal m;
+      *m.mutable_map()->mutable_literals() = outputs->literals();
+      el.output = std::move(m);
+      el.phase = fc::TaskExecution::SUCCEEDED;
+    } else {
+      failure = NodeError{"OutputsNotFound", "element " + std::to_string(i) + " wrote no outputs",
+                          fc::ExecutionError::USER, true};
+    }
+  }
+  if (failure) {
+    const fc::TaskTemplate* task = TaskOf(*run, n.spec->array_node().node().task_node().reference_id());
+    const auto& inner = n.spec->array_node().node();
+    int max_attempts = inner.metadata().has_retries()
+                           ? static_cast<int>(inner.metadata().retries().retries()) + 1
+                           : (task ? static_cast<int>(task->metadata().retries().retries()) + 1 : 1);
+    bool system = failure->kind == fc::ExecutionError::SYSTEM;
+    if (failure->recoverable && (system ? ++el.system_failures <= 3 : el.attempt + 1 < max_attempts)) {
+      el.attempt++;
+      el.phase = fc::TaskExecution::UNDEFINED;
+    } else {
+      el.phase = fc::TaskExecution::FAILED;
+      el.message = failure->message;
+    }
+  }
+  RecordArrayTask(n, fc::TaskExecution::RUNNING);
+  PumpArray(n);
+}
+
+void Impl::FinishArray(Node& n) {
+  Run& run = *n.graph->run;
+  const auto& arr = n.spec->array_node();
+  size_t total = n.elements.size(), ok = 0;
+  for (const auto& e : n.elements) ok += e.phase == fc::TaskExecution::SUCCEEDED;
+  size_t need = total;
+  if (arr.success_criteria_case() == fc::ArrayNode::kMinSuccesses) {
+    need = std::min<size_t>(arr.min_successes(), total);
+  } else if (arr.success_criteria_case() == fc::ArrayNode::kMinSuccessRatio) {
+    need = static_cast<size_t>(std::ceil(arr.min_success_ratio() * static_cast<double>(total)));
+  }
+  if (ok < need) {
+    std::string first;
+    for (size_t i = 0; i < total; ++i) {
+      if (n.elements[i].phase == fc::TaskExecution::FAILED) {
+        first = "element " + std::to_string(i) + ": " + n.elements[i].message;
+        break;
+      }
+    }
+    RecordArrayTask(n, fc::TaskExecution::FAILED);
+    FailNode(n, {"ArrayNodeFailed", std::to_string(ok) + " of " + std::to_string(total) +
+                                        " elements succeeded, " + std::to_string(need) +
+                                        " needed; " + first,
+                 fc::ExecutionError::USER, false});
+    return;
+  }
+  const fc::TaskTemplate* task = TaskOf(run, arr.node().task_node().reference_id());
+  fc::LiteralMap outputs;
+  if (task) {
+    for (const auto& [name, var] : task->interface().outputs().variables()) {
+      auto* coll = (*outputs.mutable_literals())[name].mutable_collection();
+      for (const auto& e : n.elements) {
+        fc::Literal* item = coll->add_literals();
+        if (e.output) {
+          auto it = e.output->map().literals().find(name);
+          if (it != e.output->map().literals().end()) {
+            *item = it->second;
+            continue;
+          }
+        }
+        item->mutable_scalar()->mutable_none_type();
+      }
+    }
+  }
+  n.output_uri.clear();
+  n.output_uri = n.output_dir() + "/outputs.pb";
+  Status st = WriteLiteralMap(n.output_uri, outputs);
+  if (!st.ok()) {
+    n.output_uri.clear();
+    FailNode(n, {"OutputsWriteFailure", st.message(), fc::ExecutionError::SYSTEM, false});
+    return;
+  }
+  RecordArrayTask(n, fc::TaskExecution::SUCCEEDED);
+  SucceedNode(n, std::move(outputs));
+}
+
+void Impl::RecordArrayTask(Node& n, fc::TaskExecution::Phase phase) {
+  Run& run = *n.graph->run;
+  const fc::Identifier& task_id = n.spec->array_node().node().task_node().reference_id();
+  fa::TaskExecution rec;
+  auto* id = rec.mutable_id();
+  *id->mutable_task_id() = task_id;
+  id->mutable_task_id()->set_resource_type(fc::TASK);
+  id->mutable_node_execution_id()->set_node_id(n.id);
+  *id->mutable_node_execution_id()->mutable_execution_id() = run.exec.id();
+  rec.set_input_uri(n.data_dir + "/inputs.pb");
+  auto* c = rec.mutable_closure();
+  c->set_phase(phase);
+  int64_t now = NowMicros(options_.clock);
+  *c->mutable_created_at() = admin::ToTimestamp(n.attempt_started_us);
+  *c->mutable_started_at() = admin::ToTimestamp(n.attempt_started_us);
+  *c->mutable_updated_at() = admin::ToTimestamp(now);
+  if (phase == fc::TaskExecution::SUCCEEDED || phase == fc::TaskExecution::FAILED) {
+    int64_t d = now - n.attempt_started_us;
+    c->mutable_duration()->set_seconds(d / 1'000'000);
+    c->mutable_duration()->set_nanos(static_cast<int32_t>((d % 1'000'000) * 1000));
+  }
+  if (const fc::TaskTemplate* task = TaskOf(run, task_id)) c->set_task_type(task->type());
+  c->set_event_version(1);
+  auto* m = c->mutable_metadata();
+  m->set_generated_name(n.id);
+  m->set_plugin_identifier(options_.runner->name());
+  for (size_t i = 0; i < n.elements.size(); ++i) {
+    const Element& e = n.elements[i];
+    auto* r = m->add_external_resources();
+    r->set_external_id(n.id + "-" + std::to_string(i));
+    r->set_index(static_cast<uint32_t>(i));
+    r->set_retry_attempt(static_cast<uint32_t>(e.attempt));
+    r->set_phase(e.phase);
+    r->set_cache_status(fc::CACHE_DISABLED);
+    auto* log = r->add_logs();
+    log->set_uri(n.log_uri + "/" + std::to_string(i) + "-" + std::to_string(e.attempt));
+    log->set_name("Task log (element " + std::to_string(i) + ")");
+  }
+  (void)options_.admin->RecordTaskExecution(rec);
+}
+
+}  // namespace flytebox::executor

@@ -1,0 +1,98 @@
+#pragma once
+
+#include "embedded/executor/internal.h"
+
+namespace flytebox::executor {
+
+class Impl : public Executor {
+ public:
+  explicit Impl(ExecutorOptions options);
+  ~Impl() override;
+
+  Status Resume();
+  void OnCreated(const fc::WorkflowExecutionIdentifier& id) override;
+  void OnTerminate(const fc::WorkflowExecutionIdentifier& id) override;
+  void Stop() override;
+  Result<std::string> LogFile(const std::string& link_path) const override;
+
+ private:
+  // The loop (executor.cc).
+  void Post(std::function<void()> fn);
+  uint64_t After(std::chrono::milliseconds delay, std::function<void()> fn);
+  void Cancel(uint64_t timer);
+  void Loop();
+
+  // Runs and graphs (executor.cc).
+  void StartRun(const fc::WorkflowExecutionIdentifier& id, bool resume);
+  Status LoadRun(Run* run);
+  std::unique_ptr<Graph> NewGraph(Run* run, const fc::WorkflowTemplate* tmpl, Node* owner,
+                                  Graph* scope);
+  void Drive(Graph& g);
+  void DriveAll(Graph& g);  // children first
+  void FinishGraph(Graph& g, bool ok, const NodeError* error);
+  void FinishRun(Run& run, bool ok, const NodeError* error);
+  void AbortRun(Run& run);
+  void AbortGraph(Graph& g, const std::string& why);
+  Result<const fc::LiteralMap*> OutputsOf(Graph& g, const std::string& spec_id);
+  NodeRef RefOf(const Node& n) const;
+  // The node if its run is still the one the reference was taken from, else null.
+  Node* Resolve(const NodeRef& ref);
+  Status RestoreNode(Node& n);
+  // When restoring_, gives a fresh child graph's nodes their recorded state (restore.cc).
+  void RestoreChildren(Graph& g);
+
+  // Node lifecycle (executor.cc).
+  void StartNode(Node& n);
+  void SucceedNode(Node& n, fc::LiteralMap outputs);
+  void FailNode(Node& n, const NodeError& error);
+  void SkipNode(Node& n);
+  void RecordNode(Node& n);
+  Status WriteLiteralMap(const std::string& uri, const fc::LiteralMap& map);
+  Result<fc::LiteralMap> ReadLiteralMap(const std::string& uri);
+  Result<bool> Exists(const std::string& uri);
+
+  // Task nodes (task_node.cc).
+  void StartTask(Node& n);
+  void StartAttempt(Node& n);
+  void OnAttemptDone(const NodeRef& ref, int attempt, RunResult result);
+  void RetryOrFail(Node& n, const NodeError& error);
+  void RecordTask(Node& n, fc::TaskExecution::Phase phase, const NodeError* error);
+  Result<TaskRun> BuildTaskRun(Node& n, const fc::TaskTemplate& task, const std::string& out_dir,
+                               int attempt, const std::string& key_suffix,
+                               std::map<std::string, std::string> extra_env);
+  const fc::TaskTemplate* TaskOf(Run& run, const fc::Identifier& id);
+  std::string CacheKey(const Node& n, const fc::TaskTemplate& task);
+  bool Cacheable(const Node& n, const fc::TaskTemplate& task);
+  Result<std::optional<NodeError>> ReadError(const std::string& out_dir);
+  void StartDynamic(Node& n, const std::string& futures_uri);
+
+  // Array nodes (array_node.cc).
+  void StartArray(Node& n);
+  void PumpArray(Node& n);
+  void OnElementDone(const NodeRef& ref, size_t i, int attempt, RunResult result);
+  void FinishArray(Node& n);
+  void RecordArrayTask(Node& n, fc::TaskExecution::Phase phase);
+
+  // Control nodes (control_nodes.cc).
+  void StartBranch(Node& n);
+  void StartSubworkflow(Node& n);
+  void StartLaunchPlan(Node& n);
+  void StartGate(Node& n);
+  void PollSignal(const NodeRef& ref);
+  void ChildRunEnded(const fa::Execution& child);
+
+  ExecutorOptions options_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;                     // guarded by mu_
+  std::multimap<Clock::MonoTime, std::pair<uint64_t, std::function<void()>>> timers_;  // mu_
+  uint64_t next_timer_ = 1;                                     // guarded by mu_
+  bool stopping_ = false;                                       // guarded by mu_
+  std::thread thread_;
+  // Executor thread only.
+  std::map<std::string, std::unique_ptr<Run>> runs_;  // by ExecKey
+  bool restoring_ = false;
+  uint64_t next_serial_ = 1;  // child graphs restore their nodes' records before driving
+};
+
+}  // namespace flytebox::executor

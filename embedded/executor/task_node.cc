@@ -1,0 +1,444 @@
+// Task nodes: attempts through the runner, results as the container contract reads them,
+// retries, timeouts and the cache.
+#include <filesystem>
+#include <fstream>
+
+#include "common/log.h"
+#include "embedded/admin/util.h"
+#include "embedded/compiler/compiler.h"
+#include "embedded/executor/impl.h"
+#include "embedded/executor/templating.h"
+
+namespace flytebox::executor {
+namespace {
+
+constexpr char kLog[] = "executor";
+constexpr int kMaxSystemRetries = 3;
+
+std::string LogTail(const std::string& path, size_t max = 2000) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "";
+  in.seekg(0, std::ios::end);
+  auto size = static_cast<size_t>(in.tellg());
+  size_t from = size > max ? size - max : 0;
+  in.seekg(static_cast<std::streamoff>(from));
+  std::string out(size - from, '\0');
+  in.read(out.data(), static_cast<std::streamsize>(out.size()));
+  return out;
+}
+
+int MaxAttempts(const fc::Node& node, const fc::TaskTemplate& task) {
+  if (node.metadata().has_retries()) return static_cast<int>(node.metadata().retries().retries()) + 1;
+  return static_cast<int>(task.metadata().retries().retries()) + 1;
+}
+
+std::chrono::milliseconds TimeoutOf(const fc::Node& node, const fc::TaskTemplate& task) {
+  const auto& d = node.metadata().has_timeout() ? node.metadata().timeout() : task.metadata().timeout();
+  return std::chrono::milliseconds(d.seconds() * 1000 + d.nanos() / 1'000'000);
+}
+
+}  // namespace
+
+const fc::TaskTemplate* Impl::TaskOf(Run& run, const fc::Identifier& id) {
+  auto it = run.tasks.find(IdKey(id));
+  return it == run.tasks.end() ? nullptr : &it->second;
+}
+
+bool Impl::Cacheable(const Node& n, const fc::TaskTemplate& task) {
+  (void)n;
+  return task.metadata().discoverable();
+}
+
+std::string Impl::CacheKey(const Node& n, const fc::TaskTemplate& task) {
+  std::set<std::string> ignored(task.metadata().cache_ignore_input_vars().begin(),
+                                task.metadata().cache_ignore_input_vars().end());
+  std::map<std::string, std::string> parts;  // sorted by name
+  for (const auto& [name, lit] : n.inputs.literals()) {
+    if (ignored.count(name)) continue;
+    parts[name] = lit.hash().empty() ? admin::Deterministic(lit) : "hash:" + lit.hash();
+  }
+  std::string inputs;
+  for (const auto& [name, v] : parts) inputs += name + "\n" + Sha256Hex(v) + "\n";
+  const auto& id = task.id();
+  return "catalog/" + id.project() + "/" + id.domain() + "/" + id.name() + "/" +
+         Sha256Hex(task.metadata().discovery_version()).substr(0, 16) + "/" +
+         Sha256Hex(admin::Deterministic(task.interface())).substr(0, 16) + "-" +
+         Sha256Hex(inputs).substr(0, 32) + ".pb";
+}
+
+void Impl::StartTask(Node& n) {
+  Run& run = *n.graph->run;
+  const fc::TaskTemplate* task = TaskOf(run, n.spec->task_node().reference_id());
+  if (!task) {
+    FailNode(n, {"TaskNotFound", "task " + IdKey(n.spec->task_node().reference_id()) +
+                                     " is not in the workflow's closure",
+                 fc::ExecutionError::SYSTEM, false});
+    return;
+  }
+  if (Cacheable(n, *task)) {
+    std::string key = CacheKey(n, *task);
+    if (!run.exec.spec().overwrite_cache()) {
+      auto cached = options_.blobs->Get(key);
+      if (cached.ok()) {
+        fc::LiteralMap outputs;
+        if (outputs.ParseFromString(*cached)) {
+          n.cache_status = "CACHE_HIT";
+          FB_LOG(kDebug, kLog) << "node " << n.id << ": cache hit";
+          SucceedNode(n, std::move(outputs));
+          return;
+        }
+      }
+    }
+    n.cache_status = "CACHE_MISS";
+  } else {
+    n.cache_status = "CACHE_DISABLED";
+  }
+  StartAttempt(n);
+}
+
+Result<TaskRun> Impl::BuildTaskRun(Node& n, const fc::TaskTemplate& task,
+                                   const std::string& out_dir, int attempt,
+                                   const std::string& key_suffix,
+                                   std::map<std::string, std::string> extra_env) {
+  Run& run = *n.graph->run;
+  const auto& eid = run.exec.id();
+  if (!task.has_container()) {
+    return Status::FailedPrecondition("task " + task.id().name() + " of type '" + task.type() +
+                                      "' has no container; this engine runs container tasks");
+  }
+  const auto& c = task.container();
+  std::string h = Sha256Hex(eid.name() + "/" + n.id + key_suffix + "/" + std::to_string(attempt));
+  std::string raw = run.raw_prefix + "/" + h.substr(0, 2) + "/" + eid.name() + "-" + n.id +
+                    key_suffix + "-" + std::to_string(attempt);
+  std::string prev_raw;
+  if (attempt > 0) {
+    std::string ph = Sha256Hex(eid.name() + "/" + n.id + key_suffix + "/" + std::to_string(attempt - 1));
+    prev_raw = run.raw_prefix + "/" + ph.substr(0, 2) + "/" + eid.name() + "-" + n.id + key_suffix +
+               "-" + std::to_string(attempt - 1) + "/_flytecheckpoints";
+  }
+  TemplateVars vars;
+  vars.input = n.data_dir + "/inputs.pb";
+  vars.input_prefix = n.data_dir;
+  vars.output_prefix = out_dir;
+  vars.raw_output_prefix = raw;
+  vars.checkpoint_prefix = raw + "/_flytecheckpoints";
+  vars.prev_checkpoint = prev_raw;
+  vars.task_template_path = n.data_dir + "/task.pb";
+  vars.per_retry_key = "k" + h.substr(0, 20);
+  vars.inputs = &n.inputs;
+  std::vector<std::string> argv(c.command().begin(), c.command().end());
+  argv.insert(argv.end(), c.args().begin(), c.args().end());
+  FB_ASSIGN_OR_RETURN(argv, RenderAll(argv, vars));
+  for (const auto& a : argv) {
+    if (a.find(vars.task_template_path) != std::string::npos) {
+      auto key = options_.blobs->KeyOf(vars.task_template_path);
+      if (key.ok()) FB_RETURN_IF_ERROR(options_.blobs->Put(*key, admin::Deterministic(task)));
+      break;
+    }
+  }
+  TaskRun tr;
+  tr.key = vars.per_retry_key;
+  tr.argv = std::move(argv);
+  tr.image = c.image();
+  tr.env = options_.task_env;
+  tr.env["FLYTE_INTERNAL_EXECUTION_ID"] = eid.name();
+  tr.env["FLYTE_INTERNAL_EXECUTION_PROJECT"] = eid.project();
+  tr.env["FLYTE_INTERNAL_EXECUTION_DOMAIN"] = eid.domain();
+  tr.env["FLYTE_INTERNAL_EXECUTION_WORKFLOW"] = run.closure.primary().template_().id().project() +
+                                               ":" + run.closure.primary().template_().id().domain() +
+                                               ":" + run.closure.primary().template_().id().name();
+  tr.env["FLYTE_ATTEMPT_NUMBER"] = std::to_string(attempt);
+  tr.env["FLYTE_INTERNAL_TASK_PROJECT"] = task.id().project();
+  tr.env["FLYTE_INTERNAL_TASK_DOMAIN"] = task.id().domain();
+  tr.env["FLYTE_INTERNAL_TASK_NAME"] = task.id().name();
+  tr.env["FLYTE_INTERNAL_TASK_VERSION"] = task.id().version();
+  tr.env["FLYTE_INTERNAL_NAME"] = task.id().name();
+  tr.env["FLYTE_INTERNAL_VERSION"] = task.id().version();
+  tr.env["FLYTE_INTERNAL_PROJECT"] = task.id().project();
+  tr.env["FLYTE_INTERNAL_DOMAIN"] = task.id().domain();
+  for (const auto& kv : run.exec.spec().envs().values()) tr.env[kv.key()] = kv.value();
+  for (const auto& kv : c.env()) tr.env[kv.key()] = kv.value();
+  for (auto& [k, v] : extra_env) tr.env[k] = std::move(v);
+  const auto& e = eid;
+  tr.log_path = options_.log_dir + "/" + e.project() + "/" + e.domain() + "/" + e.name() + "/" +
+                n.id + "/" + key_suffix.substr(key_suffix.empty() ? 0 : 1) +
+                (key_suffix.empty() ? "" : "-") + std::to_string(attempt) + ".log";
+  return tr;
+}
+
+void Impl::StartAttempt(Node& n) {
+  Run& run = *n.graph->run;
+  const fc::TaskTemplate& task = *TaskOf(run, n.spec->task_node().reference_id());
+  auto tr = BuildTaskRun(n, task, n.output_dir(), n.attempt, "", {});
+  if (!tr.ok()) {
+    FailNode(n, {"TaskSetupFailure", tr.status().message(), fc::ExecutionError::SYSTEM, false});
+    return;
+  }
+  const auto& e = run.exec.id();
+  n.log_uri = options_.public_url + "/logs/" + e.project() + "/" + e.domain() + "/" + e.name() +
+              "/" + n.id + "/" + std::to_string(n.attempt);
+  n.attempt_started_us = NowMicros(options_.clock);
+  n.timed_out = false;
+  n.log_path = tr->log_path;
+  NodeRef ref = RefOf(n);
+  int attempt = n.attempt;
+  auto running = options_.runner->Start(*tr, [this, ref, attempt](RunResult r) {
+    Post([this, ref, attempt, r] { OnAttemptDone(ref, attempt, r); });
+  });
+  if (!running.ok()) {
+    FailNode(n, {"TaskStartFailure", running.status().message(), fc::ExecutionError::SYSTEM, false});
+    return;
+  }
+  n.running = std::move(running).value();
+  n.handle = n.running->handle();
+  auto timeout = TimeoutOf(*n.spec, task);
+  if (timeout.count() > 0) {
+    n.timer = After(timeout, [this, ref, attempt] {
+      Node* np = Resolve(ref);
+      if (!np || np->attempt != attempt || np->done()) return;
+      np->timer = 0;
+      np->timed_out = true;
+      if (np->running) np->running->Kill("the task timed out");
+    });
+  }
+  n.phase = fc::NodeExecution::RUNNING;
+  RecordTask(n, fc::TaskExecution::RUNNING, nullptr);
+  RecordNode(n);
+}
+
+Result<std::optional<NodeError>> Impl::ReadError(const std::string& out_dir) {
+  FB_ASSIGN_OR_RETURN(std::string key, options_.blobs->KeyOf(out_dir + "/error.pb"));
+  auto data = options_.blobs->Get(key);
+  if (!data.ok()) {
+    if (data.status().code() == Code::kNotFound) return std::optional<NodeError>();
+    return data.status();
+  }
+  fc::ErrorDocument doc;
+  if (!doc.ParseFromString(*data)) return Status::Internal("unreadable error.pb in " + out_dir);
+  NodeError e;
+  e.code = doc.error().code();
+  e.message = doc.error().message();
+  e.recoverable = doc.error().kind() == fc::ContainerError::RECOVERABLE;
+  e.kind = doc.error().origin() == fc::ExecutionError::SYSTEM ? fc::ExecutionError::SYSTEM
+                                                               : fc::ExecutionError::USER;
+  return std::optional<NodeError>(e);
+}
+
+void Impl::OnAttemptDone(const NodeRef& ref, int attempt, RunResult result) {
+  Node* np = Resolve(ref);
+  if (!np) return;
+  Node& n = *np;
+  Run* run = n.graph->run;
+  if (n.attempt != attempt || n.done() || n.abort_requested) return;
+  Cancel(n.timer);
+  n.timer = 0;
+  n.running.reset();
+  if (n.timed_out) {
+    NodeError e{"TimeoutExpired", "task timed out after its configured timeout",
+                fc::ExecutionError::USER, true};
+    RecordTask(n, fc::TaskExecution::FAILED, &e);
+    RetryOrFail(n, e);
+    return;
+  }
+  std::string out_dir = n.output_dir();
+  auto futures = Exists(out_dir + "/futures.pb");
+  if (futures.ok() && *futures) {
+    RecordTask(n, fc::TaskExecution::SUCCEEDED, nullptr);
+    StartDynamic(n, out_dir + "/futures.pb");
+    return;
+  }
+  auto err = ReadError(out_dir);
+  if (!err.ok()) {
+    NodeError e{"ErrorReadFailure", err.status().message(), fc::ExecutionError::SYSTEM, true};
+    RecordTask(n, fc::TaskExecution::FAILED, &e);
+    RetryOrFail(n, e);
+    return;
+  }
+  if (*err) {
+    RecordTask(n, fc::TaskExecution::FAILED, &**err);
+    RetryOrFail(n, **err);
+    return;
+  }
+  if (result.kind == RunResult::Kind::kKilled) {
+    NodeError e{"Killed", result.message, fc::ExecutionError::SYSTEM, true};
+    RecordTask(n, fc::TaskExecution::FAILED, &e);
+    RetryOrFail(n, e);
+    return;
+  }
+  if (result.kind == RunResult::Kind::kExited && result.exit_code != 0) {
+    std::string tail = LogTail(n.log_path, 1500);
+    NodeError e{"NonZeroExit", "the task process exited with code " +
+                                   std::to_string(result.exit_code) +
+                                   (tail.empty() ? std::string() : "; its log ends with:\n" + tail),
+                fc::ExecutionError::USER, true};
+    RecordTask(n, fc::TaskExecution::FAILED, &e);
+    RetryOrFail(n, e);
+    return;
+  }
+  auto outputs = ReadLiteralMap(out_dir + "/outputs.pb");
+  const fc::TaskTemplate* task = TaskOf(*run, n.spec->task_node().reference_id());
+  if (!outputs.ok()) {
+    bool declared = task && task->interface().outputs().variables_size() > 0;
+    if (declared || result.kind == RunResult::Kind::kLost) {
+      NodeError e{result.kind == RunResult::Kind::kLost ? "TaskLost" : "OutputsNotFound",
+                  result.kind == RunResult::Kind::kLost
+                      ? result.message
+                      : "the task ended without writing " + out_dir + "/outputs.pb",
+                  result.kind == RunResult::Kind::kLost ? fc::ExecutionError::SYSTEM
+                                                        : fc::ExecutionError::USER,
+                  true};
+      RecordTask(n, fc::TaskExecution::FAILED, &e);
+      RetryOrFail(n, e);
+      return;
+    }
+    outputs = fc::LiteralMap();
+  } else {
+    n.output_uri = out_dir + "/outputs.pb";
+  }
+  if (task && Cacheable(n, *task) && outputs->literals_size() > 0) {
+    Status st = options_.blobs->Put(CacheKey(n, *task), admin::Deterministic(*outputs));
+    if (st.ok()) {
+      n.cache_status = "CACHE_POPULATED";
+    } else {
+      FB_LOG(kWarn, kLog) << "cache write for " << n.id << ": " << st.ToString();
+    }
+  }
+  RecordTask(n, fc::TaskExecution::SUCCEEDED, nullptr);
+  SucceedNode(n, std::move(outputs).value());
+}
+
+void Impl::RetryOrFail(Node& n, const NodeError& error) {
+  Run& run = *n.graph->run;
+  const fc::TaskTemplate* task = n.spec->has_task_node()
+                                     ? TaskOf(run, n.spec->task_node().reference_id())
+                                     : nullptr;
+  int max_attempts = task ? MaxAttempts(*n.spec, *task) : 1;
+  bool retry = false;
+  if (error.recoverable && !run.aborting) {
+    if (error.kind == fc::ExecutionError::SYSTEM) {
+      retry = ++n.system_failures <= kMaxSystemRetries;
+    } else {
+      retry = (n.attempt + 1 - n.system_failures) < max_attempts;
+    }
+  }
+  if (retry) {
+    n.attempt++;
+    n.output_uri.clear();
+    FB_LOG(kInfo, kLog) << "node " << n.id << ": retrying (attempt " << n.attempt << ") after "
+                        << error.code;
+    StartAttempt(n);
+    return;
+  }
+  NodeError final = error;
+  if (error.recoverable) final.code = "RetriesExhausted|" + error.code;
+  FailNode(n, final);
+}
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+void Impl::RecordTask(Node& n, fc::TaskExecution::Phase phase, const NodeError* error) {
+  Run& run = *n.graph->run;
+  const fc::Identifier& task_id = n.spec->has_task_node() ? n.spec->task_node().reference_id()
+                                  : n.spec->array_node().node().task_node().reference_id();
+  const fc::TaskTemplate* task = TaskOf(run, task_id);
+  fa::TaskExecution rec;
+  auto* id = rec.mutable_id();
+  *id->mutable_task_id() = task_id;
+  id->mutable_task_id()->set_resource_type(fc::TASK);
+  id->mutable_node_execution_id()->set_node_id(n.id);
+  *id->mutable_node_execution_id()->mutable_execution_id() = run.exec.id();
+  id->set_retry_attempt(static_cast<uint32_t>(n.attempt));
+  rec.set_input_uri(n.data_dir + "/inputs.pb");
+  rec.set_is_parent(n.is_dynamic);
+  auto* c = rec.mutable_closure();
+  c->set_phase(phase);
+  int64_t now = NowMicros(options_.clock);
+  int64_t started = n.attempt_started_us ? n.attempt_started_us : now;
+  *c->mutable_created_at() = admin::ToTimestamp(started);
+  *c->mutable_started_at() = admin::ToTimestamp(started);
+  *c->mutable_updated_at() = admin::ToTimestamp(now);
+  if (phase == fc::TaskExecution::SUCCEEDED || phase == fc::TaskExecution::FAILED ||
+      phase == fc::TaskExecution::ABORTED) {
+    int64_t d = now - started;
+    c->mutable_duration()->set_seconds(d / 1'000'000);
+    c->mutable_duration()->set_nanos(static_cast<int32_t>((d % 1'000'000) * 1000));
+  }
+  if (phase == fc::TaskExecution::SUCCEEDED && !n.output_uri.empty()) c->set_output_uri(n.output_uri);
+  if (error) {
+    c->mutable_error()->set_code(error->code);
+    c->mutable_error()->set_message(error->message);
+    c->mutable_error()->set_kind(error->kind);
+  }
+  if (!n.log_uri.empty()) {
+    auto* log = c->add_logs();
+    log->set_uri(n.log_uri);
+    log->set_name("Task log");
+    log->set_message_format(fc::TaskLog::UNKNOWN);
+  }
+  if (task) c->set_task_type(task->type());
+  c->set_event_version(1);
+  auto* m = c->mutable_metadata();
+  m->set_generated_name(n.id + "-" + std::to_string(n.attempt));
+  m->set_plugin_identifier(options_.runner->name());
+  if (!n.handle.empty()) m->add_external_resources()->set_external_id(n.handle);
+  Status st = options_.admin->RecordTaskExecution(rec);
+  if (!st.ok()) {
+    FB_LOG(kError, kLog) << "recording task of " << n.id << ": " << st.ToString();
+  }
+}
+#pragma GCC diagnostic pop
+
+void Impl::StartDynamic(Node& n, const std::string& futures_uri) {
+  Run& run = *n.graph->run;
+  auto key = options_.blobs->KeyOf(futures_uri);
+  auto data = key.ok() ? options_.blobs->Get(*key) : Result<std::string>(key.status());
+  fc::DynamicJobSpec spec;
+  if (!data.ok() || !spec.ParseFromString(*data)) {
+    FailNode(n, {"DynamicSpecUnreadable", "cannot read " + futures_uri, fc::ExecutionError::SYSTEM,
+                 false});
+    return;
+  }
+  for (const auto& t : spec.tasks()) run.tasks[IdKey(t.id())] = t;
+  for (const auto& s : spec.subworkflows()) {
+    run.extra_templates.push_back(s);
+    run.subworkflows[IdKey(s.id())] = &run.extra_templates.back();
+  }
+  auto tmpl = std::make_unique<fc::WorkflowTemplate>();
+  const fc::Identifier& task_id = n.spec->task_node().reference_id();
+  *tmpl->mutable_id() = task_id;
+  tmpl->mutable_id()->set_resource_type(fc::WORKFLOW);
+  tmpl->mutable_id()->set_name("dynamic_" + n.id);
+  if (const fc::TaskTemplate* task = TaskOf(run, task_id)) *tmpl->mutable_interface() = task->interface();
+  *tmpl->mutable_nodes() = spec.nodes();
+  *tmpl->mutable_outputs() = spec.outputs();
+  // The closure the read path shows as the node's dynamic workflow.
+  flyteidl::admin::WorkflowSpec wspec;
+  *wspec.mutable_template_() = *tmpl;
+  *wspec.mutable_sub_workflows() = spec.subworkflows();
+  compiler::Resolver resolver;
+  resolver.task = [&spec](const fc::Identifier& id) -> Result<fc::TaskTemplate> {
+    for (const auto& t : spec.tasks()) {
+      if (IdKey(t.id()) == IdKey(id)) return t;
+    }
+    return Status::NotFound("task " + id.name());
+  };
+  resolver.launch_plan = [this](const fc::Identifier& id) { return options_.admin->FetchLaunchPlan(id); };
+  auto compiled = compiler::Compile(wspec, resolver);
+  if (compiled.ok()) {
+    auto ckey = options_.blobs->KeyOf(n.output_dir() + "/dynamic_compiled.pb");
+    if (ckey.ok()) (void)options_.blobs->Put(*ckey, admin::Deterministic(*compiled));
+  } else {
+    FB_LOG(kWarn, kLog) << "dynamic workflow of " << n.id << ": " << compiled.status().ToString();
+  }
+  n.dynamic_template = std::move(tmpl);
+  n.is_dynamic = true;
+  n.is_parent = true;
+  n.phase = fc::NodeExecution::DYNAMIC_RUNNING;
+  n.child = NewGraph(&run, n.dynamic_template.get(), &n, nullptr);
+  n.child->inputs = n.inputs;
+  RecordNode(n);
+  RestoreChildren(*n.child);
+  Drive(*n.child);
+}
+
+}  // namespace flytebox::executor
