@@ -16,9 +16,11 @@ trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.05; done
 printf 'admin:\n  endpoint: dns:///localhost:%s\n  insecure: true\n' "$port" >"$work/config.yaml"
 version="bench$(date +%s)"
-(cd "$FLYTEBOX_ROOT" && "$FLYTEBOX_VENV/bin/pyflyte" -c "$work/config.yaml" register \
-  --project flytesnacks --domain development --version "$version" \
-  bench/dataplane_workflows.py examples/hello_world.py >/dev/null)
+for file in bench/dataplane_workflows.py examples/hello_world.py; do  # two source roots
+  (cd "$FLYTEBOX_ROOT" && "$FLYTEBOX_VENV/bin/pyflyte" -c "$work/config.yaml" register \
+    --project flytesnacks --domain development --version "$version" "$file" >"$work/register.log" 2>&1) \
+    || { cat "$work/register.log"; die "pyflyte register $file failed"; }
+done
 say "engine on port $port, $(nproc) cores; task host: $FLYTEBOX_VENV/bin/python"
 "$FLYTEBOX_VENV/bin/python" "$FLYTEBOX_ROOT/bench/dataplane_bench.py" "localhost:$port" "$version"
 echo "engine RSS after the runs: $(awk '/VmRSS/ {print $2, $3}' /proc/$pid/status)"
