@@ -161,6 +161,7 @@ class EngineImpl : public Engine {
     eo.blobs = blobs_.get();
     eo.runner = runner_.get();
     eo.log_dir = work + "/logs";
+    eo.work_dir = work;
     eo.public_url = public_url;
     FB_ASSIGN_OR_RETURN(executor_, executor::Executor::Start(eo));
     admin_->SetHooks(executor_.get());

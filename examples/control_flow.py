@@ -1,7 +1,8 @@
-"""Dynamic workflows, conditionals, sub-workflows and launch-plan nodes."""
+"""Dynamic workflows, conditionals, sub-workflows, launch-plan nodes and gates."""
+import datetime
 from typing import List
 
-from flytekit import LaunchPlan, conditional, dynamic, task, workflow
+from flytekit import LaunchPlan, approve, conditional, dynamic, sleep, task, workflow
 
 
 @task
@@ -55,3 +56,14 @@ inner_lp = LaunchPlan.get_or_create(inner_wf, name="inner_lp")
 @workflow
 def lp_wf(x: int = 5) -> int:
     return double(x=inner_lp(x=x))
+
+
+@workflow
+def gate_wf(x: int = 3) -> int:
+    """Waits one second, then for a person to approve the doubled value."""
+    doubled = double(x=x)
+    pause = sleep(datetime.timedelta(seconds=1))
+    doubled >> pause
+    approved = approve(doubled, "approve-double", timeout=datetime.timedelta(minutes=10))
+    pause >> approved
+    return double(x=approved)

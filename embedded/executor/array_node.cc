@@ -57,6 +57,7 @@ void Impl::StartArray(Node& n) {
   n.elements.clear();
   n.elements.resize(*count);
   n.element_parallelism = static_cast<int>(arr.parallelism());
+  if (restoring_) RestoreElements(n);
   n.attempt_started_us = NowMicros(options_.clock);
   n.phase = fc::NodeExecution::RUNNING;
   const auto& e = run.exec.id();
@@ -65,6 +66,31 @@ void Impl::StartArray(Node& n) {
   RecordNode(n);
   RecordArrayTask(n, fc::TaskExecution::RUNNING);
   PumpArray(n);
+}
+
+// After a restart: elements that wrote outputs are done; the others start again on a fresh
+// attempt, so that an attempt still running from before never shares a folder with a new one.
+void Impl::RestoreElements(Node& n) {
+  for (size_t i = 0; i < n.elements.size(); ++i) {
+    Element& el = n.elements[i];
+    for (int a = 0; a < 8; ++a) {
+      std::string out = n.data_dir + "/0/" + std::to_string(i) + "/" + std::to_string(a);
+      auto key = options_.blobs->KeyOf(out);
+      if (!key.ok()) break;
+      auto written = options_.blobs->List(*key + "/");
+      if (!written.ok() || written->empty()) break;
+      el.attempt = a + 1;
+      auto outputs = ReadLiteralMap(out + "/outputs.pb");
+      if (outputs.ok()) {
+        fc::Literal m;
+        *m.mutable_map()->mutable_literals() = outputs->literals();
+        el.output = std::move(m);
+        el.attempt = a;
+        el.phase = fc::TaskExecution::SUCCEEDED;
+        break;
+      }
+    }
+  }
 }
 
 void Impl::PumpArray(Node& n) {

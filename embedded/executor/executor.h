@@ -20,6 +20,8 @@ struct ExecutorOptions {
   // Where task logs are kept (one file per attempt) and the base URL serving them.
   std::string log_dir;
   std::string public_url;  // e.g. http://localhost:30080; log links are <public_url>/logs/...
+  // Scratch folders for raw-container tasks' inputs and outputs.
+  std::string work_dir;
   // Raw output data prefix when the execution does not set one; empty: <store>/data.
   std::string raw_prefix;
   // Given to every task process (FLYTE_PLATFORM_URL, FLYTE_AWS_*, ...).

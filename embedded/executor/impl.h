@@ -56,6 +56,8 @@ class Impl : public Executor {
   void StartAttempt(Node& n);
   void OnAttemptDone(const NodeRef& ref, int attempt, RunResult result);
   void RetryOrFail(Node& n, const NodeError& error);
+  // Raw-container outputs → outputs.pb; the failure to report, if any.
+  std::optional<NodeError> CollectRaw(Node& n, const std::string& out_dir, bool exited_ok);
   void RecordTask(Node& n, fc::TaskExecution::Phase phase, const NodeError* error);
   Result<TaskRun> BuildTaskRun(Node& n, const fc::TaskTemplate& task, const std::string& out_dir,
                                int attempt, const std::string& key_suffix,
@@ -69,6 +71,7 @@ class Impl : public Executor {
   // Array nodes (array_node.cc).
   void StartArray(Node& n);
   void PumpArray(Node& n);
+  void RestoreElements(Node& n);
   void OnElementDone(const NodeRef& ref, size_t i, int attempt, RunResult result);
   void FinishArray(Node& n);
   void RecordArrayTask(Node& n, fc::TaskExecution::Phase phase);

@@ -67,6 +67,7 @@ struct Node {
   std::string cache_status;  // fc::CatalogCacheStatus name, empty when not cacheable
   std::string log_uri;
   std::string log_path;
+  std::string raw_io_dir;  // raw-container tasks: the attempt's local input/output folders
   std::string handle;
   int64_t attempt_started_us = 0;
   // Array nodes.

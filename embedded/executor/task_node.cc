@@ -7,6 +7,7 @@
 #include "embedded/admin/util.h"
 #include "embedded/compiler/compiler.h"
 #include "embedded/executor/impl.h"
+#include "embedded/executor/raw_container.h"
 #include "embedded/executor/templating.h"
 
 namespace flytebox::executor {
@@ -136,6 +137,11 @@ Result<TaskRun> Impl::BuildTaskRun(Node& n, const fc::TaskTemplate& task,
       break;
     }
   }
+  if (c.has_data_config() && c.data_config().enabled() && key_suffix.empty()) {
+    RawIo io{options_.work_dir + "/raw-io/" + vars.per_retry_key};
+    FB_RETURN_IF_ERROR(PrepareRawIo(c.data_config(), n.inputs, *options_.blobs, io, &argv));
+    n.raw_io_dir = io.dir;
+  }
   TaskRun tr;
   tr.key = vars.per_retry_key;
   tr.argv = std::move(argv);
@@ -259,6 +265,14 @@ void Impl::OnAttemptDone(const NodeRef& ref, int attempt, RunResult result) {
     RetryOrFail(n, **err);
     return;
   }
+  if (!n.raw_io_dir.empty() && result.kind == RunResult::Kind::kExited) {
+    std::optional<NodeError> raw_error = CollectRaw(n, out_dir, result.exit_code == 0);
+    if (raw_error) {
+      RecordTask(n, fc::TaskExecution::FAILED, &*raw_error);
+      RetryOrFail(n, *raw_error);
+      return;
+    }
+  }
   if (result.kind == RunResult::Kind::kKilled) {
     NodeError e{"Killed", result.message, fc::ExecutionError::SYSTEM, true};
     RecordTask(n, fc::TaskExecution::FAILED, &e);
@@ -305,6 +319,27 @@ void Impl::OnAttemptDone(const NodeRef& ref, int attempt, RunResult result) {
   }
   RecordTask(n, fc::TaskExecution::SUCCEEDED, nullptr);
   SucceedNode(n, std::move(outputs).value());
+}
+
+std::optional<NodeError> Impl::CollectRaw(Node& n, const std::string& out_dir, bool exited_ok) {
+  RawIo io{n.raw_io_dir};
+  n.raw_io_dir.clear();
+  const fc::TaskTemplate* task = TaskOf(*n.graph->run, n.spec->task_node().reference_id());
+  auto outputs = task ? CollectRawOutputs(task->interface(), *options_.blobs, io, out_dir)
+                      : Result<fc::LiteralMap>(Status::NotFound("task"));
+  std::error_code ec;
+  std::filesystem::remove_all(io.dir, ec);
+  if (!outputs.ok()) {
+    if (outputs.status().code() == Code::kFailedPrecondition) {
+      return NodeError{"UserError", outputs.status().message(), fc::ExecutionError::USER, false};
+    }
+    if (!exited_ok) return std::nullopt;  // the exit code speaks
+    return NodeError{"OutputsNotFound", outputs.status().message(), fc::ExecutionError::USER, true};
+  }
+  if (!exited_ok) return std::nullopt;
+  Status st = WriteLiteralMap(out_dir + "/outputs.pb", *outputs);
+  if (!st.ok()) return NodeError{"OutputsWriteFailure", st.message(), fc::ExecutionError::SYSTEM, true};
+  return std::nullopt;
 }
 
 void Impl::RetryOrFail(Node& n, const NodeError& error) {

@@ -13,7 +13,7 @@ from conftest import REPO, pyflyte
 
 EXAMPLES = REPO / "examples"
 MODULES = ["hello_world.py", "typed_values.py", "files.py", "dataframe.py", "map_tasks.py",
-           "control_flow.py", "behaviours.py"]
+           "control_flow.py", "behaviours.py", "raw_container.py"]
 POLL = datetime.timedelta(seconds=0.3)
 
 
@@ -150,6 +150,16 @@ def test_launch_plan_node(engine, remote, version):
     assert child.spec.metadata.mode == 4  # CHILD_WORKFLOW
 
 
+def test_sleep_and_approve_gates(engine, remote, version):
+    ex = launch(remote, version, "control_flow.gate_wf", x=3)
+    wait_for(lambda: remote.list_signals(ex.id.name), timeout=60, what="the approval signal")
+    time.sleep(0.5)
+    assert remote.fetch_execution(name=ex.id.name).closure.phase == Phase.RUNNING  # still waiting
+    remote.approve("approve-double", ex.id.name)
+    ex = succeeded(finish(remote, ex), engine)
+    assert ex.outputs.get("o0", as_type=int) == 12
+
+
 def test_cache_hit_on_second_run(engine, remote, version):
     x = int(time.time()) % 100000  # a fresh input: the first run must populate
     first = succeeded(run(remote, version, "behaviours.cached_wf", x=x), engine)
@@ -219,6 +229,15 @@ def test_abort_running_execution(engine, remote, version):
     wait_for(lambda: not processes_of(name), timeout=10, what="the task process to end")
     node = remote.client.get_node_execution(remote.sync_execution(ex, sync_nodes=True).node_executions["n0"].id)
     assert node.closure.phase == NodeExecutionPhase.ABORTED
+
+
+def test_raw_container(engine, remote, version):
+    ex = succeeded(run(remote, version, "raw_container.raw_wf", x=7, word="quiet"), engine)
+    assert ex.outputs.get("o0", as_type=int) == 49
+    assert ex.outputs.get("o1", as_type=str) == "QUIET"
+    ex = run(remote, version, "raw_container.raw_error_wf", x=3)
+    assert ex.closure.phase == Phase.FAILED
+    assert "x must be even" in ex.closure.error.message
 
 
 def test_single_task_run(engine, remote):

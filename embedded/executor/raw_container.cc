@@ -1,0 +1,156 @@
+#include "embedded/executor/raw_container.h"
+
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "embedded/executor/templating.h"
+
+namespace flytebox::executor {
+namespace {
+
+namespace fc = ::flyteidl::core;
+namespace fs = std::filesystem;
+
+Status WriteFile(const fs::path& path, const std::string& data) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << data;
+  if (!out) return Status::Internal("cannot write " + path.string());
+  return Status::Ok();
+}
+
+Result<std::string> ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound(path.filename().string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  size_t b = s.find_first_not_of(" \t");
+  return b == std::string::npos ? "" : s.substr(b);
+}
+
+// A blob's bytes: from the store when it lives there, else from a local path.
+Status CopyBlobIn(const fc::Blob& blob, blob::BlobStore& blobs, const fs::path& to) {
+  auto key = blobs.KeyOf(blob.uri());
+  if (key.ok()) {
+    if (blob.metadata().type().dimensionality() == fc::BlobType::MULTIPART) {
+      FB_ASSIGN_OR_RETURN(auto keys, blobs.List(*key + "/"));
+      for (const auto& k : keys) {
+        fs::path dest = to / k.substr(key->size() + 1);
+        std::error_code ec;
+        fs::create_directories(dest.parent_path(), ec);
+        FB_ASSIGN_OR_RETURN(std::string data, blobs.Get(k));
+        FB_RETURN_IF_ERROR(WriteFile(dest, data));
+      }
+      return Status::Ok();
+    }
+    FB_ASSIGN_OR_RETURN(std::string data, blobs.Get(*key));
+    return WriteFile(to, data);
+  }
+  std::string path = blob.uri().rfind("file://", 0) == 0 ? blob.uri().substr(7) : blob.uri();
+  std::error_code ec;
+  fs::copy(path, to, fs::copy_options::recursive | fs::copy_options::overwrite_existing, ec);
+  if (ec) return Status::FailedPrecondition("cannot read input blob " + blob.uri() + ": " + ec.message());
+  return Status::Ok();
+}
+
+Result<fc::Literal> ParseSimple(fc::SimpleType type, const std::string& raw, const std::string& name) {
+  fc::Literal lit;
+  auto* p = lit.mutable_scalar()->mutable_primitive();
+  std::string text = Trim(raw);
+  try {
+    switch (type) {
+      case fc::INTEGER: p->set_integer(std::stoll(text)); break;
+      case fc::FLOAT: p->set_float_value(std::stod(text)); break;
+      case fc::STRING: p->set_string_value(text); break;
+      case fc::BOOLEAN: p->set_boolean(text == "true" || text == "True" || text == "1"); break;
+      case fc::DATETIME: {
+        std::tm tm{};
+        if (!strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) throw std::invalid_argument(text);
+        p->mutable_datetime()->set_seconds(timegm(&tm));
+        break;
+      }
+      default:
+        return Status::FailedPrecondition("output '" + name + "' has a type raw containers cannot return");
+    }
+  } catch (const std::exception&) {
+    return Status::FailedPrecondition("output '" + name + "': '" + text + "' is not a valid " +
+                                      fc::SimpleType_Name(type));
+  }
+  return lit;
+}
+
+}  // namespace
+
+Status PrepareRawIo(const fc::DataLoadingConfig& config, const fc::LiteralMap& inputs,
+                    blob::BlobStore& blobs, const RawIo& io, std::vector<std::string>* argv) {
+  std::error_code ec;
+  fs::create_directories(io.inputs(), ec);
+  fs::create_directories(io.outputs(), ec);
+  if (ec) return Status::Internal("cannot create " + io.dir + ": " + ec.message());
+  for (const auto& [name, lit] : inputs.literals()) {
+    fs::path to = fs::path(io.inputs()) / name;
+    if (lit.has_scalar() && lit.scalar().has_blob()) {
+      FB_RETURN_IF_ERROR(CopyBlobIn(lit.scalar().blob(), blobs, to));
+    } else {
+      FB_RETURN_IF_ERROR(WriteFile(to, LiteralText(lit)));
+    }
+  }
+  FB_RETURN_IF_ERROR(WriteFile(fs::path(io.inputs()) / "inputs.pb", inputs.SerializeAsString()));
+  std::string in_path = config.input_path().empty() ? "/var/flyte/inputs" : config.input_path();
+  std::string out_path = config.output_path().empty() ? "/var/flyte/outputs" : config.output_path();
+  for (auto& arg : *argv) {
+    for (const auto& [from, to] : {std::pair{in_path, io.inputs()}, std::pair{out_path, io.outputs()}}) {
+      for (size_t pos = arg.find(from); pos != std::string::npos; pos = arg.find(from, pos + to.size())) {
+        arg.replace(pos, from.size(), to);
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Result<fc::LiteralMap> CollectRawOutputs(const fc::TypedInterface& iface, blob::BlobStore& blobs,
+                                         const RawIo& io, const std::string& output_prefix) {
+  auto error = ReadFile(fs::path(io.outputs()) / "_ERROR");
+  if (error.ok()) return Status::FailedPrecondition(Trim(*error));
+  fc::LiteralMap out;
+  for (const auto& [name, var] : iface.outputs().variables()) {
+    fs::path from = fs::path(io.outputs()) / name;
+    std::error_code ec;
+    if (!fs::exists(from, ec)) {
+      return Status::NotFound("the container wrote no output '" + name + "' (expected " +
+                              from.string() + ")");
+    }
+    fc::Literal lit;
+    if (var.type().has_blob()) {
+      auto* b = lit.mutable_scalar()->mutable_blob();
+      *b->mutable_metadata()->mutable_type() = var.type().blob();
+      FB_ASSIGN_OR_RETURN(std::string base, blobs.KeyOf(output_prefix + "/" + name));
+      if (fs::is_directory(from, ec)) {
+        for (const auto& e : fs::recursive_directory_iterator(from)) {
+          if (!e.is_regular_file()) continue;
+          FB_ASSIGN_OR_RETURN(std::string data, ReadFile(e.path()));
+          FB_RETURN_IF_ERROR(blobs.Put(base + "/" + fs::relative(e.path(), from).string(), data));
+        }
+      } else {
+        FB_ASSIGN_OR_RETURN(std::string data, ReadFile(from));
+        FB_RETURN_IF_ERROR(blobs.Put(base, data));
+      }
+      b->set_uri(blobs.NativeUri(base));
+    } else if (var.type().has_simple()) {
+      FB_ASSIGN_OR_RETURN(std::string text, ReadFile(from));
+      FB_ASSIGN_OR_RETURN(lit, ParseSimple(var.type().simple(), text, name));
+    } else {
+      return Status::FailedPrecondition("output '" + name + "' has a type raw containers cannot return");
+    }
+    (*out.mutable_literals())[name] = std::move(lit);
+  }
+  return out;
+}
+
+}  // namespace flytebox::executor
