@@ -66,3 +66,14 @@ def sleepy_wf(seconds: int = 600) -> int:
 @workflow
 def two_step_wf(seconds: int = 5) -> int:
     return sleepy(seconds=sleepy(seconds=seconds))
+
+
+@task(cache=True, cache_version="1", cache_serialize=True)
+def slow_cached(x: int) -> int:
+    time.sleep(2)
+    return x * 3
+
+
+@workflow
+def serial_cache_wf(x: int = 1) -> int:
+    return slow_cached(x=x)

@@ -563,6 +563,7 @@ void Impl::AbortGraph(Graph& g, const std::string& why) {
       RecordTask(*n, fc::TaskExecution::ABORTED, nullptr);
     }
     n->running.reset();
+    ReleaseSerial(*n);
     n->phase = fc::NodeExecution::ABORTED;
     n->ended_us = NowMicros(options_.clock);
     RecordNode(*n);
@@ -614,6 +615,7 @@ void Impl::StartNode(Node& n) {
 
 void Impl::SucceedNode(Node& n, fc::LiteralMap outputs) {
   if (n.done()) return;
+  ReleaseSerial(n);
   if (n.output_uri.empty()) {
     n.output_uri = n.output_dir() + "/outputs.pb";
     Status st = WriteLiteralMap(n.output_uri, outputs);
@@ -632,6 +634,7 @@ void Impl::SucceedNode(Node& n, fc::LiteralMap outputs) {
 
 void Impl::FailNode(Node& n, const NodeError& error) {
   if (n.done()) return;
+  ReleaseSerial(n);
   n.error = error;
   n.phase = n.timed_out ? fc::NodeExecution::TIMED_OUT : fc::NodeExecution::FAILED;
   n.ended_us = NowMicros(options_.clock);

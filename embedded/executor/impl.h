@@ -94,6 +94,9 @@ class Impl : public Executor {
   std::thread thread_;
   // Executor thread only.
   std::map<std::string, std::unique_ptr<Run>> runs_;  // by ExecKey
+  // cache_serializable: one runner per cache key; the others wait for its result.
+  std::map<std::string, std::vector<NodeRef>> serial_waiters_;
+  void ReleaseSerial(Node& n);
   bool restoring_ = false;
   uint64_t next_serial_ = 1;  // child graphs restore their nodes' records before driving
 };

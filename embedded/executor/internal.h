@@ -67,7 +67,8 @@ struct Node {
   std::string cache_status;  // fc::CatalogCacheStatus name, empty when not cacheable
   std::string log_uri;
   std::string log_path;
-  std::string raw_io_dir;  // raw-container tasks: the attempt's local input/output folders
+  std::string raw_io_dir;
+  std::string serial_key;  // cache_serializable: the cache key this node runs for  // raw-container tasks: the attempt's local input/output folders
   std::string handle;
   int64_t attempt_started_us = 0;
   // Array nodes.

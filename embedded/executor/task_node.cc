@@ -91,6 +91,14 @@ void Impl::StartTask(Node& n) {
       }
     }
     n.cache_status = "CACHE_MISS";
+    if (task->metadata().cache_serializable()) {
+      auto [it, first] = serial_waiters_.try_emplace(key);
+      if (!first) {  // another node computes this key: wait for it, then look again
+        it->second.push_back(RefOf(n));
+        return;
+      }
+      n.serial_key = key;
+    }
   } else {
     n.cache_status = "CACHE_DISABLED";
   }
@@ -340,6 +348,21 @@ std::optional<NodeError> Impl::CollectRaw(Node& n, const std::string& out_dir, b
   Status st = WriteLiteralMap(out_dir + "/outputs.pb", *outputs);
   if (!st.ok()) return NodeError{"OutputsWriteFailure", st.message(), fc::ExecutionError::SYSTEM, true};
   return std::nullopt;
+}
+
+void Impl::ReleaseSerial(Node& n) {
+  if (n.serial_key.empty()) return;
+  auto it = serial_waiters_.find(n.serial_key);
+  n.serial_key.clear();
+  if (it == serial_waiters_.end()) return;
+  std::vector<NodeRef> waiters = std::move(it->second);
+  serial_waiters_.erase(it);
+  for (const NodeRef& ref : waiters) {
+    Post([this, ref] {
+      Node* w = Resolve(ref);
+      if (w && w->phase == fc::NodeExecution::QUEUED) StartTask(*w);
+    });
+  }
 }
 
 void Impl::RetryOrFail(Node& n, const NodeError& error) {

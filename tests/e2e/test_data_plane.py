@@ -173,6 +173,19 @@ def test_cache_hit_on_second_run(engine, remote, version):
     assert tasks == []
 
 
+def test_cache_serializable_runs_once(engine, remote, version):
+    x = int(time.time() * 1000) % 1000003
+    a = launch(remote, version, "behaviours.serial_cache_wf", x=x)
+    b = launch(remote, version, "behaviours.serial_cache_wf", x=x)
+    results = [succeeded(finish(remote, e), engine) for e in (a, b)]
+    assert [r.outputs.get("o0", as_type=int) for r in results] == [3 * x, 3 * x]
+    attempts = []
+    for r in results:
+        node = remote.client.get_node_execution(remote.sync_execution(r, sync_nodes=True).node_executions["n0"].id)
+        attempts.append(len(remote.client.list_task_executions_paginated(node.id)[0]))
+    assert sorted(attempts) == [0, 1]  # one ran, the other waited and took its result
+
+
 def test_retry_after_recoverable_failure(engine, remote, version):
     ex = succeeded(run(remote, version, "behaviours.retry_wf", x=1), engine)
     assert ex.outputs.get("o0", as_type=int) == 101
