@@ -5,32 +5,157 @@
 #include <exception>
 #include <ostream>
 
+#include "cli/paths.h"
+#include "cli/runtime.h"
 #include "common/version.h"
 
 namespace flytebox::cli {
 namespace {
 
 constexpr const char* kFooter =
-    "Exit codes: 0 the thing asked for is true, 1 it is not (or failed), 2 bad command line.";
+    "Exit codes: 0 the thing asked for is true, 1 it is not (or failed), 2 bad command line.\n"
+    "`flytebox demo --help` lists the sandbox's own.";
+
+constexpr const char* kDemoFooter =
+    "Exit codes: 0 the thing asked for is true; 1 it is not, or the command failed (status: no\n"
+    "sandbox runs or a component is not ready); 2 bad command line; 3 start: a sandbox is\n"
+    "already running (--force replaces it); 4 start: a port is taken; 5 start: not ready\n"
+    "within --wait-timeout; exec: the command's own exit code (127: not found).\n"
+    "State: --state-dir, else $FLYTEBOX_HOME, else $XDG_DATA_HOME/flytebox, else\n"
+    "~/.local/share/flytebox. Runtime: --runtime, else $FLYTEBOX_RUNTIME, else detected.";
 
 std::string VersionText() {
   return std::string("flytebox ") + kVersion + " (Flyte IDL " + kFlyteIdlVersion + ")";
 }
 
+// Everything the demo subcommands were given.
+struct DemoArgs {
+  std::string runtime;
+  std::string state_dir;
+  StartOptions start;
+  std::string output = "text";
+  bool volume = false;
+  std::string component;
+  bool follow = false;
+  std::vector<std::string> command;
+};
+
+void AddCommon(CLI::App* cmd, DemoArgs* a) {
+  cmd->add_option("--state-dir", a->state_dir, "Folder of the sandbox's state");
+  cmd->add_option("--runtime", a->runtime, "native (docker, podman, nerdctl: not yet)");
+}
+
+void AddStartOptions(CLI::App* start, StartOptions* o) {
+  auto port = CLI::Range(1, 65535);
+  start->add_option("--port", o->port, "Flyte API port (gRPC, REST, /healthz)")
+      ->check(port)->capture_default_str();
+  start->add_option("--s3-port", o->s3_port, "S3 port (with --s3)")
+      ->check(port)->capture_default_str();
+  start->add_option("--db-port", o->db_port, "Postgres port (with --db postgres)")
+      ->check(port)->capture_default_str();
+  start->add_option("--bind", o->bind, "Address to listen on")->capture_default_str();
+  start->add_option("--db", o->db, "Metadata database")
+      ->check(CLI::IsMember({"sqlite", "postgres"}))->capture_default_str();
+  start->add_flag("--s3", o->s3, "Run an S3 object store (versitygw) for the engine's blobs");
+  start->add_option("--python", o->python,
+                    "Python that runs tasks (must have flytekit; default python3 on PATH)");
+  start->add_option("--wait-timeout", o->wait_timeout_seconds, "Seconds to wait for ready")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  start->add_flag("--force", o->force, "Replace a running sandbox");
+  start->add_flag("--dry-run", o->dry_run, "Print what would run, start nothing");
+  start->add_option("--env", o->env, "K=V for the engine's environment (repeatable)")
+      ->check([](const std::string& kv) {
+        return kv.find('=') == std::string::npos || kv[0] == '='
+                   ? std::string("--env takes KEY=VALUE")
+                   : std::string();
+      });
+  start->add_option("--log-level", o->log_level, "debug, info, warn, error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}))->capture_default_str();
+}
+
+CLI::App* AddDemo(CLI::App* app, DemoArgs* a) {
+  CLI::App* demo = app->add_subcommand("demo", "A local Flyte sandbox");
+  demo->footer(kDemoFooter);
+  demo->require_subcommand(1);
+  CLI::App* start = demo->add_subcommand("start", "Start the sandbox and wait until it is ready");
+  AddStartOptions(start, &a->start);
+  CLI::App* status = demo->add_subcommand("status", "Per component: state, restarts, CPU, memory");
+  status->add_option("-o,--output", a->output, "text or json")
+      ->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  CLI::App* teardown = demo->add_subcommand("teardown", "Stop and remove the client config");
+  teardown->add_flag("--volume", a->volume, "Also delete the state folder (all data)");
+  CLI::App* logs = demo->add_subcommand("logs", "Print a component's log");
+  logs->add_option("component", a->component, "engine (default), s3, postgres or supervisor");
+  logs->add_flag("-f,--follow", a->follow, "Keep printing until the sandbox stops");
+  CLI::App* exec = demo->add_subcommand("exec", "Run a command with FLYTECTL_CONFIG and the "
+                                                "sandbox's environment: exec -- CMD ARGS...");
+  exec->add_option("command", a->command, "The command and its arguments")->required();
+  demo->add_subcommand("stop", "Stop the sandbox, keep its state");
+  demo->add_subcommand("reload", "Make the supervisor re-read its configuration file");
+  for (CLI::App* cmd : demo->get_subcommands({})) AddCommon(cmd, a);
+  return demo;
+}
+
+int RunDemo(CLI::App* demo, const DemoArgs& a, std::ostream& out, std::ostream& err,
+            const Environment& env) {
+  CLI::App* cmd = demo->get_subcommands().front();
+  std::string name = cmd->get_name();
+  auto state_dir = StateDir(a.state_dir, env);
+  auto flyte_config = FlyteConfigPath(env);
+  if (!state_dir.ok() || !flyte_config.ok()) {
+    err << "flytebox: "
+        << (state_dir.ok() ? flyte_config.status() : state_dir.status()).message() << "\n";
+    return kExitFailure;
+  }
+  if (name == "start" || !a.runtime.empty()) {
+    std::string note;
+    auto runtime = name == "start" ? ChooseRuntime(a.runtime, env, &note)
+                                   : ChooseRuntime(a.runtime, Environment{}, &note);
+    if (!runtime.ok()) {
+      err << "flytebox: " << runtime.status().message() << "\n";
+      return runtime.status().code() == Code::kInvalidArgument ? kExitUsage : kExitFailure;
+    }
+    if (name == "start" && !note.empty() && !a.start.dry_run) err << note << "\n";
+  }
+  DemoContext ctx{out, err, env, *state_dir, *flyte_config};
+  auto runtime = MakeNativeRuntime(ctx);
+  if (name == "start") return runtime->Start(a.start);
+  if (name == "stop") return runtime->Stop();
+  if (name == "status") return runtime->ShowStatus(a.output == "json");
+  if (name == "teardown") return runtime->Teardown(a.volume);
+  if (name == "logs") return runtime->Logs(a.component, a.follow);
+  if (name == "exec") return runtime->Exec(a.command);
+  return runtime->Reload();
+}
+
 }  // namespace
 
 int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  return Run(args, out, err, Environment::FromProcess());
+}
+
+int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+        const Environment& env) {
   CLI::App app("Flytebox: a local Flyte cluster in one command.", "flytebox");
   app.footer(kFooter);
   bool version = false;
   app.add_flag("--version", version, "Print the version and exit");
   app.require_subcommand(0, 1);
+  DemoArgs demo_args;
+  CLI::App* demo = AddDemo(&app, &demo_args);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
     app.parse(reversed);
   } catch (const CLI::CallForHelp&) {
-    out << app.help();
+    // Help of the deepest subcommand given, e.g. "flytebox demo start --help".
+    const CLI::App* asked = &app;
+    std::string parents;
+    while (!asked->get_subcommands().empty()) {
+      parents += (parents.empty() ? "" : " ") + asked->get_name();
+      asked = asked->get_subcommands().front();
+    }
+    out << asked->help(parents);
     return kExitOk;
   } catch (const CLI::ParseError& e) {
     err << "flytebox: " << e.what() << "\nRun 'flytebox --help' for usage.\n";
@@ -43,6 +168,7 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     out << VersionText() << "\n";
     return kExitOk;
   }
+  if (demo->parsed()) return RunDemo(demo, demo_args, out, err, env);
   out << app.help();
   return kExitOk;
 }

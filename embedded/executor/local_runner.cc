@@ -125,7 +125,8 @@ class LocalRunner : public TaskRunner {
   explicit LocalRunner(LocalRunnerOptions options) : options_(std::move(options)) {
     python_dir_ = fs::path(ResolvePython()).parent_path().string();
     if (options_.use_task_host) {
-      host_ = TaskHost::Start(ResolvePython(), options_.work_root + "/host", options_.launcher);
+      host_ = TaskHost::Start(ResolvePython(), options_.work_root + "/host", options_.launcher,
+                              options_.base_env);
     }
     int n = std::max(1, options_.max_parallel);
     for (int i = 0; i < n; ++i) workers_.emplace_back([this] { Work(); });

@@ -110,7 +110,8 @@ bool TaskHost::Handles(const std::vector<std::string>& argv) {
 }
 
 std::unique_ptr<TaskHost> TaskHost::Start(const std::string& python, const std::string& dir,
-                                          ProcessLauncher* launcher) {
+                                          ProcessLauncher* launcher,
+                                          const std::map<std::string, std::string>& env) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   std::string script = dir + "/task_host.py";
@@ -136,6 +137,7 @@ std::unique_ptr<TaskHost> TaskHost::Start(const std::string& python, const std::
   }
   ProcessSpec spec;
   spec.argv = {python, script, sock};
+  spec.env_overrides = env;
   spec.out = Output::File(dir + "/task-host.log");
   spec.err = spec.out;
   auto proc = launcher->Launch(spec);

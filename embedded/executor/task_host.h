@@ -24,9 +24,12 @@ class TaskHost {
     std::string cwd;
     std::string log_path;
   };
-  // Starts the host in the background; Run() uses it once it has connected.
+  // Starts the host in the background; Run() uses it once it has connected. `env` is added
+  // to the host's own environment: flytekit reads some settings (storage endpoint and keys)
+  // when it is imported, before any task's environment exists.
   static std::unique_ptr<TaskHost> Start(const std::string& python, const std::string& dir,
-                                         ProcessLauncher* launcher);
+                                         ProcessLauncher* launcher,
+                                         const std::map<std::string, std::string>& env);
   ~TaskHost();
 
   // True once the host answers. Before that (or after it died) callers start processes.

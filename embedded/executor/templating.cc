@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 namespace flytebox::executor {
@@ -39,14 +42,24 @@ std::string Rfc3339(const google::protobuf::Timestamp& ts) {
   return out + "Z";
 }
 
+// As Flyte prints floats: the shortest text that parses back to the same value, in
+// exponent form when the exponent is below -4 or at least 6 (1e+06, 1.5e-05).
+std::string FloatText(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "+Inf" : "-Inf";
+  char buf[64];
+  auto sci = std::to_chars(buf, buf + sizeof(buf), d, std::chars_format::scientific);
+  std::string text(buf, sci.ptr);
+  int exp = std::atoi(text.c_str() + text.find('e') + 1);
+  if (exp < -4 || exp >= 6) return text;
+  auto fixed = std::to_chars(buf, buf + sizeof(buf), d, std::chars_format::fixed);
+  return std::string(buf, fixed.ptr);
+}
+
 std::string PrimitiveText(const fc::Primitive& p) {
   switch (p.value_case()) {
     case fc::Primitive::kInteger: return std::to_string(p.integer());
-    case fc::Primitive::kFloatValue: {
-      char buf[64];
-      std::snprintf(buf, sizeof(buf), "%g", p.float_value());
-      return buf;
-    }
+    case fc::Primitive::kFloatValue: return FloatText(p.float_value());
     case fc::Primitive::kStringValue: return p.string_value();
     case fc::Primitive::kBoolean: return p.boolean() ? "true" : "false";
     case fc::Primitive::kDatetime: return Rfc3339(p.datetime());

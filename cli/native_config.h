@@ -1,0 +1,92 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cli/paths.h"
+#include "common/result.h"
+#include "sandbox/config.h"
+
+namespace flytebox::cli {
+
+// What `flytebox demo start` was asked for.
+struct StartOptions {
+  int port = 30080;     // Flyte API: gRPC, REST, console, /healthz
+  int s3_port = 30002;  // versitygw, with --s3
+  int db_port = 30001;  // Postgres, with --db postgres
+  std::string bind = "127.0.0.1";
+  std::string db = "sqlite";  // sqlite | postgres
+  bool s3 = false;
+  std::string python;  // task Python; empty: python3 on PATH (and the engine's own default)
+  double wait_timeout_seconds = 60;
+  bool force = false;
+  bool dry_run = false;
+  std::vector<std::string> env;  // K=V for the engine
+  std::string log_level = "info";
+};
+
+// Per-sandbox secrets, generated once and kept 0600 in the state folder.
+struct Credentials {
+  std::string s3_access_key;
+  std::string s3_secret_key;
+  std::string db_user = "flytebox";
+  std::string db_password;
+  std::string url_secret;  // signs the engine's upload/download URLs
+};
+
+// Reads <state>/credentials.json, creating it (0600, random values) when absent.
+Result<Credentials> LoadOrCreateCredentials(const std::string& path);
+
+// The programs a native sandbox runs.
+struct Programs {
+  std::string engine;
+  std::string versitygw;   // with --s3
+  std::string postgres;    // with --db postgres
+  std::string pg_isready;  // with --db postgres
+  std::string initdb;      // with --db postgres, on the first start
+  std::string versitygw_version = "versitygw";  // for status
+  std::string postgres_version = "postgres";    // for status
+  // Prepended to the Postgres command when running as root, which Postgres refuses
+  // (e.g. setpriv to the postgres user); empty otherwise.
+  std::vector<std::string> postgres_run_as;
+};
+
+// What the engine binary at hand accepts (from its --help), so that a newer CLI works with
+// an older engine and says what it could not wire.
+struct EngineFeatures {
+  bool python = false;  // --python
+  bool s3 = false;      // --storage s3 --s3-endpoint ...
+};
+
+// The address clients use for a bind address: "localhost" for loopback and wildcard binds.
+std::string ClientHost(const std::string& bind);
+// The address the supervisor probes: loopback for wildcard binds.
+std::string ProbeHost(const std::string& bind);
+
+// The supervisor configuration of a native sandbox: the engine always; versitygw with --s3;
+// Postgres with --db postgres. `features` decides which engine flags are passed.
+sandbox::SupervisorConfig BuildSupervisorConfig(const StartOptions& options,
+                                                const StatePaths& paths,
+                                                const Credentials& credentials,
+                                                const Programs& programs,
+                                                const EngineFeatures& features);
+
+// ~/.flyte/config-sandbox.yaml: the admin endpoint, and the object store when S3 runs.
+std::string FlyteConfigYaml(const StartOptions& options, const Credentials& credentials);
+
+// Environment for `demo exec` and for printing next steps: FLYTECTL_CONFIG,
+// FLYTE_PLATFORM_URL/INSECURE, and the FLYTE_AWS_* variables when S3 runs.
+std::map<std::string, std::string> ClientEnvironment(const StartOptions& options,
+                                                     const Credentials& credentials,
+                                                     const std::string& flyte_config);
+
+// <state>/sandbox.json: what the running sandbox was started with (runtime, ports, ...).
+std::string SandboxRecordJson(const std::string& runtime, const StartOptions& options);
+Result<StartOptions> ParseSandboxRecord(const std::string& json, std::string* runtime);
+
+// Writes `content` to `path` with `mode` through a temporary file and a rename.
+Status WriteFileAtomic(const std::string& path, const std::string& content, unsigned mode);
+Result<std::string> ReadFile(const std::string& path);
+
+}  // namespace flytebox::cli

@@ -1,0 +1,412 @@
+// The parts of `flytebox demo` that decide things without a running sandbox: paths, the
+// lock, port pre-flight, runtime choice, generated configuration, and the answers of the
+// commands when nothing runs. Running sandboxes are covered end to end
+// (tests/e2e/test_sandbox_native.py).
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "cli/app.h"
+#include "cli/native_config.h"
+#include "cli/paths.h"
+#include "cli/preflight.h"
+#include "cli/progress.h"
+#include "cli/runtime.h"
+#include "cli/state_lock.h"
+
+namespace flytebox::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "fb-cli-XXXXXX").string();
+    path_ = mkdtemp(tmpl.data());
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+  std::string path() const { return path_.string(); }
+
+ private:
+  fs::path path_;
+};
+
+class FakeProber : public RuntimeProber {
+ public:
+  explicit FakeProber(std::set<std::string> answering) : answering_(std::move(answering)) {}
+  bool Answers(const std::string& runtime) override {
+    asked.push_back(runtime);
+    return answering_.count(runtime) > 0;
+  }
+  std::vector<std::string> asked;
+
+ private:
+  std::set<std::string> answering_;
+};
+
+// A bound, listening loopback socket on a free port.
+class Listener {
+ public:
+  Listener() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    listen(fd_, 1);
+  }
+  ~Listener() { close(fd_); }
+  int port() const { return port_; }
+
+ private:
+  int fd_;
+  int port_;
+};
+
+TEST(StateDirTest, FlagThenFlyteboxHomeThenXdgThenHome) {
+  Environment env;
+  env.vars = {{"HOME", "/h"}, {"XDG_DATA_HOME", "/x"}, {"FLYTEBOX_HOME", "/f"}};
+  EXPECT_EQ(*StateDir("/given/", env), "/given");
+  EXPECT_EQ(*StateDir("", env), "/f");
+  env.vars.erase("FLYTEBOX_HOME");
+  EXPECT_EQ(*StateDir("", env), "/x/flytebox");
+  env.vars.erase("XDG_DATA_HOME");
+  EXPECT_EQ(*StateDir("", env), "/h/.local/share/flytebox");
+  env.vars.clear();
+  EXPECT_EQ(StateDir("", env).status().code(), Code::kFailedPrecondition);
+  EXPECT_TRUE(StateDir("relative", env)->front() == '/');
+}
+
+TEST(FindProgramTest, EnvironmentVariableWinsAndMustBeExecutable) {
+  TempDir dir;
+  std::string fake = dir / "engine";
+  std::ofstream(fake) << "#!/bin/sh\n";
+  Environment env;
+  env.vars["FLYTEBOX_ENGINE"] = fake;
+  EXPECT_EQ(FindProgram("flytebox-engine", "FLYTEBOX_ENGINE", env).status().code(),
+            Code::kNotFound);
+  chmod(fake.c_str(), 0755);
+  EXPECT_EQ(*FindProgram("flytebox-engine", "FLYTEBOX_ENGINE", env), fake);
+}
+
+TEST(FindProgramTest, FindsTheBuildTreeLayout) {
+  TempDir dir;
+  fs::create_directories(dir / "build/cli");
+  fs::create_directories(dir / "build/sandbox");
+  std::string sup = dir / "build/sandbox/flytebox-sandbox";
+  std::ofstream(sup) << "#!/bin/sh\n";
+  chmod(sup.c_str(), 0755);
+  Environment env;
+  env.self_exe = dir / "build/cli/flytebox";
+  EXPECT_EQ(*FindProgram("flytebox-sandbox", "FLYTEBOX_SUPERVISOR", env), sup);
+}
+
+TEST(StateLockTest, OneHolderAtATime) {
+  TempDir dir;
+  std::string path = dir / "lock";
+  EXPECT_FALSE(StateLock::IsHeld(path));
+  {
+    auto first = StateLock::TryAcquire(path);
+    ASSERT_TRUE(first.ok()) << first.status().ToString();
+    EXPECT_TRUE(StateLock::IsHeld(path));
+    auto second = StateLock::TryAcquire(path);
+    EXPECT_EQ(second.status().code(), Code::kAlreadyExists);
+  }
+  EXPECT_FALSE(StateLock::IsHeld(path));
+  EXPECT_TRUE(StateLock::TryAcquire(path).ok());
+}
+
+TEST(PreflightTest, NamesTheBusyPortAndItsHolder) {
+  Listener busy;
+  Status st = CheckPortFree("127.0.0.1", busy.port(), "Flyte API", "--port");
+  ASSERT_EQ(st.code(), Code::kAlreadyExists);
+  EXPECT_NE(st.message().find("port " + std::to_string(busy.port()) + " (Flyte API)"),
+            std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("by pid " + std::to_string(getpid())), std::string::npos)
+      << st.message();
+  EXPECT_NE(st.message().find("--port"), std::string::npos);
+  EXPECT_EQ(FindListener(busy.port()), getpid());
+}
+
+TEST(PreflightTest, AFreePortPassesAndABadAddressIsAUsageError) {
+  int port;
+  {
+    Listener l;
+    port = l.port();
+  }
+  EXPECT_TRUE(CheckPortFree("127.0.0.1", port, "Flyte API", "--port").ok());
+  EXPECT_EQ(CheckPortFree("not-an-ip", port, "Flyte API", "--port").code(),
+            Code::kInvalidArgument);
+}
+
+TEST(ChooseRuntimeTest, ExplicitChoices) {
+  FakeProber prober({"docker"});
+  Environment env;
+  env.prober = &prober;
+  std::string note;
+  EXPECT_EQ(*ChooseRuntime("native", env, &note), "native");
+  EXPECT_EQ(ChooseRuntime("docker", env, &note).status().code(), Code::kFailedPrecondition);
+  EXPECT_EQ(ChooseRuntime("lxc", env, &note).status().code(), Code::kInvalidArgument);
+  env.vars["FLYTEBOX_RUNTIME"] = "native";
+  EXPECT_EQ(*ChooseRuntime("", env, &note), "native");
+  env.vars["FLYTEBOX_RUNTIME"] = "podman";
+  auto podman = ChooseRuntime("", env, &note);
+  EXPECT_EQ(podman.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(podman.status().message().find("FLYTEBOX_RUNTIME"), std::string::npos);
+  EXPECT_TRUE(prober.asked.empty());
+}
+
+TEST(ChooseRuntimeTest, DetectionFallsBackToNativeWithAClearLine) {
+  std::string note;
+  FakeProber podman_only({"podman"});
+  Environment env;
+  env.prober = &podman_only;
+  EXPECT_EQ(*ChooseRuntime("", env, &note), "native");
+  EXPECT_EQ(podman_only.asked, (std::vector<std::string>{"docker", "podman"}));
+  EXPECT_NE(note.find("podman answers, but container mode is not available"), std::string::npos);
+
+  FakeProber none({});
+  env.prober = &none;
+  EXPECT_EQ(*ChooseRuntime("", env, &note), "native");
+  EXPECT_EQ(none.asked, (std::vector<std::string>{"docker", "podman", "nerdctl"}));
+  EXPECT_NE(note.find("no container engine answers"), std::string::npos);
+}
+
+TEST(NativeConfigTest, DefaultSandboxIsTheEngineAlone) {
+  StartOptions o;
+  o.port = 31080;
+  Credentials creds{"ak", "sk", "flytebox", "pw", "urlsecret"};
+  Programs programs;
+  programs.engine = "/bin/engine";
+  auto config = BuildSupervisorConfig(o, StatePaths{"/state"}, creds, programs, EngineFeatures{});
+  ASSERT_TRUE(sandbox::Validate(config).ok());
+  ASSERT_EQ(config.components.size(), 1u);
+  const auto& engine = config.components[0];
+  EXPECT_EQ(engine.name, "engine");
+  EXPECT_EQ(engine.command,
+            (std::vector<std::string>{"/bin/engine", "--bind", "127.0.0.1", "--port", "31080",
+                                      "--data-dir", "/state/engine", "--log-level", "info"}));
+  EXPECT_EQ(engine.probe.url, "http://127.0.0.1:31080/healthz");
+  EXPECT_EQ(engine.env.at("FLYTEBOX_URL_SECRET"), "urlsecret");
+  EXPECT_EQ(config.status_listen, "unix:/state/supervisor.sock");
+  EXPECT_EQ(config.log_dir, "/state/logs");
+}
+
+TEST(NativeConfigTest, PostgresAndS3ComeFirstAndSecretsStayOutOfArgv) {
+  StartOptions o;
+  o.db = "postgres";
+  o.s3 = true;
+  o.python = "/venv/bin/python";
+  o.env = {"EXTRA=1"};
+  Credentials creds{"ak", "sk", "flytebox", "pw", "urlsecret"};
+  Programs programs;
+  programs.engine = "/bin/engine";
+  programs.versitygw = "/bin/versitygw";
+  programs.postgres = "/pg/postgres";
+  programs.pg_isready = "/pg/pg_isready";
+  programs.initdb = "/pg/initdb";
+  auto config = BuildSupervisorConfig(o, StatePaths{"/state"}, creds, programs,
+                                      EngineFeatures{true, true});
+  ASSERT_TRUE(sandbox::Validate(config).ok()) << sandbox::Validate(config).ToString();
+  EXPECT_EQ(sandbox::StartOrder(config.components),
+            (std::vector<std::string>{"postgres", "s3", "engine"}));
+  const auto& engine = config.components[2];
+  EXPECT_EQ(engine.depends_on, (std::vector<std::string>{"postgres", "s3"}));
+  EXPECT_EQ(engine.env.at("PGPASSWORD"), "pw");
+  EXPECT_EQ(engine.env.at("FLYTEBOX_S3_SECRET_KEY"), "sk");
+  EXPECT_EQ(engine.env.at("EXTRA"), "1");
+  for (const auto& c : config.components) {
+    for (const auto& arg : c.command) {
+      EXPECT_EQ(arg.find("pw"), std::string::npos) << c.name << ": " << arg;
+      EXPECT_EQ(arg.find("sk"), std::string::npos) << c.name << ": " << arg;
+    }
+  }
+  std::string joined;
+  for (const auto& arg : engine.command) joined += arg + " ";
+  EXPECT_NE(joined.find("--python /venv/bin/python"), std::string::npos) << joined;
+  EXPECT_NE(joined.find("--storage s3 --s3-endpoint http://127.0.0.1:30002"), std::string::npos)
+      << joined;
+  EXPECT_NE(joined.find("postgres:host=127.0.0.1 port=30001 user=flytebox"), std::string::npos);
+  EXPECT_EQ(config.components[0].probe.kind, sandbox::Probe::Kind::kExec);
+  EXPECT_EQ(config.components[1].probe.port, 30002);
+
+  // An engine without those flags gets neither.
+  auto older = BuildSupervisorConfig(o, StatePaths{"/state"}, creds, programs, EngineFeatures{});
+  joined.clear();
+  for (const auto& arg : older.components[2].command) joined += arg + " ";
+  EXPECT_EQ(joined.find("--python"), std::string::npos);
+  EXPECT_EQ(joined.find("--storage"), std::string::npos);
+}
+
+TEST(NativeConfigTest, FlyteConfigNamesTheEndpointAndTheStore) {
+  StartOptions o;
+  o.port = 31080;
+  Credentials creds{"ak", "sk", "flytebox", "pw", "u"};
+  std::string plain = FlyteConfigYaml(o, creds);
+  EXPECT_NE(plain.find("  endpoint: dns:///localhost:31080\n"), std::string::npos) << plain;
+  EXPECT_NE(plain.find("  insecure: true\n"), std::string::npos);
+  EXPECT_EQ(plain.find("storage:"), std::string::npos);
+  o.s3 = true;
+  std::string with_s3 = FlyteConfigYaml(o, creds);
+  EXPECT_NE(with_s3.find("    endpoint: http://localhost:30002\n"), std::string::npos) << with_s3;
+  EXPECT_NE(with_s3.find("    access-key: ak\n"), std::string::npos);
+  EXPECT_NE(with_s3.find("  container: my-s3-bucket\n"), std::string::npos);
+}
+
+TEST(NativeConfigTest, CredentialsAreMadeOnceAndOwnerOnly) {
+  TempDir dir;
+  std::string path = dir / "credentials.json";
+  auto first = LoadOrCreateCredentials(path);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_GE(first->db_password.size(), 20u);
+  EXPECT_NE(first->s3_secret_key, first->url_secret);
+  struct stat st{};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto again = LoadOrCreateCredentials(path);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->db_password, first->db_password);
+  EXPECT_EQ(again->s3_access_key, first->s3_access_key);
+}
+
+TEST(ProgressTest, PlainLinesWithoutATerminal) {
+  FakeClock clock;
+  std::ostringstream out;
+  {
+    Progress p(out, false, &clock);
+    p.Begin("pre-flight");
+    clock.Advance(std::chrono::milliseconds(3));
+    p.End(true);
+    p.Begin("engine ready");
+    p.End(false, "exit code 1");
+  }
+  EXPECT_EQ(out.str(), "pre-flight: ok (3 ms)\nengine ready: failed (0 ms, exit code 1)\n");
+}
+
+TEST(ProgressTest, RewritesTheLineOnATerminal) {
+  FakeClock clock;
+  std::ostringstream out;
+  Progress p(out, true, &clock);
+  p.Begin("pre-flight");
+  p.End(true);
+  EXPECT_EQ(out.str(), "  \u2026 pre-flight\r\033[K  \u2713 pre-flight (0 ms)\n");
+}
+
+// The commands when nothing runs, through the real command line.
+class DemoCommandTest : public ::testing::Test {
+ protected:
+  DemoCommandTest() : prober_({}) {
+    env_.vars = {{"HOME", home_.path()}, {"PATH", "/usr/bin:/bin"}};
+    env_.prober = &prober_;
+    env_.exec_replace = [this](const std::vector<std::string>& argv,
+                               const std::map<std::string, std::string>&) {
+      exec_calls_.push_back(argv);
+      errno = ENOENT;
+    };
+  }
+
+  struct Outcome {
+    int code;
+    std::string out;
+    std::string err;
+  };
+  Outcome Run(std::vector<std::string> args) {
+    std::ostringstream out, err;
+    int code = cli::Run(args, out, err, env_);
+    return {code, out.str(), err.str()};
+  }
+
+  TempDir home_;
+  FakeProber prober_;
+  Environment env_;
+  std::vector<std::vector<std::string>> exec_calls_;
+};
+
+TEST_F(DemoCommandTest, StatusWhenNothingRunsSaysSoAndFails) {
+  Outcome text = Run({"demo", "status"});
+  EXPECT_EQ(text.code, kExitFailure);
+  EXPECT_NE(text.out.find("no sandbox is running"), std::string::npos);
+  EXPECT_NE(text.out.find(home_ / ".local/share/flytebox"), std::string::npos) << text.out;
+  Outcome json = Run({"demo", "status", "-o", "json"});
+  EXPECT_EQ(json.code, kExitFailure);
+  EXPECT_NE(json.out.find("\"running\": false"), std::string::npos) << json.out;
+}
+
+TEST_F(DemoCommandTest, StopWhenNothingRunsIsAlreadyTrue) {
+  Outcome o = Run({"demo", "stop"});
+  EXPECT_EQ(o.code, kExitOk);
+  EXPECT_NE(o.out.find("no sandbox is running"), std::string::npos);
+}
+
+TEST_F(DemoCommandTest, ExecReloadAndLogsNeedASandbox) {
+  EXPECT_EQ(Run({"demo", "exec", "--", "true"}).code, kExitFailure);
+  EXPECT_TRUE(exec_calls_.empty());
+  EXPECT_EQ(Run({"demo", "reload"}).code, kExitFailure);
+  Outcome logs = Run({"demo", "logs", "engine"});
+  EXPECT_EQ(logs.code, kExitFailure);
+  EXPECT_NE(logs.err.find("no log for 'engine'"), std::string::npos) << logs.err;
+  EXPECT_EQ(Run({"demo", "logs", "../etc"}).code, kExitUsage);
+}
+
+TEST_F(DemoCommandTest, BadFlagsAreUsageErrors) {
+  EXPECT_EQ(Run({"demo", "start", "--db", "mysql"}).code, kExitUsage);
+  EXPECT_EQ(Run({"demo", "start", "--port", "70000"}).code, kExitUsage);
+  EXPECT_EQ(Run({"demo", "start", "--env", "NOEQUALS"}).code, kExitUsage);
+  EXPECT_EQ(Run({"demo", "start", "--runtime", "lxc"}).code, kExitUsage);
+  EXPECT_EQ(Run({"demo"}).code, kExitUsage);
+  Outcome docker = Run({"demo", "start", "--runtime", "docker"});
+  EXPECT_EQ(docker.code, kExitFailure);
+  EXPECT_NE(docker.err.find("not available"), std::string::npos) << docker.err;
+}
+
+TEST_F(DemoCommandTest, HelpDocumentsTheSandboxExitCodes) {
+  Outcome o = Run({"demo", "--help"});
+  EXPECT_EQ(o.code, kExitOk);
+  EXPECT_NE(o.out.find("3 start: a sandbox is"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("4 start: a port is taken"), std::string::npos);
+  Outcome start = Run({"demo", "start", "--help"});
+  EXPECT_NE(start.out.find("--wait-timeout"), std::string::npos) << start.out;
+}
+
+TEST_F(DemoCommandTest, TeardownVolumeRefusesAFolderItDidNotMake) {
+  TempDir precious;
+  std::ofstream(precious / "keep-me") << "data";
+  Outcome o = Run({"demo", "teardown", "--volume", "--state-dir", precious.path()});
+  EXPECT_EQ(o.code, kExitFailure);
+  EXPECT_TRUE(fs::exists(precious / "keep-me"));
+}
+
+TEST_F(DemoCommandTest, DryRunPrintsTheConfigurationAndTouchesNothing) {
+  std::string fake_engine = home_ / "flytebox-engine";
+  std::string fake_sup = home_ / "flytebox-sandbox";
+  for (const auto& p : {fake_engine, fake_sup}) {
+    std::ofstream(p) << "#!/bin/sh\n";
+    chmod(p.c_str(), 0755);
+  }
+  env_.vars["FLYTEBOX_ENGINE"] = fake_engine;
+  env_.vars["FLYTEBOX_SUPERVISOR"] = fake_sup;
+  Outcome o = Run({"demo", "start", "--runtime", "native", "--dry-run", "--port", "31999"});
+  EXPECT_EQ(o.code, kExitOk) << o.err;
+  EXPECT_NE(o.out.find("\"31999\""), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("endpoint: dns:///localhost:31999"), std::string::npos);
+  EXPECT_FALSE(fs::exists(home_ / ".local/share/flytebox"));
+  EXPECT_FALSE(fs::exists(home_ / ".flyte"));
+}
+
+}  // namespace
+}  // namespace flytebox::cli
