@@ -36,3 +36,20 @@ def consume(xs: List[int], d: Dict[str, float], p: Point, when: datetime.datetim
 def typed_values_wf(n: int = 3, ratio: float = 0.5, word: str = "hi", flag: bool = True) -> tuple[str, List[int], Point, Optional[int]]:
     xs, d, p, when, c, maybe = produce(n=n, ratio=ratio, word=word, flag=flag)
     return consume(xs=xs, d=d, p=p, when=when, c=c, maybe=maybe), xs, p, maybe
+
+
+@task
+def times_ten(x: int) -> int:
+    return x * 10
+
+
+@task
+def shout_word(word: str) -> str:
+    return word + "!"
+
+
+@workflow
+def attr_path_wf(n: int = 4, word: str = "deep") -> tuple[int, str, float]:
+    """Attribute paths into a dataclass (msgpack), a list inside it, and a dict."""
+    xs, d, p, when, c, maybe = produce(n=n, ratio=0.25, word=word, flag=True)
+    return times_ten(x=p.x), shout_word(word=p.tags[1]), d["n"]

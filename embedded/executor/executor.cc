@@ -678,6 +678,23 @@ void Impl::RecordNode(Node& n) {
     if (fc::CatalogCacheStatus_Parse(n.cache_status, &cs)) {
       c->mutable_task_node_metadata()->set_cache_status(cs);
     }
+    if ((n.cache_status == "CACHE_HIT" || n.cache_status == "CACHE_POPULATED") &&
+        !n.cache_key.empty() && n.spec && n.spec->has_task_node()) {
+      // The dataset is the task (by name and cache version); the artifact is its inputs.
+      const auto& task = n.spec->task_node().reference_id();
+      auto* key = c->mutable_task_node_metadata()->mutable_catalog_key();
+      auto* ds = key->mutable_dataset_id();
+      ds->set_resource_type(fc::DATASET);
+      ds->set_project(task.project());
+      ds->set_domain(task.domain());
+      ds->set_name("flyte_task-" + task.name());
+      std::string file = n.cache_key.substr(n.cache_key.rfind('/') + 1);
+      std::string dir = n.cache_key.substr(0, n.cache_key.rfind('/'));
+      ds->set_version(dir.substr(dir.rfind('/') + 1) + "-" + file.substr(0, file.find('-')));
+      key->mutable_artifact_tag()->set_name("flyte_cached-" +
+                                            file.substr(file.find('-') + 1, 32));
+      key->mutable_artifact_tag()->set_artifact_id(file.substr(file.find('-') + 1, 32));
+    }
   }
   if (!n.child_execution.empty()) {
     auto* id = c->mutable_workflow_node_metadata()->mutable_executionid();

@@ -68,7 +68,8 @@ struct Node {
   std::string log_uri;
   std::string log_path;
   std::string raw_io_dir;
-  std::string serial_key;  // cache_serializable: the cache key this node runs for  // raw-container tasks: the attempt's local input/output folders
+  std::string serial_key;
+  std::string cache_key;   // the blob key of the cached outputs, when cacheable  // cache_serializable: the cache key this node runs for  // raw-container tasks: the attempt's local input/output folders
   std::string handle;
   int64_t attempt_started_us = 0;
   // Array nodes.

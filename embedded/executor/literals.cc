@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "embedded/executor/msgpack.h"
+
 namespace flytebox::executor {
 namespace {
 
@@ -39,6 +41,9 @@ Result<fc::Literal> FromStructValue(const pb::Value& v) {
 
 Result<fc::Literal> Step(const fc::Literal& lit, const fc::PromiseAttribute& attr) {
   if (lit.has_scalar() && lit.scalar().has_union_()) return Step(lit.scalar().union_().value(), attr);
+  if (lit.has_scalar() && lit.scalar().has_binary() && lit.scalar().binary().tag() == "msgpack") {
+    return MsgpackStep(lit.scalar().binary().value(), attr);
+  }
   if (attr.has_int_value()) {
     if (lit.has_collection()) {
       int i = attr.int_value();

@@ -78,6 +78,7 @@ void Impl::StartTask(Node& n) {
   }
   if (Cacheable(n, *task)) {
     std::string key = CacheKey(n, *task);
+    n.cache_key = key;
     if (!run.exec.spec().overwrite_cache()) {
       auto cached = options_.blobs->Get(key);
       if (cached.ok()) {

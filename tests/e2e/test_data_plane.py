@@ -73,6 +73,13 @@ def test_typed_values(engine, remote, version):
     assert ex.outputs.get("o3", as_type=Optional[int]) is None
 
 
+def test_attribute_paths(engine, remote, version):
+    ex = succeeded(run(remote, version, "typed_values.attr_path_wf", n=4, word="deep"), engine)
+    assert ex.outputs.get("o0", as_type=int) == 40
+    assert ex.outputs.get("o1", as_type=str) == "DEEP!"
+    assert ex.outputs.get("o2", as_type=float) == 4.0
+
+
 def test_files_and_directories(engine, remote, version, tmp_path):
     from flytekit.types.file import FlyteFile
     ex = succeeded(run(remote, version, "files.files_wf", text="hello files", n=4), engine)
@@ -169,6 +176,7 @@ def test_cache_hit_on_second_run(engine, remote, version):
     n2 = remote.client.get_node_execution(remote.sync_execution(second, sync_nodes=True).node_executions["n0"].id)
     assert n1.closure.task_node_metadata.cache_status == 3  # CACHE_POPULATED
     assert n2.closure.task_node_metadata.cache_status == 2  # CACHE_HIT
+    assert n2.closure.task_node_metadata.catalog_key.dataset_id.name == "flyte_task-behaviours.cached_square"
     tasks, _ = remote.client.list_task_executions_paginated(n2.id)
     assert tasks == []
 
