@@ -2,9 +2,11 @@
 import datetime
 import os
 import time
+import typing
 
 from flytekit import task, workflow
 from flytekit.exceptions.user import FlyteRecoverableException
+from flytekit.types.error import FlyteError
 
 
 @task(cache=True, cache_version="1")
@@ -77,3 +79,15 @@ def slow_cached(x: int) -> int:
 @workflow
 def serial_cache_wf(x: int = 1) -> int:
     return slow_cached(x=x)
+
+
+@task
+def note_failure(x: int, marker: str, err: typing.Optional[FlyteError] = None) -> None:
+    """The failure handler: leaves a note naming what failed."""
+    with open(marker, "w") as f:
+        f.write(f"x={x} node={err.failed_node_id if err else None} message={err.message if err else None}")
+
+
+@workflow(on_failure=note_failure)
+def failing_with_handler_wf(x: int = 3, marker: str = "/tmp/flytebox-failure-note") -> int:
+    return broken(x=x)

@@ -391,6 +391,7 @@ void Impl::Drive(Graph& g) {
   bool fail_late =
       g.tmpl->metadata().on_failure() == fc::WorkflowMetadata::FAIL_AFTER_EXECUTABLE_NODES_COMPLETE;
   for (auto& n : g.nodes) {
+    if (n->is_failure_node) continue;
     if (n->done()) {
       if ((n->phase == fc::NodeExecution::FAILED || n->phase == fc::NodeExecution::TIMED_OUT) &&
           !failed) {
@@ -403,11 +404,12 @@ void Impl::Drive(Graph& g) {
   if (failed && !fail_late) {
     NodeError e = failed->error.value_or(NodeError{"NodeFailed", "node " + failed->id + " failed"});
     AbortGraph(g, "another node failed");
-    FinishGraph(g, false, &e);
+    if (RunFailureNode(g, e, failed->spec ? failed->spec->id() : failed->id)) return;
+    FinishGraph(g, false, g.failure ? &*g.failure : &e);
     return;
   }
   for (auto& n : g.nodes) {
-    if (n->phase != fc::NodeExecution::UNDEFINED) continue;
+    if (n->phase != fc::NodeExecution::UNDEFINED || n->is_failure_node) continue;
     bool ready = true, skip = false, blocked = false;
     for (const auto& u : g.upstream[n->spec->id()]) {
       Node* up = g.by_spec_id[u];
@@ -431,6 +433,7 @@ void Impl::Drive(Graph& g) {
   all_done = true;
   failed = nullptr;
   for (auto& n : g.nodes) {
+    if (n->is_failure_node) continue;
     if (!n->done()) all_done = false;
     else if ((n->phase == fc::NodeExecution::FAILED || n->phase == fc::NodeExecution::TIMED_OUT) &&
              !failed) {
@@ -443,10 +446,34 @@ void Impl::Drive(Graph& g) {
   }
   if (failed) {
     NodeError e = failed->error.value_or(NodeError{"NodeFailed", "node " + failed->id + " failed"});
-    FinishGraph(g, false, &e);
+    if (RunFailureNode(g, e, failed->spec ? failed->spec->id() : failed->id)) return;
+    FinishGraph(g, false, g.failure ? &*g.failure : &e);
     return;
   }
   FinishGraph(g, true, nullptr);
+}
+
+bool Impl::RunFailureNode(Graph& g, const NodeError& error, const std::string& failed_node) {
+  if (g.owner || !g.tmpl->has_failure_node() || g.run->aborting) return false;
+  if (!g.failure) {
+    g.failure = error;
+    g.failed_node = failed_node;
+    auto n = std::make_unique<Node>();
+    n->spec = &g.tmpl->failure_node();
+    n->graph = &g;
+    n->id = n->spec->id();
+    n->data_dir = g.run->wf_dir + "/" + n->id + "/data";
+    n->is_failure_node = true;
+    Node* fn = n.get();
+    g.nodes.push_back(std::move(n));
+    FB_LOG(kInfo, kLog) << "execution " << g.run->exec.id().name() << ": running failure node "
+                        << fn->id;
+    StartNode(*fn);
+  }
+  for (const auto& n : g.nodes) {
+    if (n->is_failure_node) return !n->done();
+  }
+  return false;
 }
 
 void Impl::FinishGraph(Graph& g, bool ok, const NodeError* error) {
@@ -592,6 +619,30 @@ void Impl::StartNode(Node& n) {
     return;
   }
   n.inputs = std::move(inputs).value();
+  if (n.is_failure_node && g.failure && n.spec->has_task_node()) {
+    const fc::TaskTemplate* task = TaskOf(*g.run, n.spec->task_node().reference_id());
+    auto var = task ? task->interface().inputs().variables().find("err")
+                    : google::protobuf::Map<std::string, fc::Variable>::const_iterator();
+    if (task && var != task->interface().inputs().variables().end()) {
+      // flytekit declares `err: Optional[FlyteError]`: a union of ERROR and none.
+      fc::Literal error;
+      auto* e = error.mutable_scalar()->mutable_error();
+      e->set_message(g.failure->message);
+      e->set_failed_node_id(g.failed_node);
+      fc::Literal& slot = (*n.inputs.mutable_literals())["err"];
+      const fc::LiteralType& type = var->second.type();
+      if (type.has_union_type()) {
+        for (const auto& variant : type.union_type().variants()) {
+          if (variant.simple() == fc::ERROR) {
+            *slot.mutable_scalar()->mutable_union_()->mutable_type() = variant;
+          }
+        }
+        *slot.mutable_scalar()->mutable_union_()->mutable_value() = std::move(error);
+      } else {
+        slot = std::move(error);
+      }
+    }
+  }
   Status st = WriteLiteralMap(n.data_dir + "/inputs.pb", n.inputs);
   n.phase = fc::NodeExecution::QUEUED;
   if (!st.ok()) {
@@ -708,7 +759,10 @@ void Impl::RecordNode(Node& n) {
   m->set_is_parent_node(n.is_parent);
   m->set_is_dynamic(n.is_dynamic);
   m->set_is_array(n.is_array);
-  Status st = options_.admin->RecordNodeExecution(rec, n.graph->owner ? n.graph->parent_id : "");
+  // The failure node is listed under end-node, not at the top: flytekit's sync refuses a
+  // top-level node id its workflow's nodes do not have.
+  std::string parent = n.graph->owner ? n.graph->parent_id : (n.is_failure_node ? "end-node" : "");
+  Status st = options_.admin->RecordNodeExecution(rec, parent);
   if (!st.ok()) {
     FB_LOG(kError, kLog) << "recording node " << n.id << ": " << st.ToString();
   }

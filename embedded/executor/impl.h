@@ -30,6 +30,8 @@ class Impl : public Executor {
   void Drive(Graph& g);
   void DriveAll(Graph& g);  // children first
   void FinishGraph(Graph& g, bool ok, const NodeError* error);
+  // Starts the workflow's failure node once it failed; true while that node runs.
+  bool RunFailureNode(Graph& g, const NodeError& error, const std::string& failed_node);
   void FinishRun(Run& run, bool ok, const NodeError* error);
   void AbortRun(Run& run);
   void AbortGraph(Graph& g, const std::string& why);

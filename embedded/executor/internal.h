@@ -60,6 +60,7 @@ struct Node {
   std::optional<NodeError> error;
   int64_t created_us = 0, started_us = 0, ended_us = 0;
   bool is_parent = false, is_dynamic = false, is_array = false;
+  bool is_failure_node = false;  // the workflow's failure_node: run only when it fails
   // Task nodes.
   std::unique_ptr<RunningTask> running;
   bool abort_requested = false, timed_out = false;
@@ -103,6 +104,8 @@ struct Graph {
   std::map<std::string, std::set<std::string>> upstream;  // spec id → spec ids
   bool finished = false;
   bool branch = false;  // a branch's chosen case: its outputs are that node's outputs
+  std::optional<NodeError> failure;  // set once the workflow failed and its failure node runs
+  std::string failed_node;           // the spec id of the node that failed it
 };
 
 struct Run {

@@ -209,6 +209,15 @@ def test_user_error_is_reported(engine, remote, version):
     assert ex.closure.error.kind == 1  # USER
 
 
+def test_failure_node_runs_on_failure(engine, remote, version, tmp_path):
+    marker = tmp_path / "note"
+    ex = run(remote, version, "behaviours.failing_with_handler_wf", x=5, marker=str(marker))
+    assert ex.closure.phase == Phase.FAILED
+    assert "the input 5 is not acceptable" in ex.closure.error.message
+    note = marker.read_text()  # the task ran as a local process on this machine
+    assert note.startswith("x=5 node=n0 message=") and "not acceptable" in note, note
+
+
 def test_timeout(engine, remote, version):
     ex = run(remote, version, "behaviours.timeout_wf", seconds=60)
     assert ex.closure.phase == Phase.FAILED
