@@ -223,14 +223,7 @@ void Impl::FinishArray(Node& n) {
       }
     }
   }
-  n.output_uri.clear();
-  n.output_uri = n.output_dir() + "/outputs.pb";
-  Status st = WriteLiteralMap(n.output_uri, outputs);
-  if (!st.ok()) {
-    n.output_uri.clear();
-    FailNode(n, {"OutputsWriteFailure", st.message(), fc::ExecutionError::SYSTEM, false});
-    return;
-  }
+  n.output_uri.clear();  // SucceedNode writes the gathered outputs
   RecordArrayTask(n, fc::TaskExecution::SUCCEEDED);
   SucceedNode(n, std::move(outputs));
 }

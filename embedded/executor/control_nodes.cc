@@ -8,16 +8,6 @@ namespace {
 
 constexpr char kLog[] = "executor";
 
-Node* FindNode(Graph& g, const std::string& id) {
-  for (auto& n : g.nodes) {
-    if (n->id == id) return n.get();
-    if (n->child) {
-      if (Node* found = FindNode(*n->child, id)) return found;
-    }
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 void Impl::StartBranch(Node& n) {

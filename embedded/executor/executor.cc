@@ -337,17 +337,15 @@ std::unique_ptr<Graph> Impl::NewGraph(Run* run, const fc::WorkflowTemplate* tmpl
   return g;
 }
 
-namespace {
-Node* FindIn(Graph& g, const std::string& id) {
+Node* FindNode(Graph& g, const std::string& id) {
   for (auto& n : g.nodes) {
     if (n->id == id) return n.get();
     if (n->child) {
-      if (Node* found = FindIn(*n->child, id)) return found;
+      if (Node* found = FindNode(*n->child, id)) return found;
     }
   }
   return nullptr;
 }
-}  // namespace
 
 NodeRef Impl::RefOf(const Node& n) const {
   return NodeRef{ExecKey(n.graph->run->exec.id()), n.graph->run->serial, n.id};
@@ -357,7 +355,7 @@ Node* Impl::Resolve(const NodeRef& ref) {
   auto it = runs_.find(ref.exec);
   if (it == runs_.end() || it->second->serial != ref.serial || it->second->ended) return nullptr;
   if (!it->second->root) return nullptr;
-  return FindIn(*it->second->root, ref.node);
+  return FindNode(*it->second->root, ref.node);
 }
 
 Result<const fc::LiteralMap*> Impl::OutputsOf(Graph& g, const std::string& spec_id) {

@@ -131,6 +131,8 @@ struct NodeRef {
   std::string node;  // unique node id
 };
 
+// The node with this unique id in a graph or any graph below it; null when none.
+Node* FindNode(Graph& g, const std::string& id);
 std::string IdKey(const fc::Identifier& id);
 std::string ExecKey(const fc::WorkflowExecutionIdentifier& id);
 // Flyte's child node id: <parent>-<attempt>-<spec>, hashed when longer than 20 characters.

@@ -23,6 +23,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_for(predicate, timeout=15.0, what="condition", interval=0.02):
+    """Polls `predicate` until it returns something true, which is returned."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
 def wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 20.0,
                   name: str = "engine") -> None:
     deadline = time.monotonic() + timeout

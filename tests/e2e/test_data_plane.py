@@ -9,7 +9,7 @@ import pytest
 from flytekit.models.core.execution import NodeExecutionPhase, TaskExecutionPhase
 from flytekit.models.core.execution import WorkflowExecutionPhase as Phase
 
-from conftest import REPO, pyflyte
+from conftest import REPO, pyflyte, wait_for
 
 EXAMPLES = REPO / "examples"
 MODULES = ["hello_world.py", "typed_values.py", "files.py", "dataframe.py", "map_tasks.py",
@@ -239,20 +239,10 @@ def processes_of(execution_name):
     return found
 
 
-def wait_for(predicate, timeout=60.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_abort_running_execution(engine, remote, version):
     ex = launch(remote, version, "behaviours.sleepy_wf", seconds=600)
     name = ex.id.name
-    wait_for(lambda: processes_of(name), what="the task process")
+    wait_for(lambda: processes_of(name), timeout=60, what="the task process")
     remote.terminate(ex, cause="stopped by the test")
     ex = finish(remote, ex, timeout=60)
     assert ex.closure.phase == Phase.ABORTED
@@ -281,7 +271,7 @@ def test_single_task_run(engine, remote):
 def test_engine_restart_mid_workflow(engine, remote, version):
     ex = launch(remote, version, "behaviours.two_step_wf", seconds=4)
     name = ex.id.name
-    wait_for(lambda: processes_of(name), what="the first task")
+    wait_for(lambda: processes_of(name), timeout=60, what="the first task")
     engine.restart(kill=True)
     ex = succeeded(finish(remote, remote.fetch_execution(name=name), timeout=120), engine)
     assert ex.outputs.get("o0", as_type=int) == 4

@@ -16,19 +16,11 @@ import uuid
 
 import pytest
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
+from conftest import REPO, VERSITYGW, free_port, wait_for
+
 FLYTEBOX = os.environ.get("FLYTEBOX_CLI", str(REPO / "build" / "cli" / "flytebox"))
 VENV = pathlib.Path(os.environ.get("FLYTEBOX_VENV", pathlib.Path.home() / ".cache/flytebox/venv"))
 PYTHON = str(VENV / "bin" / "python")
-_CACHE = pathlib.Path(os.environ.get("FLYTEBOX_CACHE") or pathlib.Path(
-    os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache") / "flytebox")
-VERSITYGW = os.environ.get("FLYTEBOX_VERSITYGW", str(_CACHE / "bin" / "versitygw"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def processes_using(path: pathlib.Path) -> list:
@@ -52,16 +44,6 @@ def alive(pid: int) -> bool:
     except (OSError, IndexError):
         return False
     return state != "Z"
-
-
-def wait_for(predicate, timeout=15.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 class Sandbox:
