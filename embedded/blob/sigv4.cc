@@ -9,28 +9,15 @@
 #include <ctime>
 #include <map>
 
+#include "common/digest.h"
+
 namespace flytebox::blob::sigv4 {
 namespace {
 
 constexpr char kAlgorithm[] = "AWS4-HMAC-SHA256";
 
-std::string Hex(const unsigned char* data, size_t n) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (size_t i = 0; i < n; ++i) {
-    out += kDigits[data[i] >> 4];
-    out += kDigits[data[i] & 0xf];
-  }
-  return out;
-}
-
 std::string Hmac(std::string_view key, std::string_view data) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len);
-  return std::string(reinterpret_cast<const char*>(mac), len);
+  return digest::HmacSha256(key, data);
 }
 
 std::string Lower(std::string_view s) {
@@ -74,12 +61,7 @@ std::string Credential(const Credentials& credentials, const std::string& amz_da
 
 }  // namespace
 
-std::string Sha256Hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-  return Hex(digest, len);
-}
+std::string Sha256Hex(std::string_view data) { return digest::Sha256Hex(data); }
 
 std::string UriEncode(std::string_view text, bool keep_slash) {
   std::string out;
@@ -152,7 +134,7 @@ std::string Signature(const Credentials& credentials, const std::string& amz_dat
   key = Hmac(key, scope.service);
   key = Hmac(key, "aws4_request");
   std::string mac = Hmac(key, string_to_sign);
-  return Hex(reinterpret_cast<const unsigned char*>(mac.data()), mac.size());
+  return digest::Hex(mac);
 }
 
 std::string Authorization(const Request& request, const Credentials& credentials,

@@ -2,42 +2,25 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <cstdio>
 
+#include "common/digest.h"
+
 namespace flytebox::dataproxy {
-namespace {
-
-std::string Hex(const unsigned char* data, size_t n) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (size_t i = 0; i < n; ++i) {
-    out += kDigits[data[i] >> 4];
-    out += kDigits[data[i] & 0xf];
-  }
-  return out;
-}
-
-}  // namespace
 
 std::string UrlSigner::NewSecret() {
   unsigned char buf[32];
   RAND_bytes(buf, sizeof buf);
-  return Hex(buf, sizeof buf);
+  return digest::Hex(std::string_view(reinterpret_cast<const char*>(buf), sizeof buf));
 }
 
 std::string UrlSigner::Sign(const std::string& method, const std::string& key,
                             int64_t expires_unix, const std::string& content_md5_b64) const {
   std::string payload = method + "\n" + key + "\n" + std::to_string(expires_unix) + "\n" +
                         content_md5_b64;
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
-       reinterpret_cast<const unsigned char*>(payload.data()), payload.size(), mac, &len);
-  return Hex(mac, len);
+  return digest::Hex(digest::HmacSha256(secret_, payload));
 }
 
 Status UrlSigner::Check(const std::string& method, const std::string& key, int64_t expires_unix,
@@ -81,12 +64,7 @@ std::string Base32WithPadding(const std::string& bytes) {
   return out;
 }
 
-std::string Md5(const std::string& data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_md5(), nullptr);
-  return std::string(reinterpret_cast<char*>(digest), len);
-}
+std::string Md5(const std::string& data) { return digest::Md5(data); }
 
 std::string UrlEscapePath(const std::string& path) {
   std::string out;

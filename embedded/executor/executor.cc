@@ -1,8 +1,7 @@
-#include <openssl/evp.h>
-
 #include <cstdio>
 #include <filesystem>
 
+#include "common/digest.h"
 #include "common/log.h"
 #include "embedded/admin/util.h"
 #include "embedded/executor/impl.h"
@@ -57,18 +56,7 @@ std::string ChildNodeId(const std::string& parent, int attempt, const std::strin
   std::string id = parent + "-" + std::to_string(attempt) + "-" + spec;
   return id.size() > 20 ? HashId(id) : id;
 }
-std::string Sha256Hex(const std::string& data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  std::string out;
-  char buf[3];
-  for (unsigned i = 0; i < len; ++i) {
-    std::snprintf(buf, sizeof(buf), "%02x", md[i]);
-    out += buf;
-  }
-  return out;
-}
+std::string Sha256Hex(const std::string& data) { return digest::Sha256Hex(data); }
 int64_t NowMicros(Clock* clock) { return admin::ToMicros(clock->Now()); }
 
 Result<std::unique_ptr<Executor>> Executor::Start(ExecutorOptions options) {
