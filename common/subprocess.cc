@@ -14,9 +14,8 @@
 extern char** environ;
 
 namespace flytebox {
-namespace {
 
-ExitStatus Decode(int raw) {
+ExitStatus DecodeWaitStatus(int raw) {
   ExitStatus s;
   if (WIFSIGNALED(raw)) {
     s.signaled = true;
@@ -26,6 +25,8 @@ ExitStatus Decode(int raw) {
   }
   return s;
 }
+
+namespace {
 
 class PosixProcess : public Process {
  public:
@@ -66,7 +67,7 @@ class PosixProcess : public Process {
   void Finish(pid_t r, int raw) {
     done_ = true;
     // r < 0: someone else reaped it (e.g. a PID-1 reaper); report it as killed.
-    status_ = r == pid_ ? Decode(raw) : ExitStatus{0, SIGKILL, true};
+    status_ = r == pid_ ? DecodeWaitStatus(raw) : ExitStatus{0, SIGKILL, true};
   }
 
   pid_t pid_;

@@ -48,6 +48,9 @@ struct ExitStatus {
   std::string ToString() const;
 };
 
+// An ExitStatus from a raw waitpid() status.
+ExitStatus DecodeWaitStatus(int raw);
+
 // A started child. Destroying it does not stop the child; Wait() or Poll() reap it.
 class Process {
  public:

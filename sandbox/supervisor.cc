@@ -27,16 +27,6 @@ constexpr auto kProbeTimeout = 2s;
 constexpr int kProbeFailuresToUnready = 3;
 constexpr auto kOrphanGrace = 2s;
 
-ExitStatus DecodeWait(int raw) {
-  ExitStatus s;
-  if (WIFSIGNALED(raw)) {
-    s.signaled = true;
-    s.signal = WTERMSIG(raw);
-  } else {
-    s.code = WEXITSTATUS(raw);
-  }
-  return s;
-}
 
 // How long to wait between readiness checks of a component that is not ready yet: tight
 // at first (a ready engine is seen within milliseconds), then backing off.
@@ -209,7 +199,7 @@ void Supervisor::Reap() {
     int raw = 0;
     pid_t pid = waitpid(-1, &raw, WNOHANG);
     if (pid <= 0) return;
-    ExitStatus status = DecodeWait(raw);
+    ExitStatus status = DecodeWaitStatus(raw);
     if (Component* c = FindByPid(pid)) {
       OnExit(c, status);
       continue;
