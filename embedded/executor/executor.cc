@@ -635,6 +635,11 @@ void Impl::StartNode(Node& n) {
     FailNode(n, {"InputsWriteFailure", st.message(), fc::ExecutionError::SYSTEM, false});
     return;
   }
+  // Known from the spec, and recorded from the first record on: clients reading a node
+  // mid-flight decide how to follow it from these flags.
+  n.is_parent = n.spec->has_branch_node() ||
+                (n.spec->has_workflow_node() && n.spec->workflow_node().has_sub_workflow_ref());
+  n.is_array = n.spec->has_array_node();
   RecordNode(n);
   switch (n.spec->target_case()) {
     case fc::Node::kTaskNode: return StartTask(n);
