@@ -22,7 +22,10 @@ constexpr const char* kDemoFooter =
     "already running (--force replaces it); 4 start: a port is taken; 5 start: not ready\n"
     "within --wait-timeout; exec: the command's own exit code (127: not found).\n"
     "State: --state-dir, else $FLYTEBOX_HOME, else $XDG_DATA_HOME/flytebox, else\n"
-    "~/.local/share/flytebox. Runtime: --runtime, else $FLYTEBOX_RUNTIME, else detected.";
+    "~/.local/share/flytebox. Runtime: --runtime, else $FLYTEBOX_RUNTIME, else detected\n"
+    "(docker, podman, nerdctl when its engine answers, else native); after start, the other\n"
+    "commands use the runtime and container start used. Container mode: one container and one\n"
+    "volume, both named by --name (default flytebox), from the local image (--image).";
 
 std::string VersionText() {
   return std::string("flytebox ") + kVersion + " (Flyte IDL " + kFlyteIdlVersion + ")";
@@ -38,11 +41,18 @@ struct DemoArgs {
   std::string component;
   bool follow = false;
   std::vector<std::string> command;
+  ContainerSettings container;
 };
 
 void AddCommon(CLI::App* cmd, DemoArgs* a) {
   cmd->add_option("--state-dir", a->state_dir, "Folder of the sandbox's state");
-  cmd->add_option("--runtime", a->runtime, "native (docker, podman, nerdctl: not yet)");
+  cmd->add_option("--runtime", a->runtime, "native, docker, podman or nerdctl (default: detected)");
+  cmd->add_option("--name", a->container.name,
+                  "Container mode: the container and volume (default flytebox)")
+      ->check([](const std::string& name) {
+        Status st = ValidateContainerName(name);
+        return st.ok() ? std::string() : st.message();
+      });
 }
 
 void AddStartOptions(CLI::App* start, StartOptions* o) {
@@ -56,9 +66,11 @@ void AddStartOptions(CLI::App* start, StartOptions* o) {
   start->add_option("--bind", o->bind, "Address to listen on")->capture_default_str();
   start->add_option("--db", o->db, "Metadata database")
       ->check(CLI::IsMember({"sqlite", "postgres"}))->capture_default_str();
-  start->add_flag("--s3", o->s3, "Run an S3 object store (versitygw) for the engine's blobs");
+  start->add_flag("--s3", o->s3,
+                  "Native: run an S3 object store (versitygw) for the engine's blobs (a "
+                  "container always does)");
   start->add_option("--python", o->python,
-                    "Python that runs tasks (must have flytekit; default python3 on PATH)");
+                    "Native: Python that runs tasks (must have flytekit; default python3)");
   start->add_option("--wait-timeout", o->wait_timeout_seconds, "Seconds to wait for ready")
       ->check(CLI::PositiveNumber)->capture_default_str();
   start->add_flag("--force", o->force, "Replace a running sandbox");
@@ -79,16 +91,25 @@ CLI::App* AddDemo(CLI::App* app, DemoArgs* a) {
   demo->require_subcommand(1);
   CLI::App* start = demo->add_subcommand("start", "Start the sandbox and wait until it is ready");
   AddStartOptions(start, &a->start);
+  start->add_option("--image", a->container.image, "Container mode: the image (default flytebox:" +
+                                                      std::string(kVersion) + ")")
+      ->check([](const std::string& image) {
+        Status st = ValidateImageName(image);
+        return st.ok() ? std::string() : st.message();
+      });
   CLI::App* status = demo->add_subcommand("status", "Per component: state, restarts, CPU, memory");
   status->add_option("-o,--output", a->output, "text or json")
       ->check(CLI::IsMember({"text", "json"}))->capture_default_str();
-  CLI::App* teardown = demo->add_subcommand("teardown", "Stop and remove the client config");
-  teardown->add_flag("--volume", a->volume, "Also delete the state folder (all data)");
+  CLI::App* teardown = demo->add_subcommand(
+      "teardown", "Stop and remove the sandbox (the container) and the client config");
+  teardown->add_flag("--volume", a->volume,
+                     "Also delete all data: the state folder, or the container's volume");
   CLI::App* logs = demo->add_subcommand("logs", "Print a component's log");
   logs->add_option("component", a->component, "engine (default), s3, postgres or supervisor");
   logs->add_flag("-f,--follow", a->follow, "Keep printing until the sandbox stops");
-  CLI::App* exec = demo->add_subcommand("exec", "Run a command with FLYTECTL_CONFIG and the "
-                                                "sandbox's environment: exec -- CMD ARGS...");
+  CLI::App* exec = demo->add_subcommand(
+      "exec", "Run a command with the sandbox's environment (native: on this machine, with "
+              "FLYTECTL_CONFIG; container mode: inside the container): exec -- CMD ARGS...");
   exec->add_option("command", a->command, "The command and its arguments")->required();
   demo->add_subcommand("stop", "Stop the sandbox, keep its state");
   demo->add_subcommand("reload", "Make the supervisor re-read its configuration file");
@@ -107,18 +128,17 @@ int RunDemo(CLI::App* demo, const DemoArgs& a, std::ostream& out, std::ostream& 
         << (state_dir.ok() ? flyte_config.status() : state_dir.status()).message() << "\n";
     return kExitFailure;
   }
-  if (name == "start" || !a.runtime.empty()) {
-    std::string note;
-    auto runtime = name == "start" ? ChooseRuntime(a.runtime, env, &note)
-                                   : ChooseRuntime(a.runtime, Environment{}, &note);
-    if (!runtime.ok()) {
-      err << "flytebox: " << runtime.status().message() << "\n";
-      return runtime.status().code() == Code::kInvalidArgument ? kExitUsage : kExitFailure;
-    }
-    if (name == "start" && !note.empty() && !a.start.dry_run) err << note << "\n";
+  std::string note;
+  auto chosen = name == "start" ? ChooseRuntime(a.runtime, env, &note, *state_dir)
+                                : RuntimeInUse(a.runtime, env, *state_dir);
+  if (!chosen.ok()) {
+    err << "flytebox: " << chosen.status().message() << "\n";
+    return chosen.status().code() == Code::kInvalidArgument ? kExitUsage : kExitFailure;
   }
+  if (name == "start" && !note.empty() && !a.start.dry_run) err << note << "\n";
   DemoContext ctx{out, err, env, *state_dir, *flyte_config};
-  auto runtime = MakeNativeRuntime(ctx);
+  auto runtime = *chosen == "native" ? MakeNativeRuntime(ctx)
+                                     : MakeContainerRuntime(ctx, *chosen, a.container);
   if (name == "start") return runtime->Start(a.start);
   if (name == "stop") return runtime->Stop();
   if (name == "status") return runtime->ShowStatus(a.output == "json");

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "cli/container_engine.h"
+
 extern char** environ;
 
 namespace flytebox::cli {
@@ -14,10 +16,10 @@ class CommandLineProber : public RuntimeProber {
  public:
   bool Answers(const std::string& runtime) override {
     if (FindOnPath(runtime).empty()) return false;
-    // Each asks its engine (daemon or service) for a version; only an answer counts.
-    std::vector<std::string> argv = {runtime, "version", "--format", "{{.Server.Version}}"};
-    if (runtime == "podman") argv = {runtime, "info", "--format", "{{.Version.Version}}"};
-    auto result = RunCapture(argv, std::chrono::seconds(5), 4096);
+    // Each asks its engine (daemon, service, containerd) for a version; only an answer counts.
+    const EngineProfile* profile = FindEngineProfile(runtime);
+    if (!profile) return false;
+    auto result = RunCapture(profile->probe, std::chrono::seconds(5), 4096);
     if (!result.ok() || !result->status.success()) return false;
     std::string out = result->out;
     while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();

@@ -63,8 +63,9 @@ class NativeRuntime : public Runtime {
   StatePaths paths_;
 };
 
-// Renders the supervisor's status as a table (flytebox demo status).
+// Renders the supervisor's status as a table (flytebox demo status); `mode` names where the
+// sandbox runs (native, or e.g. "docker container flytebox").
 std::string StatusTable(const sandbox::SupervisorStatus& status, const std::string& state_dir,
-                        const std::string& endpoint);
+                        const std::string& endpoint, const std::string& mode = "native");
 
 }  // namespace flytebox::cli

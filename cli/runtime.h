@@ -22,7 +22,7 @@ struct DemoContext {
 };
 
 // Where a sandbox runs. Native runs the supervisor as a host process; container runtimes
-// (docker, podman, nerdctl) will drive their command line. Each method writes its own
+// (docker, podman, nerdctl) drive their command line. Each method writes its own
 // user-facing text and returns an ExitCode (Exec: the command's exit code).
 class Runtime {
  public:
@@ -39,12 +39,31 @@ class Runtime {
 
 std::unique_ptr<Runtime> MakeNativeRuntime(const DemoContext& context);
 
-// The runtime for `demo start`: `flag` (--runtime), else $FLYTEBOX_RUNTIME, else the first of
-// docker, podman, nerdctl whose engine answers, else native. Container mode is not available
-// yet: a detected container engine is named and native is used, with `*note` saying so; an
-// explicitly asked container runtime is FAILED_PRECONDITION. INVALID_ARGUMENT for an
-// unknown name.
+// Container mode's own settings: `demo ... --name`, `demo start --image`.
+struct ContainerSettings {
+  std::string name;   // the container and its volume; empty: the recorded one, else flytebox
+  std::string image;  // empty: flytebox:<version>
+};
+// INVALID_ARGUMENT naming what is wrong: a container name as the engines take it
+// ([A-Za-z0-9][A-Za-z0-9_.-]*), an image reference without blanks or a leading '-'.
+Status ValidateContainerName(const std::string& name);
+Status ValidateImageName(const std::string& image);
+
+// `engine` is docker, podman or nerdctl.
+std::unique_ptr<Runtime> MakeContainerRuntime(const DemoContext& context, const std::string& engine,
+                                              const ContainerSettings& settings);
+
+// The runtime for `demo start`: `flag` (--runtime), else $FLYTEBOX_RUNTIME, else the runtime
+// of the last container start recorded in `state_dir` when its engine answers, else the first
+// of docker, podman, nerdctl whose engine answers, else native, with `*note` saying which was
+// detected or that none answers. INVALID_ARGUMENT for an unknown name.
 Result<std::string> ChooseRuntime(const std::string& flag, const Environment& env,
-                                  std::string* note);
+                                  std::string* note, const std::string& state_dir = "");
+
+// The runtime the other commands talk to: `flag`, else $FLYTEBOX_RUNTIME, else native when a
+// native sandbox runs in `state_dir`, else the runtime of the last container start recorded
+// there, else native. Asks no engine. INVALID_ARGUMENT for an unknown name.
+Result<std::string> RuntimeInUse(const std::string& flag, const Environment& env,
+                                 const std::string& state_dir);
 
 }  // namespace flytebox::cli

@@ -45,9 +45,9 @@ std::string Pad(const std::string& s, size_t width) {
 }  // namespace
 
 std::string StatusTable(const sandbox::SupervisorStatus& s, const std::string& state_dir,
-                        const std::string& endpoint) {
+                        const std::string& endpoint, const std::string& mode) {
   std::ostringstream out;
-  out << "Flytebox sandbox (native): " << (s.ready ? "ready" : "NOT READY") << "\n"
+  out << "Flytebox sandbox (" << mode << "): " << (s.ready ? "ready" : "NOT READY") << "\n"
       << "  supervisor pid " << s.pid << ", up " << Duration(s.uptime_seconds) << ", "
       << Megabytes(s.rss_bytes) << ", state in " << state_dir << "\n";
   if (!endpoint.empty()) out << "  Flyte API: " << endpoint << "\n";

@@ -1,0 +1,287 @@
+"""`flytebox demo` in container mode with a real engine and the locally built image, driven as
+a user would: the engine is FLYTEBOX_TEST_ENGINE (docker or podman). Workflows are run from
+the host with the real flytekit, whose file uploads go through signed URLs to the published
+S3 port. Every test has its own HOME, container and volume name and free ports, so nothing
+collides with a user's sandbox; whatever a test leaves is removed by its fixture."""
+import datetime
+import json
+import os
+import pathlib
+import socket
+import subprocess
+import urllib.request
+import uuid
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+FLYTEBOX = os.environ.get("FLYTEBOX_CLI", str(REPO / "build" / "cli" / "flytebox"))
+VENV = pathlib.Path(os.environ.get("FLYTEBOX_VENV", pathlib.Path.home() / ".cache/flytebox/venv"))
+ENGINE = os.environ.get("FLYTEBOX_TEST_ENGINE", "docker")
+EXAMPLES = REPO / "examples"
+VERSION = next(line.split("VERSION")[1].split()[0]
+               for line in (REPO / "CMakeLists.txt").read_text().splitlines()
+               if line.startswith("project(flytebox"))
+IMAGE = f"flytebox:{VERSION}"
+SUCCEEDED = 4  # WorkflowExecution.Phase
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def engine(*args, timeout=120) -> subprocess.CompletedProcess:
+    return subprocess.run([ENGINE, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def container(name: str):
+    """The engine's `container inspect` of `name`, or None."""
+    proc = engine("container", "inspect", name)
+    return json.loads(proc.stdout)[0] if proc.returncode == 0 else None
+
+
+def volume_exists(name: str) -> bool:
+    return engine("volume", "inspect", name).returncode == 0
+
+
+@pytest.fixture(scope="module", autouse=True)
+def image():
+    """The engine answers, and the image is built from the current programs (a no-op when it
+    is up to date)."""
+    subprocess.run([str(REPO / "scripts" / "container-engines.sh"), ENGINE], check=True,
+                   timeout=300)
+    subprocess.run([str(REPO / "scripts" / "build-image.sh"), "--engine", ENGINE], check=True,
+                   timeout=3600)
+    assert engine("image", "inspect", IMAGE).returncode == 0
+    return IMAGE
+
+
+class Box:
+    def __init__(self, root: pathlib.Path):
+        self.home = root / "home"
+        self.home.mkdir(parents=True)
+        self.state = self.home / ".local/share/flytebox"
+        self.flyte_config = self.home / ".flyte/config-sandbox.yaml"
+        self.name = "fbtest-" + uuid.uuid4().hex[:10]
+        self.port, self.s3_port = free_port(), free_port()
+        self.env = {k: v for k, v in os.environ.items()
+                    if k not in ("FLYTEBOX_HOME", "XDG_DATA_HOME", "FLYTEBOX_RUNTIME",
+                                 "FLYTECTL_CONFIG")}
+        self.env["HOME"] = str(self.home)
+
+    def run(self, *args, timeout=300, check=False) -> subprocess.CompletedProcess:
+        proc = subprocess.run([FLYTEBOX, *args], env=self.env, capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"flytebox {' '.join(args)} -> {proc.returncode}\n"
+                                 f"{proc.stdout}\n{proc.stderr}\n{self.logs()}")
+        return proc
+
+    def start_args(self, *extra) -> list:
+        return ["demo", "start", "--runtime", ENGINE, "--name", self.name, "--port",
+                str(self.port), "--s3-port", str(self.s3_port), *extra]
+
+    def start(self, *extra, check=True) -> subprocess.CompletedProcess:
+        return self.run(*self.start_args(*extra), check=check)
+
+    def status(self) -> dict:
+        return json.loads(self.run("demo", "status", "-o", "json").stdout)
+
+    def logs(self) -> str:
+        out = engine("logs", "--tail", "40", self.name)
+        return f"--- {ENGINE} logs {self.name} ---\n{out.stdout}{out.stderr}"
+
+    def healthz(self) -> int:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=5) as r:
+            return r.status
+
+    def pyflyte_run(self, execution: str, *args) -> None:
+        env = dict(self.env, FLYTECTL_CONFIG=str(self.flyte_config))
+        proc = subprocess.run([str(VENV / "bin" / "pyflyte"), "run", "--remote", "--name",
+                               execution, *args], cwd=str(EXAMPLES), env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, f"{proc.stdout}\n{proc.stderr}\n{self.logs()}"
+
+    def remote(self):
+        from flytekit.configuration import Config
+        from flytekit.remote import FlyteRemote
+
+        return FlyteRemote(Config.for_endpoint(f"localhost:{self.port}", insecure=True),
+                           default_project="flytesnacks", default_domain="development")
+
+    def finished(self, execution: str):
+        remote = self.remote()
+        ex = remote.wait(remote.fetch_execution(name=execution),
+                         timeout=datetime.timedelta(seconds=240),
+                         poll_interval=datetime.timedelta(seconds=0.3))
+        assert ex.closure.phase == SUCCEEDED, (
+            f"{execution}: phase {ex.closure.phase}, error "
+            f"{ex.closure.error.message if ex.closure.error else None}\n{self.logs()}")
+        return ex
+
+    def remove_everything(self):
+        self.run("demo", "teardown", "--volume", "--runtime", ENGINE, "--name", self.name)
+        engine("rm", "-f", "-v", self.name)
+        engine("volume", "rm", "-f", self.name)
+
+
+@pytest.fixture
+def box(tmp_path):
+    b = Box(tmp_path)
+    try:
+        yield b
+    finally:
+        b.remove_everything()
+
+
+def test_workflows_from_the_host_survive_stop_and_start_and_teardown_leaves_nothing(
+        box, tmp_path):
+    started = box.start()
+    assert started.stdout.strip().splitlines()[-1] == f"export FLYTECTL_CONFIG={box.flyte_config}"
+    assert box.flyte_config.stat().st_mode & 0o777 == 0o600
+    config = box.flyte_config.read_text()
+    assert f"endpoint: dns:///localhost:{box.port}" in config
+    assert f"endpoint: http://localhost:{box.s3_port}" in config
+    assert "access-key: fb" in config  # the sandbox's own generated credentials
+
+    # One container, unprivileged, labelled, its state in the named volume, ports on loopback.
+    c = container(box.name)
+    assert c["State"]["Running"]
+    assert not c["HostConfig"].get("Privileged")
+    assert c["Config"]["Labels"]["org.flytebox.sandbox"] == "1"
+    bindings = c["HostConfig"]["PortBindings"]
+    assert bindings["30080/tcp"][0]["HostIp"] == "127.0.0.1"
+    assert bindings["30080/tcp"][0]["HostPort"] == str(box.port)
+    assert bindings["30002/tcp"][0]["HostPort"] == str(box.s3_port)
+    assert any(m.get("Name") == box.name and m["Destination"] == "/var/lib/flytebox"
+               for m in c["Mounts"])
+    first_id = c["Id"]
+
+    assert box.healthz() == 200
+    status = box.status()
+    assert status["running"] and status["ready"], status
+    assert status["runtime"] == ENGINE and status["container"]["name"] == box.name
+    assert {comp["name"] for comp in status["components"]} == {"s3", "engine"}
+    assert all(comp["ready"] for comp in status["components"])
+    assert box.run("demo", "status").returncode == 0
+
+    hello = "hw" + uuid.uuid4().hex[:10]
+    box.pyflyte_run(hello, "hello_world.py", "hello_wf", "--name", "container")
+    token = "from the host " + uuid.uuid4().hex[:8]
+    local = tmp_path / "note.txt"
+    local.write_text(token)
+    files = "ff" + uuid.uuid4().hex[:10]
+    box.pyflyte_run(files, "files.py", "file_input_wf", "--f", str(local))
+
+    def outputs():
+        got = {}
+        for name, expected in ((hello, "Hello, container!"), (files, token.upper())):
+            ex = box.finished(name)
+            got[name] = ex.outputs.get("o0", as_type=str)
+            assert got[name] == expected
+        return got
+
+    before = outputs()
+    ex = box.remote().fetch_execution(name=files)
+    uploaded = box.remote().client.get_execution_data(ex.id).full_inputs.literals["f"]
+    assert uploaded.scalar.blob.uri.startswith("s3://my-s3-bucket/"), uploaded
+
+    logs = box.run("demo", "logs", "engine")
+    assert logs.returncode == 0 and files in logs.stdout, logs.stderr
+    inside = box.run("demo", "exec", "--", "sh", "-c", "echo $FLYTE_PLATFORM_URL; id -un")
+    assert inside.returncode == 0, inside.stderr
+    assert inside.stdout.split() == ["localhost:30080", "flytebox"]
+    assert box.run("demo", "exec", "--", "sh", "-c", "exit 7").returncode == 7
+
+    stopped = box.run("demo", "stop")
+    assert stopped.returncode == 0, stopped.stderr
+    assert not container(box.name)["State"]["Running"]
+    assert box.run("demo", "status").returncode == 1
+    assert volume_exists(box.name)
+    assert "SUCCEEDED" in box.run("demo", "logs", "engine").stdout  # read from the volume
+
+    again = box.start()
+    assert container(box.name)["Id"] == first_id, again.stderr  # resumed, not recreated
+    assert "container resumed" in again.stderr
+    assert outputs() == before
+
+    down = box.run("demo", "teardown", "--volume")
+    assert down.returncode == 0, down.stderr
+    assert container(box.name) is None
+    assert not volume_exists(box.name)
+    assert not box.flyte_config.exists()
+    assert not (box.state / "container.json").exists()
+    assert engine("image", "inspect", IMAGE).returncode == 0  # the image stays
+
+
+def test_a_taken_port_fails_fast_and_creates_nothing(box):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", box.s3_port))
+        taken.listen()
+        proc = box.start(check=False)
+    assert proc.returncode == 4, proc.stderr
+    assert f"port {box.s3_port}" in proc.stderr and "--s3-port" in proc.stderr
+    assert f"pid {os.getpid()}" in proc.stderr
+    assert container(box.name) is None
+    assert not volume_exists(box.name)
+    assert not box.flyte_config.exists()
+
+
+def test_already_running_is_exit_3_and_force_replaces_it_keeping_the_data(box):
+    box.start()
+    from flyteidl.admin import project_pb2
+    import grpc
+    from flyteidl.service import admin_pb2_grpc
+
+    project = "keep" + uuid.uuid4().hex[:8]
+    channel = grpc.insecure_channel(f"localhost:{box.port}")
+    admin_pb2_grpc.AdminServiceStub(channel).RegisterProject(project_pb2.ProjectRegisterRequest(
+        project=project_pb2.Project(id=project, name=project)), timeout=10)
+    channel.close()
+    first = container(box.name)["Id"]
+
+    again = box.start(check=False)
+    assert again.returncode == 3 and "already running" in again.stderr
+    assert container(box.name)["Id"] == first
+
+    box.start("--force")
+    assert container(box.name)["Id"] != first
+    channel = grpc.insecure_channel(f"localhost:{box.port}")
+    projects = admin_pb2_grpc.AdminServiceStub(channel).ListProjects(
+        project_pb2.ProjectListRequest(limit=100), timeout=10)
+    channel.close()
+    assert project in {p.id for p in projects.projects}
+
+
+def test_not_ready_in_time_is_exit_5_and_leaves_the_container_stopped(box):
+    proc = box.start("--wait-timeout", "0.001", check=False)
+    assert proc.returncode == 5, proc.stderr
+    assert "not ready within" in proc.stderr
+    assert not container(box.name)["State"]["Running"]
+    box.start()  # nothing stands in the way of a proper start
+    assert box.status()["ready"]
+
+
+def test_postgres_metadata_on_its_published_port(box):
+    db_port = free_port()
+    box.start("--db", "postgres", "--db-port", str(db_port))
+    status = box.status()
+    assert {comp["name"] for comp in status["components"]} == {"postgres", "s3", "engine"}
+    ready = subprocess.run(["pg_isready", "-h", "127.0.0.1", "-p", str(db_port)],
+                           capture_output=True, text=True, timeout=30)
+    assert ready.returncode == 0, ready.stdout + ready.stderr
+    name = "pg" + uuid.uuid4().hex[:10]
+    box.pyflyte_run(name, "hello_world.py", "hello_wf", "--name", "postgres")
+    assert box.finished(name).outputs.get("o0", as_type=str) == "Hello, postgres!"
+
+
+def test_dry_run_prints_the_commands_and_runs_none(box):
+    proc = box.run(*box.start_args("--dry-run"))
+    assert proc.returncode == 0, proc.stderr
+    assert f"{ENGINE} run -d --name {box.name} --pull never" in proc.stdout
+    assert f"127.0.0.1:{box.port}:30080" in proc.stdout
+    assert container(box.name) is None
+    assert not volume_exists(box.name)
+    assert not box.flyte_config.exists()
