@@ -80,32 +80,9 @@ ContainerSpec ContainerRuntime::Spec(const StartOptions& o, const std::string& i
 }
 
 Status ContainerRuntime::CheckPorts(const StartOptions& o, int* code) const {
-  struct Port {
-    int port;
-    const char* purpose;
-    const char* flag;
-  };
-  std::vector<Port> ports = {{o.port, "Flyte API", "--port"}, {o.s3_port, "S3", "--s3-port"}};
+  std::vector<PortUse> ports = {{o.port, "Flyte API", "--port"}, {o.s3_port, "S3", "--s3-port"}};
   if (o.db == "postgres") ports.push_back({o.db_port, "Postgres", "--db-port"});
-  for (size_t i = 0; i < ports.size(); ++i) {
-    for (size_t j = 0; j < i; ++j) {
-      if (ports[i].port == ports[j].port) {
-        *code = kExitUsage;
-        return Status::InvalidArgument(std::string(ports[j].flag) + " and " + ports[i].flag +
-                                       " are both " + std::to_string(ports[i].port));
-      }
-    }
-  }
-  for (const auto& p : ports) {
-    Status st = CheckPortFree(o.bind, p.port, p.purpose, p.flag);
-    if (!st.ok()) {
-      *code = st.code() == Code::kAlreadyExists    ? kExitPortBusy
-              : st.code() == Code::kInvalidArgument ? kExitUsage
-                                                    : kExitFailure;
-      return st;
-    }
-  }
-  return Status::Ok();
+  return CheckPortsFree(o.bind, ports, code);
 }
 
 int ContainerRuntime::PrintDryRun(const StartOptions& o) {

@@ -285,33 +285,10 @@ Result<StateLock> NativeRuntime::LockForStart(const StartOptions& o, Progress* p
 }
 
 Status NativeRuntime::Preflight(const StartOptions& o, int* code) {
-  struct Port {
-    int port;
-    const char* purpose;
-    const char* flag;
-  };
-  std::vector<Port> ports = {{o.port, "Flyte API", "--port"}};
+  std::vector<PortUse> ports = {{o.port, "Flyte API", "--port"}};
   if (o.s3) ports.push_back({o.s3_port, "S3", "--s3-port"});
   if (o.db == "postgres") ports.push_back({o.db_port, "Postgres", "--db-port"});
-  for (size_t i = 0; i < ports.size(); ++i) {
-    for (size_t j = 0; j < i; ++j) {
-      if (ports[i].port == ports[j].port) {
-        *code = kExitUsage;
-        return Status::InvalidArgument(std::string(ports[j].flag) + " and " + ports[i].flag +
-                                       " are both " + std::to_string(ports[i].port));
-      }
-    }
-  }
-  for (const auto& p : ports) {
-    Status st = CheckPortFree(o.bind, p.port, p.purpose, p.flag);
-    if (!st.ok()) {
-      *code = st.code() == Code::kAlreadyExists    ? kExitPortBusy
-              : st.code() == Code::kInvalidArgument ? kExitUsage
-                                                    : kExitFailure;
-      return st;
-    }
-  }
-  return Status::Ok();
+  return CheckPortsFree(o.bind, ports, code);
 }
 
 Status NativeRuntime::InitPostgres(const Programs& programs, const Credentials& credentials) {

@@ -13,6 +13,8 @@
 #include <set>
 #include <sstream>
 
+#include "cli/exit_codes.h"
+
 namespace flytebox::cli {
 namespace {
 
@@ -124,6 +126,33 @@ Status CheckPortFree(const std::string& bind_address, int port, const std::strin
   }
   return Status::AlreadyExists(where + " is taken" + holder + "; free it or choose another with " +
                                flag + " PORT");
+}
+
+}  // namespace flytebox::cli
+
+namespace flytebox::cli {
+
+Status CheckPortsFree(const std::string& bind_address, const std::vector<PortUse>& ports,
+                      int* exit_code) {
+  for (size_t i = 0; i < ports.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (ports[i].port == ports[j].port) {
+        *exit_code = kExitUsage;
+        return Status::InvalidArgument(std::string(ports[j].flag) + " and " + ports[i].flag +
+                                       " are both " + std::to_string(ports[i].port));
+      }
+    }
+  }
+  for (const auto& p : ports) {
+    Status st = CheckPortFree(bind_address, p.port, p.purpose, p.flag);
+    if (!st.ok()) {
+      *exit_code = st.code() == Code::kAlreadyExists    ? kExitPortBusy
+                   : st.code() == Code::kInvalidArgument ? kExitUsage
+                                                         : kExitFailure;
+      return st;
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace flytebox::cli
