@@ -83,15 +83,29 @@ void Impl::StartLaunchPlan(Node& n) {
   *spec->mutable_envs() = run.exec.spec().envs();
   spec->set_overwrite_cache(run.exec.spec().overwrite_cache());
   *req.mutable_inputs() = n.inputs;
-  n.phase = fc::NodeExecution::RUNNING;
-  RecordNode(n);
   auto created = options_.admin->CreateExecution(req);
   if (!created.ok() && created.status().code() != Code::kAlreadyExists) {
+    n.child_execution.clear();
     FailNode(n, {"LaunchPlanExecutionFailure", created.status().message(), fc::ExecutionError::USER,
                  false});
     return;
   }
+  n.phase = fc::NodeExecution::RUNNING;
+  RecordNode(n);
   FB_LOG(kDebug, kLog) << "node " << n.id << ": child execution " << n.child_execution;
+  if (created.ok()) return;
+  // It existed (a resumed execution): it may have ended while nobody was waiting for it.
+  fa::WorkflowExecutionGetRequest get;
+  *get.mutable_id() = eid;
+  get.mutable_id()->set_name(n.child_execution);
+  auto child = options_.admin->GetExecution(get);
+  if (!child.ok()) return;
+  auto p = child->closure().phase();
+  if (p == fc::WorkflowExecution::SUCCEEDED || p == fc::WorkflowExecution::FAILED ||
+      p == fc::WorkflowExecution::ABORTED || p == fc::WorkflowExecution::TIMED_OUT) {
+    fa::Execution ended = *child;
+    Post([this, ended] { ChildRunEnded(ended); });
+  }
 }
 
 #pragma GCC diagnostic push

@@ -640,7 +640,10 @@ void Impl::StartNode(Node& n) {
   n.is_parent = n.spec->has_branch_node() ||
                 (n.spec->has_workflow_node() && n.spec->workflow_node().has_sub_workflow_ref());
   n.is_array = n.spec->has_array_node();
-  RecordNode(n);
+  // A launch-plan node is first recorded with its child execution (StartLaunchPlan): flytekit
+  // follows such a node only through that id.
+  bool launch_plan = n.spec->has_workflow_node() && n.spec->workflow_node().has_launchplan_ref();
+  if (!launch_plan) RecordNode(n);
   switch (n.spec->target_case()) {
     case fc::Node::kTaskNode: return StartTask(n);
     case fc::Node::kArrayNode: return StartArray(n);

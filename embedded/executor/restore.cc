@@ -103,19 +103,7 @@ Status Impl::RestoreNode(Node& n) {
       return Status::Ok();
     case fc::Node::kWorkflowNode:
       if (n.spec->workflow_node().has_launchplan_ref()) {
-        StartLaunchPlan(n);
-        fa::WorkflowExecutionGetRequest cget;
-        *cget.mutable_id() = run.exec.id();
-        cget.mutable_id()->set_name(n.child_execution);
-        auto child = options_.admin->GetExecution(cget);
-        if (child.ok()) {
-          auto p = child->closure().phase();
-          if (p == fc::WorkflowExecution::SUCCEEDED || p == fc::WorkflowExecution::FAILED ||
-              p == fc::WorkflowExecution::ABORTED || p == fc::WorkflowExecution::TIMED_OUT) {
-            fa::Execution ended = *child;
-            Post([this, ended] { ChildRunEnded(ended); });
-          }
-        }
+        StartLaunchPlan(n);  // finds the child execution, and its end if it came meanwhile
         return Status::Ok();
       }
       StartSubworkflow(n);
