@@ -14,7 +14,7 @@ from flyteidl.service import admin_pb2_grpc
 ENDPOINT, VERSION = sys.argv[1], sys.argv[2]
 PROJECT, DOMAIN = "flytesnacks", "development"
 stub = admin_pb2_grpc.AdminServiceStub(grpc.insecure_channel(ENDPOINT))
-ENDED = {4, 5, 6, 7}  # SUCCEEDED, FAILED, ABORTED, TIMED_OUT (ABORTING is 3? see below)
+ENDED = {4, 6, 7, 8}  # WorkflowExecution.Phase: SUCCEEDED, FAILED, ABORTED, TIMED_OUT
 
 
 def seconds(ts):
@@ -36,7 +36,7 @@ def wait(eid, timeout=600):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         ex = stub.GetExecution(execution_pb2.WorkflowExecutionGetRequest(id=eid))
-        if ex.closure.phase in (4, 5, 6, 7):  # SUCCEEDED FAILED TIMED_OUT ABORTED
+        if ex.closure.phase in ENDED:
             if ex.closure.phase != 4:
                 raise SystemExit(f"{eid.name} ended in phase {ex.closure.phase}: {ex.closure.error.message[:500]}")
             return ex
