@@ -20,27 +20,16 @@
 #include "cli/app.h"
 #include "cli/container_runtime.h"
 #include "sandbox/status.h"
+#include "tests/unit/temp_dir.h"
 
 namespace flytebox::cli {
 namespace {
 
+using flytebox::testing::TempDir;
+
 namespace fs = std::filesystem;
 using Argv = std::vector<std::string>;
 using json = nlohmann::json;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "fb-ctr-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-  std::string path() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
 
 // Time moves only when someone sleeps, by exactly as much.
 class SteppingClock : public Clock {

@@ -23,25 +23,14 @@
 #include "cli/progress.h"
 #include "cli/runtime.h"
 #include "cli/state_lock.h"
+#include "tests/unit/temp_dir.h"
 
 namespace flytebox::cli {
 namespace {
 
+using flytebox::testing::TempDir;
+
 namespace fs = std::filesystem;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "fb-cli-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-  std::string path() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
 
 class FakeProber : public RuntimeProber {
  public:

@@ -6,22 +6,11 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include "tests/unit/temp_dir.h"
 
 namespace flytebox::sandbox::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "fb-sandbox-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string path() const { return path_.string(); }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using flytebox::testing::TempDir;
 
 inline std::string ReadAll(const std::string& path) {
   std::ifstream in(path);
