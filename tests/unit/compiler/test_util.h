@@ -12,6 +12,7 @@
 
 #include "embedded/compiler/compiler.h"
 #include "embedded/compiler/identifiers.h"
+#include "tests/unit/proto_text.h"
 
 namespace flytebox::compiler::testing {
 
@@ -33,27 +34,10 @@ inline std::string ExpandIds(const std::string& text) {
   return out + text.substr(last);
 }
 
-// Reports text-format errors as test failures; warnings (flytekit's deprecated `primitive`
-// operand) are expected and dropped.
-class TextErrors : public google::protobuf::io::ErrorCollector {
- public:
-  void AddError(int line, int column, const std::string& message) override {
-    ADD_FAILURE() << "text format " << line << ":" << column << ": " << message;
-  }
-  void AddWarning(int, int, const std::string&) override {}
-};
-
 // Parses protobuf text format (after ExpandIds); a parse error fails the test.
 template <typename T>
 T Parse(const std::string& text) {
-  T message;
-  TextErrors errors;
-  google::protobuf::TextFormat::Parser parser;
-  parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(ExpandIds(text), &message)) {
-    ADD_FAILURE() << "cannot parse as " << T::descriptor()->full_name() << ":\n" << text;
-  }
-  return message;
+  return flytebox::testing::ParseText<T>(ExpandIds(text));
 }
 
 inline flyteidl::core::Identifier Id(flyteidl::core::ResourceType type, const std::string& name) {

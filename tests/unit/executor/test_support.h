@@ -1,33 +1,15 @@
 #pragma once
 
-#include <google/protobuf/io/tokenizer.h>
-#include <google/protobuf/text_format.h>
-#include <gtest/gtest.h>
-
 #include <string>
 
-namespace flytebox::executor::testing {
+#include "tests/unit/proto_text.h"
 
-// Fails the test on a text-format error; drops warnings (the deprecated `primitive` operand).
-class TextErrors : public google::protobuf::io::ErrorCollector {
- public:
-  void AddError(int line, int column, const std::string& message) override {
-    ADD_FAILURE() << "text format " << line << ":" << column << ": " << message;
-  }
-  void AddWarning(int, int, const std::string&) override {}
-};
+namespace flytebox::executor::testing {
 
 // A message from protobuf text format.
 template <typename T>
 T Text(const std::string& text) {
-  T message;
-  TextErrors errors;
-  google::protobuf::TextFormat::Parser parser;
-  parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(text, &message)) {
-    ADD_FAILURE() << "cannot parse as " << T::descriptor()->full_name() << ":\n" << text;
-  }
-  return message;
+  return flytebox::testing::ParseText<T>(text);
 }
 
 }  // namespace flytebox::executor::testing
