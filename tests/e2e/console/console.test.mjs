@@ -1,0 +1,149 @@
+// The web console in a real browser: the links pyflyte prints, what a person sees on them
+// (graph nodes and phases, outputs, logs, errors), and the console's actions (launch,
+// abort, approve). Screenshots go to FLYTEBOX_ARTIFACTS.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { Engine, launchBrowser, screenshot } from "./harness.mjs";
+
+let engine;
+let browser;
+let page;
+const timeout = 90000;
+
+before(async () => {
+  engine = await Engine.start();
+  browser = await launchBrowser();
+  page = await browser.newPage();
+  page.setDefaultTimeout(timeout);
+  page.on("pageerror", (e) => console.error("page error:", e.message));
+});
+
+after(async () => {
+  await browser?.close();
+  engine?.stop();
+});
+
+// The graph node `label` once it shows `phase`.
+async function nodeInPhase(label, phase) {
+  const node = page.locator(`g.node[data-phase="${phase}"]`, { hasText: label });
+  await node.first().waitFor();
+  return node.first();
+}
+
+async function executionPhase(text) {
+  await page.locator(".summary .phase", { hasText: text }).first().waitFor();
+}
+
+test("the engine serves the console with caching headers and SPA fallback", async () => {
+  const index = await fetch(`${engine.url}/console/projects/x/domains/y/executions/z`);
+  assert.equal(index.status, 200);
+  assert.equal(index.headers.get("cache-control"), "no-cache");
+  assert.match(index.headers.get("content-type"), /^text\/html/);
+  const html = await index.text();
+  const js = /src="(\/console\/assets\/app-[^"]+\.js)"/.exec(html);
+  assert.ok(js, html);
+  const asset = await fetch(engine.url + js[1]);
+  assert.equal(asset.status, 200);
+  assert.match(asset.headers.get("content-type"), /^text\/javascript/);
+  assert.match(asset.headers.get("cache-control"), /immutable/);
+  assert.equal((await fetch(`${engine.url}/console/assets/app-missing.js`)).status, 404);
+});
+
+test("a typed workflow's link shows its graph, phases, outputs and logs", async () => {
+  const link = engine.run("typed_pipeline.py", "typed_wf", "--n", "4", "--label", "console");
+  await page.goto(link);
+  for (const name of ["make_numbers", "summarize", "describe"]) await nodeInPhase(name, "SUCCEEDED");
+  await executionPhase("Succeeded");
+  const outputs = page.locator("section", { has: page.locator("h2", { hasText: /^Outputs$/ }) });
+  await outputs.getByText('"console: 4 numbers, total 12.0"').waitFor();
+  await page.locator("g.node", { hasText: "summarize" }).click();
+  const panel = page.locator("section", { has: page.locator("h2", { hasText: /^Node / }) });
+  await panel.locator("table.values th", { hasText: "total" }).waitFor();
+  await panel.locator("table.values th", { hasText: "numbers" }).waitFor();
+  await panel.locator(".attempt .phase", { hasText: "Succeeded" }).waitFor();
+  const log = panel.locator("pre.logtext").first();
+  await log.waitFor();
+  await page.waitForFunction((el) => el.textContent && el.textContent !== "…", await log.elementHandle());
+  await screenshot(page, "typed-workflow");
+});
+
+test("a failed node shows the user's error", async () => {
+  const link = engine.run("behaviours.py", "failing_wf", "--x", "3");
+  await page.goto(link);
+  await nodeInPhase("broken", "FAILED");
+  await executionPhase("Failed");
+  await page.locator(".failure", { hasText: "the input 3 is not acceptable" }).first().waitFor();
+  await page.locator("g.node", { hasText: "broken" }).click();
+  await page.locator(".attempt .failure", { hasText: "ValueError" }).first().waitFor();
+  await screenshot(page, "failed-node");
+});
+
+test("the launch form starts an execution that succeeds", async () => {
+  engine.run("hello_world.py", "hello_wf"); // registers the workflow and its launch plan
+  await page.goto(`${engine.url}/console/projects/flytesnacks/domains/development/launch_plans/hello_world.hello_wf`);
+  const name = page.locator('form.launch input[name="name"]');
+  await name.waitFor();
+  assert.equal(await name.inputValue(), "world");
+  await name.fill("console");
+  await screenshot(page, "launch-form");
+  await page.locator("form.launch button[type=submit]").click();
+  await page.waitForURL(/\/executions\/[a-z0-9-]+$/);
+  await nodeInPhase("say_hello", "SUCCEEDED");
+  await page.getByText('"Hello, console!"').first().waitFor();
+  const r = await engine.api(`/api/v1/executions/flytesnacks/development?limit=100`);
+  const mine = r.executions.find((e) => page.url().endsWith(e.id.name));
+  assert.equal(mine.closure.phase, "SUCCEEDED");
+});
+
+test("a bad launch input is refused in the form", async () => {
+  await page.goto(`${engine.url}/console/projects/flytesnacks/domains/development/launch_plans/typed_pipeline.typed_wf`);
+  await page.locator('form.launch input[name="n"]').fill("four");
+  await page.locator("form.launch button[type=submit]").click();
+  await page.getByText("'four' is not an integer").waitFor();
+});
+
+test("a running execution is aborted with a cause", async () => {
+  const link = engine.run("behaviours.py", "sleepy_wf", "--seconds", "600");
+  await page.goto(link);
+  await nodeInPhase("sleepy", "RUNNING");
+  await page.getByRole("button", { name: "Abort", exact: true }).click();
+  await page.locator('input[name="cause"]').fill("stopped by the browser test");
+  await page.getByRole("button", { name: "Abort execution" }).click();
+  await executionPhase("Aborted");
+  await page.locator(".failure", { hasText: "stopped by the browser test" }).waitFor();
+  await screenshot(page, "aborted");
+});
+
+test("a gate is approved from the node panel", async () => {
+  const link = engine.run("control_flow.py", "gate_wf", "--x", "3");
+  await page.goto(link);
+  const gate = page.locator("g.node.gate");
+  await gate.first().waitFor();
+  await page.locator('g.node.gate[data-phase="RUNNING"]').first().waitFor();
+  await gate.first().click();
+  await page.getByRole("button", { name: "Approve" }).click();
+  await executionPhase("Succeeded");
+  const outputs = page.locator("section", { has: page.locator("h2", { hasText: /^Outputs$/ }) });
+  await outputs.locator("td", { hasText: "12" }).first().waitFor();
+  await screenshot(page, "gate-approved");
+});
+
+test("the executions list shows every run and filters by phase", async () => {
+  await page.goto(`${engine.url}/console/projects/flytesnacks/executions`);
+  await page.locator("table.executions tbody tr").nth(5).waitFor();
+  await screenshot(page, "executions");
+  await page.locator('select[name="phase"]').selectOption("FAILED");
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll("table.executions tbody tr")];
+    return rows.length === 1 && rows[0].textContent.includes("Failed");
+  });
+});
+
+test("a workflow's page shows its interface and graph", async () => {
+  const wf = (await engine.api("/api/v1/workflows/flytesnacks/development/typed_pipeline.typed_wf?limit=1")).workflows[0];
+  await page.goto(`${engine.url}/console/projects/flytesnacks/domains/development/workflow/typed_pipeline.typed_wf/version/${wf.id.version}`);
+  const scale = page.locator("table.interface tr", { has: page.locator("code", { hasText: /^scale$/ }) });
+  await scale.locator("td", { hasText: /^float$/ }).waitFor();
+  await page.locator("g.node", { hasText: "summarize" }).waitFor();
+  await screenshot(page, "workflow");
+});
