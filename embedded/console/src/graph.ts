@@ -131,10 +131,16 @@ export interface Placed {
 
 export const nodeHeight = 44;
 
+// The second line of a node's box: its kind, and what it runs when that is not its name.
+export function nodeSubtitle(n: GraphNode): string {
+  return n.detail && n.detail !== n.label ? `${n.kind} · ${n.detail}` : n.kind;
+}
+
 export function nodeWidth(n: GraphNode): number {
   if (n.kind === "start" || n.kind === "end") return 64;
-  const chars = Math.max(n.label.length, n.detail.length * 0.85);
-  return Math.min(260, Math.max(110, 24 + chars * 7.2));
+  // Bold 12.5px label vs 11px subtitle plus " · " and the phase (at most 11 characters).
+  const chars = Math.max(n.label.length * 1.1, nodeSubtitle(n).length + 14);
+  return Math.min(280, Math.max(120, 34 + chars * 6.6));
 }
 
 // dagre's network-simplex ranking gives the tidiest drawing but grows steeply with size

@@ -16,10 +16,15 @@ export type Rendered =
   | { kind: "offloaded"; uri: string; size: string }
   | { kind: "unknown"; raw: unknown };
 
+// A float as Python prints it: 2.0, not 2. protojson writes NaN and infinities as strings.
+function floatText(v: number | string): string {
+  return typeof v === "number" && Number.isInteger(v) ? v.toFixed(1) : String(v);
+}
+
 // google.protobuf.Struct in protojson is plain JSON already.
 function primitive(p: Json): Rendered {
   if ("integer" in p) return { kind: "value", text: String(p.integer), type: "integer" };
-  if ("float_value" in p) return { kind: "value", text: String(p.float_value), type: "float" };
+  if ("float_value" in p) return { kind: "value", text: floatText(p.float_value), type: "float" };
   if ("string_value" in p) return { kind: "value", text: p.string_value, type: "string" };
   if ("boolean" in p) return { kind: "value", text: String(p.boolean), type: "boolean" };
   if ("datetime" in p) return { kind: "value", text: p.datetime, type: "datetime" };

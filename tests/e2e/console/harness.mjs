@@ -109,7 +109,13 @@ export async function launchBrowser() {
       "--disable-sync", "--no-first-run"],
     viewport: { width: 1400, height: 1000 },
   });
-  browser.on("close", () => rmSync(userData, { recursive: true, force: true }));
+  browser.on("close", () => {
+    try {
+      rmSync(userData, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    } catch (e) {
+      console.error(`could not remove ${userData}: ${e.message}`);
+    }
+  });
   return browser;
 }
 

@@ -10,6 +10,7 @@ const str = (s: string) => ({ scalar: { primitive: { string_value: s } } });
 test("scalars render by type", () => {
   assert.deepEqual(renderLiteral(int("42")), { kind: "value", text: "42", type: "integer" });
   assert.deepEqual(renderLiteral({ scalar: { primitive: { float_value: 2.5 } } }), { kind: "value", text: "2.5", type: "float" });
+  assert.equal(summary(renderLiteral({ scalar: { primitive: { float_value: 2 } } })), "2.0");
   assert.deepEqual(renderLiteral({ scalar: { primitive: { boolean: false } } }), { kind: "value", text: "false", type: "boolean" });
   assert.equal(summary(renderLiteral(str("hi"))), '"hi"');
   assert.equal(summary(renderLiteral({ scalar: { primitive: { datetime: "2024-01-02T03:04:05Z" } } })), "2024-01-02T03:04:05Z");

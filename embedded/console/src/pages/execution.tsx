@@ -69,7 +69,7 @@ export function ExecutionPage({ project, domain, name }: { project: string; doma
       </Section>
       <Section title="Graph">
         {compiled ? <GraphView graph={graph} selected={selected} onSelect={setSelected} /> : <Loading what="graph" />}
-        <Timeline nodes={nodes} selected={selected} onSelect={setSelected} />
+        <Timeline nodes={nodes} names={new Map(graph.nodes.map((n) => [n.id, n.label]))} selected={selected} onSelect={setSelected} />
       </Section>
       {selected && (
         <NodePanel exec={id} nodeId={selectedExec?.id?.node_id ?? selected} specNode={compiled?.template?.nodes?.find((n: Json) => n.id === selected)}

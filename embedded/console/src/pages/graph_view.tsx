@@ -1,7 +1,7 @@
 // The execution's DAG drawn as SVG from the dagre layout.
 import { useMemo } from "preact/hooks";
 import { phaseClass, phaseLabel } from "../format";
-import { Graph, layoutGraph } from "../graph";
+import { Graph, layoutGraph, nodeSubtitle } from "../graph";
 
 export function GraphView({ graph, selected, onSelect }: { graph: Graph; selected?: string; onSelect: (id: string) => void }) {
   // Layout depends only on the structure; phases change colour without moving anything.
@@ -34,8 +34,8 @@ export function GraphView({ graph, selected, onSelect }: { graph: Graph; selecte
               ) : (
                 <>
                   <circle cx={12} cy={p.h / 2} r={4.5} class="dot" />
-                  <text x={24} y={18} class="label">{clip(p.label, p.w)}</text>
-                  <text x={24} y={34} class="detail">{clip(p.detail ? `${p.kind} · ${p.detail}` : p.kind, p.w)} · {phaseLabel(n.phase)}</text>
+                  <text x={24} y={18} class="label">{clip(p.label, p.w, 7.2)}</text>
+                  <text x={24} y={34} class="detail">{clip(`${nodeSubtitle(p)} · ${phaseLabel(n.phase)}`, p.w, 5.9)}</text>
                 </>
               )}
             </g>
@@ -46,7 +46,7 @@ export function GraphView({ graph, selected, onSelect }: { graph: Graph; selecte
   );
 }
 
-function clip(s: string, width: number): string {
-  const max = Math.floor((width - 30) / 6.6);
+function clip(s: string, width: number, charWidth: number): string {
+  const max = Math.floor((width - 30) / charWidth);
   return s.length > max ? s.slice(0, Math.max(1, max - 1)) + "…" : s;
 }

@@ -52,7 +52,7 @@ export function NodePanel({ exec, nodeId, specNode, known, onClose }: Props) {
   const wfMeta = c.workflow_node_metadata?.execution_id;
   return (
     <>
-      <Section title={`Node ${node?.metadata?.spec_node_id ?? nodeId}`} actions={<button onClick={onClose}>Close</button>}>
+      <Section title={`Node ${specNode?.metadata?.name ?? node?.metadata?.spec_node_id ?? nodeId}`} actions={<button onClick={onClose}>Close</button>}>
         <div class="summary node-summary">
           <div><span class="k">Phase</span><Phase phase={c.phase} /></div>
           {specNode?.task_node && <div><span class="k">Task</span>{specNode.task_node.reference_id?.name}</div>}
@@ -63,7 +63,7 @@ export function NodePanel({ exec, nodeId, specNode, known, onClose }: Props) {
           {wfMeta && <div><span class="k">Child execution</span><a href={links.execution(wfMeta.project, wfMeta.domain, wfMeta.name)}>{wfMeta.name}</a></div>}
         </div>
         {r.data && !r.data.node && <div class="muted">This node has not started.</div>}
-        <ExecutionError error={c.error} />
+        {!attempts.some((a) => a.closure?.error) && <ExecutionError error={c.error} />}
         <ErrorText error={r.error} />
         {specNode?.gate_node && running && <Gate exec={exec} gate={specNode.gate_node} />}
         {attempts.map((a) => <Attempt key={a.id?.retry_attempt ?? 0} attempt={a} />)}
@@ -124,7 +124,7 @@ function Log({ link, running }: { link: Json; running: boolean }) {
     <div class="log">
       <div class="log-head"><b>{link.name || "log"}</b> <a href={path} target="_blank" rel="noopener">open</a></div>
       <ErrorText error={r.error} />
-      {sameOrigin && <pre class="logtext">{r.data || (r.loading ? "…" : "(empty)")}</pre>}
+      {sameOrigin && <pre class="logtext">{r.data?.trim() ? r.data : r.data === undefined ? "…" : "(empty)"}</pre>}
     </div>
   );
 }

@@ -4,7 +4,7 @@ import { elapsed, formatSeconds, parseDuration, phaseClass, terminalNodePhases }
 import { specNodeId } from "../graph";
 import { Phase } from "../ui";
 
-export function Timeline({ nodes, selected, onSelect }: { nodes: Json[]; selected?: string; onSelect: (id: string) => void }) {
+export function Timeline({ nodes, names, selected, onSelect }: { nodes: Json[]; names: Map<string, string>; selected?: string; onSelect: (id: string) => void }) {
   const now = Date.now();
   const rows = nodes
     .filter((n) => !["start-node", "end-node"].includes(n.id?.node_id))
@@ -27,7 +27,7 @@ export function Timeline({ nodes, selected, onSelect }: { nodes: Json[]; selecte
       <tbody>
         {rows.map((r) => (
           <tr key={r.n.id.node_id} class={selected === r.id ? "selected" : ""} onClick={() => onSelect(r.id)} data-row={r.id}>
-            <td><button class="link">{r.id}</button></td>
+            <td><button class="link">{names.get(r.id) ?? r.id}</button> {names.has(r.id) && names.get(r.id) !== r.id && <span class="muted">{r.id}</span>}</td>
             <td><Phase phase={r.c.phase} /></td>
             <td>{elapsed(r.c.started_at, r.c.duration, r.running, now)}</td>
             <td>{cacheLabel(r.c.task_node_metadata?.cache_status)}</td>
