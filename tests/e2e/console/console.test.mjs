@@ -127,6 +127,18 @@ test("a gate is approved from the node panel", async () => {
   await screenshot(page, "gate-approved");
 });
 
+test("a dynamic node expands into the workflow it generated", async () => {
+  const link = engine.run("control_flow.py", "dynamic_wf", "--n", "3");
+  await page.goto(link);
+  await nodeInPhase("fan_out", "SUCCEEDED");
+  await page.locator("g.node", { hasText: "fan_out" }).click();
+  const inner = page.locator(".children .graph");
+  await inner.locator('g.node[data-phase="SUCCEEDED"]', { hasText: "total" }).waitFor();
+  await page.waitForFunction(() =>
+    document.querySelectorAll('.children g.node[data-phase="SUCCEEDED"]').length === 4); // 3 × double, total
+  await screenshot(page, "dynamic");
+});
+
 test("the executions list shows every run and filters by phase", async () => {
   await page.goto(`${engine.url}/console/projects/flytesnacks/executions`);
   await page.locator("table.executions tbody tr").nth(5).waitFor();

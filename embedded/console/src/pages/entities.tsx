@@ -81,7 +81,7 @@ export function EntityPage(props: { project: string; domain: string; kind: Entit
 function Interface({ inputs, outputs }: { inputs: Json; outputs: Json }) {
   const rows = (vars: Json, dir: string) =>
     Object.entries(vars ?? {}).map(([k, v]: [string, Json]) => (
-      <tr key={dir + k}><td>{dir}</td><td><code>{k}</code></td><td>{typeName(v.type)}</td><td class="muted">{v.description}</td></tr>
+      <tr key={dir + k}><td>{dir}</td><td><code>{k}</code></td><td>{typeName(v.type)}</td><td class="muted">{v.description !== k ? v.description : ""}</td></tr>
     ));
   return (
     <table class="grid interface">
@@ -121,7 +121,7 @@ function EntityDetail({ kind, entity, onChange }: { kind: EntityKind; entity: Js
         <h3>Interface</h3>
         <Interface inputs={primary?.template?.interface?.inputs} outputs={primary?.template?.interface?.outputs} />
         <h3>Graph</h3>
-        <GraphView graph={graph} onSelect={() => undefined} />
+        <GraphView graph={graph} onSelect={() => undefined} phases={false} />
       </div>
     );
   }

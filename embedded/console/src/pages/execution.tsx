@@ -73,7 +73,7 @@ export function ExecutionPage({ project, domain, name }: { project: string; doma
       </Section>
       {selected && (
         <NodePanel exec={id} nodeId={selectedExec?.id?.node_id ?? selected} specNode={compiled?.template?.nodes?.find((n: Json) => n.id === selected)}
-          known={selectedExec} onClose={() => setSelected(undefined)} />
+          known={selectedExec} subWorkflows={wf.data?.closure?.compiled_workflow?.sub_workflows} onClose={() => setSelected(undefined)} />
       )}
       <div class="two">
         <Section title="Inputs"><Literals map={data.data?.full_inputs} empty="No inputs." /></Section>

@@ -3,7 +3,8 @@ import { useMemo } from "preact/hooks";
 import { phaseClass, phaseLabel } from "../format";
 import { Graph, layoutGraph, nodeSubtitle } from "../graph";
 
-export function GraphView({ graph, selected, onSelect }: { graph: Graph; selected?: string; onSelect: (id: string) => void }) {
+// `phases` off: a workflow's shape only (no execution behind it).
+export function GraphView({ graph, selected, onSelect, phases = true }: { graph: Graph; selected?: string; onSelect: (id: string) => void; phases?: boolean }) {
   // Layout depends only on the structure; phases change colour without moving anything.
   const key = graph.nodes.map((n) => n.id + ":" + n.label).join(",") + "|" + graph.edges.map((e) => e.from + ">" + e.to).join(",");
   const placed = useMemo(() => layoutGraph(graph), [key]);
@@ -27,7 +28,7 @@ export function GraphView({ graph, selected, onSelect }: { graph: Graph; selecte
             <g key={p.id} class={`node ${phaseClass(n.phase)} ${p.kind}${selected === p.id ? " selected" : ""}`}
               transform={`translate(${p.x},${p.y})`} data-node={p.id} data-phase={n.phase}
               onClick={() => !round && onSelect(p.id)}>
-              <title>{`${p.label}${p.detail ? " (" + p.detail + ")" : ""}: ${phaseLabel(n.phase)}`}</title>
+              <title>{`${p.label}${p.detail ? " (" + p.detail + ")" : ""}${phases ? ": " + phaseLabel(n.phase) : ""}`}</title>
               <rect width={p.w} height={p.h} rx={round ? p.h / 2 : 6} />
               {round ? (
                 <text x={p.w / 2} y={p.h / 2 + 4} text-anchor="middle" class="label">{p.label}</text>
@@ -35,7 +36,7 @@ export function GraphView({ graph, selected, onSelect }: { graph: Graph; selecte
                 <>
                   <circle cx={12} cy={p.h / 2} r={4.5} class="dot" />
                   <text x={24} y={18} class="label">{clip(p.label, p.w, 7.2)}</text>
-                  <text x={24} y={34} class="detail">{clip(`${nodeSubtitle(p)} · ${phaseLabel(n.phase)}`, p.w, 5.9)}</text>
+                  <text x={24} y={34} class="detail">{clip(phases ? `${nodeSubtitle(p)} · ${phaseLabel(n.phase)}` : nodeSubtitle(p), p.w, 5.9)}</text>
                 </>
               )}
             </g>

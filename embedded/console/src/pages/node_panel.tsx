@@ -9,16 +9,28 @@ import { links } from "../router";
 import { ErrorText, ExecutionError, Literals, Phase, Section } from "../ui";
 import { pollMs } from "./execution";
 import { cacheLabel } from "./timeline";
+import { buildGraph, specNodeId } from "../graph";
+import { GraphView } from "./graph_view";
 
 interface Props {
   exec: Id;
   nodeId: string; // the node execution's unique id
   specNode?: Json; // its template node, when it is a top-level node
   known?: Json; // the node execution as last listed
+  subWorkflows?: Json[]; // the execution's compiled sub-workflows
   onClose: () => void;
 }
 
-export function NodePanel({ exec, nodeId, specNode, known, onClose }: Props) {
+// The graph inside a parent node: a dynamic node's generated workflow, or a sub-workflow.
+function innerWorkflow(data: Json, specNode: Json | undefined, subWorkflows: Json[] | undefined): Json | undefined {
+  const dyn = data?.dynamic_workflow?.compiled_workflow?.primary;
+  if (dyn) return dyn;
+  const ref = specNode?.workflow_node?.sub_workflow_ref;
+  if (!ref) return undefined;
+  return (subWorkflows ?? []).find((w) => w.template?.id?.name === ref.name && w.template?.id?.version === ref.version);
+}
+
+export function NodePanel({ exec, nodeId, specNode, known, subWorkflows, onClose }: Props) {
   const [child, setChild] = useState<string>();
   const live = (d: { node?: Json }) => !terminalNodePhases.has(d.node?.closure?.phase);
   const r = usePoll(
@@ -50,6 +62,10 @@ export function NodePanel({ exec, nodeId, specNode, known, onClose }: Props) {
   const attempts: Json[] = r.data?.attempts ?? [];
   const children: Json[] = r.data?.children ?? [];
   const wfMeta = c.workflow_node_metadata?.execution_id;
+  const inner = innerWorkflow(r.data?.data, specNode, subWorkflows);
+  const innerGraph = inner ? buildGraph(inner.template, inner.connections, children) : undefined;
+  const childSpec = child ? children.find((n) => n.id.node_id === child) : undefined;
+  const innerSpec = (id?: Json) => inner?.template?.nodes?.find((n: Json) => n.id === specNodeId(id ?? {}));
   return (
     <>
       <Section title={`Node ${specNode?.metadata?.name ?? node?.metadata?.spec_node_id ?? nodeId}`} actions={<button onClick={onClose}>Close</button>}>
@@ -70,6 +86,10 @@ export function NodePanel({ exec, nodeId, specNode, known, onClose }: Props) {
         {children.length > 0 && (
           <div class="children">
             <h3>Child nodes</h3>
+            {innerGraph && (
+              <GraphView graph={innerGraph} selected={childSpec ? specNodeId(childSpec) : undefined}
+                onSelect={(id) => setChild(children.find((n) => specNodeId(n) === id)?.id?.node_id)} />
+            )}
             <table class="grid">
               <thead><tr><th>Node</th><th>Phase</th><th>Duration</th></tr></thead>
               <tbody>
@@ -89,7 +109,7 @@ export function NodePanel({ exec, nodeId, specNode, known, onClose }: Props) {
           <div><h3>Outputs</h3><Literals map={r.data?.data?.full_outputs} empty={running ? "Not yet." : "No outputs."} /></div>
         </div>
       </Section>
-      {child && <NodePanel exec={exec} nodeId={child} onClose={() => setChild(undefined)} />}
+      {child && <NodePanel exec={exec} nodeId={child} specNode={innerSpec(childSpec)} subWorkflows={subWorkflows} onClose={() => setChild(undefined)} />}
     </>
   );
 }
