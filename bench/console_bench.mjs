@@ -12,8 +12,23 @@ const executions = Number(process.env.BENCH_EXECUTIONS || 10000);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const log = (...a) => console.error("==>", ...a);
 
+// CreateExecution, retried when a kept-alive connection was closed under the request (the
+// engine's HTTP server closes connections after a few requests); a retry that finds the
+// first attempt landed (409) is success.
+async function create(engine, body) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const res = await fetch(`${engine.url}/api/v1/executions`, {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+      if (res.ok || (attempt > 0 && res.status === 409)) return;
+      throw new Error(`CreateExecution: ${res.status} ${await res.text()}`);
+    } catch (e) {
+      if (!(e instanceof TypeError) || attempt >= 3) throw e;
+    }
+  }
+}
+
 const engine = await Engine.start(["--no-executions"]);
-const scope = "flytesnacks/development";
 try {
   // What the first visit transfers: the index and every asset it names.
   const index = await (await fetch(`${engine.url}/console/`)).text();
@@ -33,7 +48,7 @@ try {
     "@workflow", "def big_wf() -> None:", "    prev = noop(x=0)",
     "    for i in range(1, 1000):", "        prev = noop(x=prev) if i % 10 == 0 else noop(x=i)", "",
   ].join("\n"));
-  engine.pyflyte("register", "--project", "flytesnacks", "--domain", "development", "--version", "b1", big);
+  engine.pyflyteAt(engine.dir, "register", "--project", "flytesnacks", "--domain", "development", "--version", "b1", "big_graph.py");
 
   log(`creating ${executions} executions`);
   const lp = { resource_type: "LAUNCH_PLAN", project: "flytesnacks", domain: "development", name: "hello_world.hello_wf", version: "b1" };
@@ -42,18 +57,13 @@ try {
   await Promise.all(Array.from({ length: 8 }, async () => {
     while (next < executions) {
       const i = next++;
-      await engine.api("/api/v1/executions", {
-        method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ project: "flytesnacks", domain: "development", name: `b${i}`, spec: { launch_plan: lp }, inputs: { literals: {} } }),
-      });
+      await create(engine, { project: "flytesnacks", domain: "development", name: `b${i}`, spec: { launch_plan: lp }, inputs: { literals: {} } });
     }
   }));
   log(`created in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const bigLp = { ...lp, name: "big_graph.big_wf" };
-  const bigExec = (await engine.api("/api/v1/executions", {
-    method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ project: "flytesnacks", domain: "development", name: "big", spec: { launch_plan: bigLp }, inputs: { literals: {} } }),
-  })).id.name;
+  const bigExec = "big";
+  await create(engine, { project: "flytesnacks", domain: "development", name: bigExec, spec: { launch_plan: bigLp }, inputs: { literals: {} } });
 
   const browser = await launchBrowser();
   const page = await browser.newPage();

@@ -63,6 +63,13 @@ test("a typed workflow's link shows its graph, phases, outputs and logs", async 
   await panel.locator(".attempt .phase", { hasText: "Succeeded" }).waitFor();
   await panel.locator(".log-head", { hasText: "Task log" }).waitFor();
   await screenshot(page, "typed-workflow");
+
+  // Relaunch: a new execution with the same inputs, opened in place.
+  const first = page.url();
+  await page.getByRole("button", { name: "Relaunch" }).click();
+  await page.waitForURL((u) => u.href !== first && /\/executions\/[a-z0-9-]+$/.test(u.pathname));
+  await executionPhase("Succeeded");
+  await page.getByText('"console: 4 numbers, total 12.0"').first().waitFor();
 });
 
 test("a failed node shows the user's error", async () => {
@@ -93,6 +100,22 @@ test("the launch form starts an execution that succeeds", async () => {
   const r = await engine.api(`/api/v1/executions/flytesnacks/development?limit=100`);
   const mine = r.executions.find((e) => page.url().endsWith(e.id.name));
   assert.equal(mine.closure.phase, "SUCCEEDED");
+  assert.equal(mine.spec.metadata.principal, "console");
+});
+
+test("a launch plan is activated and deactivated", async () => {
+  const lp = `/console/projects/flytesnacks/domains/development/launch_plans/hello_world.hello_wf`;
+  await page.goto(engine.url + lp);
+  const state = async () => {
+    const r = await engine.api("/api/v1/active_launch_plans/flytesnacks/development?limit=10");
+    return (r.launch_plans ?? []).map((l) => l.id.name);
+  };
+  await page.getByRole("button", { name: "Activate" }).click();
+  await page.locator('b[data-state="ACTIVE"]').waitFor();
+  assert.deepEqual(await state(), ["hello_world.hello_wf"]);
+  await page.getByRole("button", { name: "Deactivate" }).click();
+  await page.locator('b[data-state="INACTIVE"]').waitFor();
+  assert.deepEqual(await state(), []);
 });
 
 test("a bad launch input is refused in the form", async () => {

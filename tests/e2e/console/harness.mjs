@@ -66,10 +66,15 @@ export class Engine {
     return readFileSync(this.logPath, "utf8");
   }
 
-  // Runs pyflyte with `args` against this engine; returns its stdout, throws with the output.
+  // Runs pyflyte with `args` in examples/ against this engine; returns its output, throws
+  // with the output when it fails.
   pyflyte(...args) {
+    return this.pyflyteAt(examples, ...args);
+  }
+
+  pyflyteAt(cwd, ...args) {
     const r = spawnSync(join(venv, "bin/pyflyte"), ["-c", this.config, ...args], {
-      cwd: examples,
+      cwd,
       env: { ...process.env, FLYTECTL_CONFIG: this.config, COLUMNS: "400" },
       encoding: "utf8",
       timeout: 300000,

@@ -26,7 +26,7 @@ export function StatusPage() {
             <tr><th>Engine</th><td data-health={r.data.health.status}>{r.data.health.status}</td></tr>
             <tr><th>Version</th><td>{v.Version}</td></tr>
             <tr><th>Build</th><td>{v.Build}</td></tr>
-            <tr><th>Built</th><td>{v.BuildTime}</td></tr>
+            {v.BuildTime && <tr><th>Built</th><td>{v.BuildTime}</td></tr>}
           </tbody>
         </table>
       )}
