@@ -50,12 +50,18 @@ export function ScopeNav({ project, domain, current }: { project: string; domain
   );
 }
 
+// A file in the object store: a signed URL from the data proxy, fetched on click (they
+// expire), opened in a new tab and left on the page as a link.
 function Download({ uri, label }: { uri: string; label: string }) {
   const [err, setErr] = useState("");
+  const [href, setHref] = useState("");
   const go = async () => {
     try {
       setErr("");
-      window.open(await signedDownload(uri), "_blank", "noopener");
+      const url = await signedDownload(uri);
+      setHref(url);
+      const w = window.open(url, "_blank");
+      if (w) w.opener = null;
     } catch (e) {
       setErr((e as Error).message);
     }
@@ -63,6 +69,7 @@ function Download({ uri, label }: { uri: string; label: string }) {
   return (
     <span>
       <button class="link" onClick={go} title={uri}>{label}</button>
+      {href && <> <a class="signed" href={href} target="_blank" rel="noopener">link</a></>}
       {err && <span class="error inline">{err}</span>}
     </span>
   );
@@ -85,7 +92,7 @@ export function Value({ r }: { r: Rendered }) {
     case "blob":
       return (
         <span class="blob">
-          {r.multipart ? "📁 directory " : "📄 file "}
+          <span class="tag">{r.multipart ? "directory" : "file"}</span>
           <code>{r.uri}</code>{r.format && <span class="muted"> ({r.format})</span>}{" "}
           {!r.multipart && r.uri && <Download uri={r.uri} label="download" />}
         </span>
@@ -93,7 +100,7 @@ export function Value({ r }: { r: Rendered }) {
     case "dataset":
       return (
         <span class="blob">
-          ▦ dataset <code>{r.uri}</code>{r.format && <span class="muted"> ({r.format})</span>}
+          <span class="tag">dataset</span><code>{r.uri}</code>{r.format && <span class="muted"> ({r.format})</span>}
           {r.columns.length > 0 && <span class="muted"> columns: {r.columns.join(", ")}</span>}
         </span>
       );

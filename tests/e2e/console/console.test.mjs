@@ -72,6 +72,22 @@ test("a typed workflow's link shows its graph, phases, outputs and logs", async 
   await page.getByText('"console: 4 numbers, total 12.0"').first().waitFor();
 });
 
+test("a file output downloads through the data proxy", async () => {
+  const link = engine.run("files.py", "files_wf", "--text", "from the console");
+  await page.goto(link);
+  await executionPhase("Succeeded");
+  const outputs = page.locator("section", { has: page.locator("h2", { hasText: /^Outputs$/ }) });
+  await outputs.getByText('"FROM THE CONSOLE"').waitFor();
+  const popup = page.waitForEvent("popup");
+  await outputs.getByRole("button", { name: "download" }).click();
+  await (await popup).close();
+  const href = await outputs.locator("a.signed").getAttribute("href");
+  const res = await fetch(href);
+  assert.equal(res.status, 200);
+  assert.equal(await res.text(), "FROM THE CONSOLE");
+  await screenshot(page, "file-output");
+});
+
 test("a failed node shows the user's error", async () => {
   const link = engine.run("behaviours.py", "failing_wf", "--x", "3");
   await page.goto(link);
