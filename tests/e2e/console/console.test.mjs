@@ -187,6 +187,12 @@ test("the executions list shows every run and filters by phase", async () => {
     const rows = [...document.querySelectorAll("table.executions tbody tr")];
     return rows.length === 1 && rows[0].textContent.includes("Failed");
   });
+  await page.locator('select[name="phase"]').selectOption("");
+  await page.locator('input[name="launch_plan"]').fill("hello_world");
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll("table.executions tbody tr")];
+    return rows.length === 2 && rows.every((r) => r.textContent.includes("hello_world.hello_wf"));
+  });
 });
 
 test("a workflow's page shows its interface and graph", async () => {

@@ -7,12 +7,24 @@ import { ErrorText, Loading, Phase, ScopeNav, Section } from "../ui";
 
 const pageSize = 50;
 
-// The `filters` parameter for the chosen phase and name text.
-export function executionFilters(phase: string, name: string): string {
+export interface ExecutionQuery {
+  phase?: string;
+  name?: string; // part of the execution's name
+  launchPlan?: string; // part of its launch plan's name (a workflow's default one has its name)
+  after?: string; // created at or after this local date-time (datetime-local input)
+}
+
+// FlyteAdmin's `filters` parameter for a query; characters of its syntax are dropped from text.
+export function executionFilters(q: ExecutionQuery): string {
+  const clean = (s?: string) => (s ?? "").trim().replace(/[(),+]/g, "");
   const parts: string[] = [];
-  if (phase) parts.push(`eq(phase,${phase})`);
-  const n = name.trim().replace(/[(),+]/g, "");
-  if (n) parts.push(`contains(name,${n})`);
+  if (q.phase) parts.push(`eq(phase,${q.phase})`);
+  if (clean(q.name)) parts.push(`contains(name,${clean(q.name)})`);
+  if (clean(q.launchPlan)) parts.push(`contains(launch_plan.name,${clean(q.launchPlan)})`);
+  if (q.after) {
+    const t = new Date(q.after);
+    if (!isNaN(t.getTime())) parts.push(`gte(execution_created_at,${t.toISOString()})`);
+  }
   return parts.join("+");
 }
 
@@ -25,11 +37,10 @@ function target(e: Json): { text: string; href?: string } {
 }
 
 export function ExecutionsPage({ project, domain }: { project: string; domain: string }) {
-  const [phase, setPhase] = useState("");
-  const [name, setName] = useState("");
+  const [q, setQ] = useState<ExecutionQuery>({});
   const [tokens, setTokens] = useState<string[]>([""]); // token of each page seen so far
   const token = tokens[tokens.length - 1];
-  const filters = executionFilters(phase, name);
+  const filters = executionFilters(q);
   const r = usePoll(
     () =>
       get(
@@ -49,20 +60,31 @@ export function ExecutionsPage({ project, domain }: { project: string; domain: s
         <div class="filters">
           <label>
             Phase{" "}
-            <select value={phase} onChange={(e) => { setPhase((e.target as HTMLSelectElement).value); reset(); }} name="phase">
+            <select value={q.phase ?? ""} onChange={(e) => { setQ({ ...q, phase: (e.target as HTMLSelectElement).value }); reset(); }} name="phase">
               <option value="">any</option>
               {executionPhases.filter((p) => p !== "UNDEFINED").map((p) => <option key={p} value={p}>{phaseLabel(p)}</option>)}
             </select>
           </label>
           <label>
             Name{" "}
-            <input type="search" name="name" placeholder="contains…" value={name}
-              onInput={(e) => { setName((e.target as HTMLInputElement).value); reset(); }} />
+            <input type="search" name="name" placeholder="contains…" value={q.name ?? ""}
+              onInput={(e) => { setQ({ ...q, name: (e.target as HTMLInputElement).value }); reset(); }} />
           </label>
-          <span class="spacer" />
-          <span class="muted">page {tokens.length}</span>
-          <button disabled={tokens.length <= 1} onClick={() => setTokens(tokens.slice(0, -1))}>‹ Newer</button>
-          <button disabled={!next} onClick={() => setTokens([...tokens, next])}>Older ›</button>
+          <label>
+            Launch plan{" "}
+            <input type="search" name="launch_plan" placeholder="contains…" value={q.launchPlan ?? ""}
+              onInput={(e) => { setQ({ ...q, launchPlan: (e.target as HTMLInputElement).value }); reset(); }} />
+          </label>
+          <label>
+            Since{" "}
+            <input type="datetime-local" name="after" value={q.after ?? ""}
+              onInput={(e) => { setQ({ ...q, after: (e.target as HTMLInputElement).value }); reset(); }} />
+          </label>
+          <span class="pager">
+            <span class="muted">page {tokens.length}</span>
+            <button disabled={tokens.length <= 1} onClick={() => setTokens(tokens.slice(0, -1))}>‹ Newer</button>
+            <button disabled={!next} onClick={() => setTokens([...tokens, next])}>Older ›</button>
+          </span>
         </div>
         <ErrorText error={r.error} />
         {r.loading && !r.data && <Loading what="executions" />}
