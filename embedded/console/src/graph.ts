@@ -85,7 +85,9 @@ export function buildGraph(template: Json, connections: Json, executions: Json[]
   if (!hasStart) add("start-node", "start", "", "start");
   for (const n of templateNodes) {
     const [kind, detail] = kindOf(n);
-    const label = kind === "start" ? "start" : kind === "end" ? "end" : n.metadata?.name || n.id;
+    // flytekit names a map task's node after a hash ("mod.map_f_<hash>-arraynode"): use the task.
+    const label = kind === "start" ? "start" : kind === "end" ? "end"
+      : kind === "array" && detail ? `map ${detail}` : n.metadata?.name || n.id;
     add(n.id, kind, detail, label);
   }
   if (!templateNodes.some((n) => n.id === "end-node")) add("end-node", "end", "", "end");

@@ -178,9 +178,22 @@ test("a dynamic node expands into the workflow it generated", async () => {
   await screenshot(page, "dynamic");
 });
 
+test("a map task's elements show with their phases and logs", async () => {
+  const link = engine.run("map_tasks.py", "tolerant_map_wf");
+  await page.goto(link);
+  await executionPhase("Succeeded");
+  await page.locator("g.node", { hasText: "map fragile" }).click();
+  const rows = page.locator("table.elements tbody tr");
+  await rows.nth(7).waitFor();
+  assert.equal(await rows.count(), 8);
+  assert.equal(await page.locator("table.elements .phase", { hasText: "Failed" }).count(), 2);
+  await page.getByText('"6 of 8, sum 24"').waitFor();
+  await screenshot(page, "map-task");
+});
+
 test("the executions list shows every run and filters by phase", async () => {
   await page.goto(`${engine.url}/console/projects/flytesnacks/executions`);
-  await page.locator("table.executions tbody tr").nth(5).waitFor();
+  await page.locator("table.executions tbody tr").nth(8).waitFor();
   await screenshot(page, "executions");
   await page.locator('select[name="phase"]').selectOption("FAILED");
   await page.waitForFunction(() => {

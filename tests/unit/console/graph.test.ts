@@ -47,6 +47,13 @@ test("nodes carry kinds, labels and the phase of their execution", () => {
   assert.ok(g.edges.some((e) => e.from === "n0" && e.to === "n2"));
 });
 
+test("a map task's node is named after its task", () => {
+  const t = { nodes: [{ id: "n0", metadata: { name: "m.map_sq_6b3f-arraynode" }, array_node: { node: { task_node: { reference_id: { name: "m.sq" } } } } }] };
+  const n = buildGraph(t, undefined, []).nodes.find((x) => x.id === "n0");
+  assert.equal(n?.label, "map sq");
+  assert.equal(n?.kind, "array");
+});
+
 test("the latest record of a node wins; unknown executed nodes are kept", () => {
   const g = buildGraph(template, connections, [
     exec("n0", "FAILED", "2024-01-01T00:00:00Z"),

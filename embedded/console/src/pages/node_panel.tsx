@@ -118,12 +118,34 @@ function Attempt({ attempt }: { attempt: Json }) {
   const c = attempt.closure ?? {};
   const running = !["SUCCEEDED", "FAILED", "ABORTED"].includes(c.phase);
   const logs: Json[] = c.logs ?? [];
+  const elements: Json[] = c.metadata?.external_resources ?? [];
   return (
     <div class="attempt">
       <h3>Attempt {(attempt.id?.retry_attempt ?? 0) + 1} <Phase phase={c.phase} /> <span class="muted">{elapsed(c.started_at, c.duration, running)}</span></h3>
       <ExecutionError error={c.error} />
       {logs.map((l) => <Log key={l.uri} link={l} running={running} />)}
+      {elements.length > 0 && <Elements elements={elements} />}
     </div>
+  );
+}
+
+// A map task's elements (one task execution whose external resources are the elements).
+function Elements({ elements }: { elements: Json[] }) {
+  return (
+    <table class="grid elements">
+      <thead><tr><th>Element</th><th>Phase</th><th>Retry</th><th>Cache</th><th>Log</th></tr></thead>
+      <tbody>
+        {elements.map((x) => (
+          <tr key={x.external_id ?? x.index} data-element={x.index ?? 0}>
+            <td>{x.index ?? 0}</td>
+            <td><Phase phase={x.phase} /></td>
+            <td>{x.retry_attempt ?? 0}</td>
+            <td>{cacheLabel(x.cache_status)}</td>
+            <td>{(x.logs ?? []).map((l: Json) => <a key={l.uri} href={logPath(l.uri)} target="_blank" rel="noopener">{l.name || "log"}</a>)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
