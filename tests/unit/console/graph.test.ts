@@ -48,7 +48,7 @@ test("nodes carry kinds, labels and the phase of their execution", () => {
 });
 
 test("a map task's node is named after its task", () => {
-  const t = { nodes: [{ id: "n0", metadata: { name: "m.map_sq_6b3f-arraynode" }, array_node: { node: { task_node: { reference_id: { name: "m.sq" } } } } }] };
+  const t = { nodes: [{ id: "n0", metadata: { name: "m.map_sq_6b3f-arraynode" }, array_node: { node: { task_node: { reference_id: { name: "m.map_sq_1f2210850ffce76071ffac74a263152a-arraynode" } } } } }] };
   const n = buildGraph(t, undefined, []).nodes.find((x) => x.id === "n0");
   assert.equal(n?.label, "map sq");
   assert.equal(n?.kind, "array");
@@ -91,10 +91,22 @@ test("layout places every node left to right without overlaps", () => {
   assert.ok(placed.width > 0 && placed.height > 0);
 });
 
-test("a 1,000-node graph lays out", () => {
+test("a 1,000-node graph lays out in layers without overlaps", () => {
   const nodes = [{ id: "start-node" }, ...Array.from({ length: 1000 }, (_, i) => ({ id: `n${i}`, task_node: {}, upstream_node_ids: i ? [`n${Math.floor((i - 1) / 2)}`] : [] })), { id: "end-node" }];
-  const placed = layoutGraph(buildGraph({ nodes }, undefined, []));
+  const g = buildGraph({ nodes }, undefined, []);
+  const placed = layoutGraph(g);
   assert.equal(placed.nodes.length, 1002);
+  assert.equal(placed.edges.length, g.edges.length);
+  const pos = new Map(placed.nodes.map((n) => [n.id, n]));
+  for (const e of placed.edges) assert.ok(pos.get(e.from)!.x + pos.get(e.from)!.w <= pos.get(e.to)!.x, `${e.from} before ${e.to}`);
+  // Within a layer (same x), boxes do not overlap.
+  const byX = new Map<number, { y: number; h: number }[]>();
+  for (const n of placed.nodes) (byX.get(n.x) ?? byX.set(n.x, []).get(n.x)!).push(n);
+  for (const col of byX.values()) {
+    col.sort((a, b) => a.y - b.y);
+    for (let i = 1; i < col.length; i++) assert.ok(col[i - 1].y + col[i - 1].h <= col[i].y);
+  }
+  for (const n of placed.nodes) assert.ok(n.x + n.w <= placed.width && n.y + n.h <= placed.height);
 });
 
 test("every URL flytekit prints maps to its page", () => {
