@@ -231,8 +231,11 @@ class EngineImpl : public Engine {
       if (!json.ok()) return SendError(res, json.status());
       res.set_content(std::move(json).value(), "application/json");
     });
-    http_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("{\"status\":\"ok\"}\n", "application/json");
+    // Store writes the executor could not make are counted here as well as logged.
+    http_->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+      uint64_t failed = executor_ ? executor_->failed_writes() : 0;
+      res.set_content("{\"status\":\"ok\",\"failed_writes\":" + std::to_string(failed) + "}\n",
+                      "application/json");
     });
     http_->Put(R"(/blobs/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
       Status st = proxy_->Upload(req.matches[1], Param(req, "expires"), Param(req, "md5"),
