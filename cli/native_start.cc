@@ -417,6 +417,7 @@ int NativeRuntime::Start(const StartOptions& o) {
   spec.err = Output::File(paths_.SupervisorLog());
   spec.working_dir = paths_.root;
   // The supervisor inherits the lock and the notify pipe; nothing else does.
+  spec.keep_inherited_fds = true;
   fcntl(pipe_fds[1], F_SETFD, 0);
   fcntl(lock->fd(), F_SETFD, 0);
   auto supervisor = ctx_.env.launcher->Launch(spec);

@@ -44,10 +44,25 @@ DOMAIN = "development"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
+# Secrets in the engine's own environment, as the supervisor gives them; none may reach a
+# task. FLYTE_AWS_* included: the store here is the local filesystem, so tasks get no S3
+# credentials at all.
+CANARY = "canary" + uuid.uuid4().hex[:8]
+ENGINE_SECRETS = {
+    "FLYTEBOX_URL_SECRET": CANARY + "-url-secret",
+    "PGPASSWORD": CANARY + "-pg",
+    "FLYTEBOX_S3_SECRET_KEY": CANARY + "-s3",
+    "FLYTE_AWS_SECRET_ACCESS_KEY": CANARY + "-aws",
+    "FLYTE_AWS_ACCESS_KEY_ID": CANARY + "-aws-id",
+    "SOME_TOKEN": CANARY + "-token",
+}
+
+
 @pytest.fixture(scope="module")
 def engine():
     with tempfile.TemporaryDirectory(prefix="flytebox-security-") as tmp:
-        e = Engine(pathlib.Path(tmp), os.environ.get("FLYTEBOX_TEST_DATABASE", ""))
+        e = Engine(pathlib.Path(tmp), os.environ.get("FLYTEBOX_TEST_DATABASE", ""),
+                   extra_env=ENGINE_SECRETS)
         try:
             yield e
         finally:
@@ -384,3 +399,77 @@ def test_headless_chromium_page_of_another_origin_creates_nothing(engine, tmp_pa
     for a in attacks:
         assert_nothing_created(engine, a)
     assert_engine_serving(engine)
+
+
+# --- item 4: tasks get only what they need --------------------------------------------------
+
+
+def run_raw(engine, tag: str, command: str, timeout=120) -> Attack:
+    """Registers and launches a raw-container task as the owner does, and waits for it."""
+    job = Attack(engine.workdir, tag)
+    job.task = raw_task(job.name, command.replace("MARKER", str(job.marker)))
+    job.execution = launch(job.task, "e" + uuid.uuid4().hex[:12])
+    base = f"http://localhost:{engine.port}"
+    for path, body in (("/api/v1/tasks", job.task_json()),
+                       ("/api/v1/executions", job.execution_json())):
+        r = requests.post(base + path, data=body, headers={"Content-Type": "application/json"},
+                          timeout=30)
+        assert r.status_code == 200, r.text
+    wait_for(lambda: execution_phase(engine, job.execution.name) in ("SUCCEEDED", "FAILED"),
+             timeout=timeout, what=f"execution {job.execution.name}")
+    return job
+
+
+def execution_phase(engine, name: str) -> str:
+    r = requests.get(f"http://127.0.0.1:{engine.port}/api/v1/executions/{PROJECT}/{DOMAIN}/{name}",
+                     timeout=30)
+    assert r.status_code == 200, r.text
+    return r.json()["closure"].get("phase", "UNDEFINED")
+
+
+def assert_no_secret(where: str, text: str) -> None:
+    assert CANARY not in text, f"{where} holds an engine secret:\n{text}"
+    for name in ("FLYTEBOX_", "PGPASSWORD", "FLYTE_AWS_"):
+        assert name not in text, f"{where} names {name}:\n{text}"
+
+
+def test_raw_container_task_gets_an_allow_listed_environment_and_stdio_only(engine):
+    job = run_raw(engine, "env", "env > MARKER.env; tr '\\0' '\\n' < /proc/$$/environ > "
+                                 "MARKER.initial; ls -l /proc/self/fd > MARKER.fds; echo done > MARKER")
+    assert execution_phase(engine, job.execution.name) == "SUCCEEDED", engine.log_text()[-3000:]
+    env = pathlib.Path(f"{job.marker}.env").read_text()
+    assert_no_secret("the task's environment", env)
+    assert_no_secret("the task's initial environment", pathlib.Path(f"{job.marker}.initial").read_text())
+    names = {line.split("=", 1)[0] for line in env.splitlines() if "=" in line}
+    assert {"PATH", "HOME", "FLYTE_PLATFORM_URL"} <= names, names
+    # Nothing of the engine's: no socket, pipe, database or engine file (the shell keeps a
+    # copy of its stdin, /dev/null, and `ls` its own folder handle).
+    fds = pathlib.Path(f"{job.marker}.fds").read_text()
+    targets = [line.split(" -> ", 1)[1] for line in fds.splitlines() if " -> " in line]
+    assert targets, fds
+    for target in targets:
+        assert not target.startswith(("socket:", "pipe:", "anon_inode:")), fds
+        assert target == "/dev/null" or target.startswith(str(job.marker)) or \
+            target.startswith("/proc/") or "/logs/" in target, fds
+
+
+@pytest.fixture(scope="module")
+def report_version(engine):
+    v = "v" + uuid.uuid4().hex[:8]
+    pyflyte(engine, "register", "--project", PROJECT, "--domain", DOMAIN, "--version", v,
+            str(HERE / "env_report.py"), cwd=str(HERE))
+    return v
+
+
+def test_flytekit_task_environment_is_allow_listed(engine, remote, report_version):
+    """A flytekit task runs forked from the task host: neither its environment nor the one
+    the kernel recorded for the host (visible in /proc/self/environ) holds a secret."""
+    lp = remote.fetch_launch_plan(name="env_report.report_wf", version=report_version)
+    ex = remote.wait(remote.execute(lp, inputs={}, wait=False),
+                     timeout=datetime.timedelta(seconds=180))
+    assert ex.closure.phase == Phase.SUCCEEDED, (ex.closure.error, engine.log_text()[-3000:])
+    report = json.loads(ex.outputs.get("o0", as_type=str))
+    assert_no_secret("the task's os.environ", json.dumps(report["environ"]))
+    assert_no_secret("the task's /proc/self/environ", "\n".join(report["initial"]))
+    assert report["environ"].get("FLYTE_PLATFORM_URL") == f"localhost:{engine.port}"
+    assert "HOME" in report["environ"]
