@@ -18,6 +18,7 @@
 #include "embedded/scheduler/notifications_http.h"
 #include "embedded/scheduler/scheduler.h"
 #include "embedded/server/http_guard.h"
+#include "embedded/server/http_threads.h"
 #include "embedded/server/mux.h"
 
 namespace flytebox::engine {
@@ -237,6 +238,7 @@ class EngineImpl : public Engine {
 
   Status StartHttp() {
     http_ = std::make_unique<httplib::Server>();
+    server::HardenHttpServer(*http_);
     http_->set_payload_max_length(dataproxy::DataProxy::kMaxUploadBytes);
     // Every route passes the guard before its body is read (see http_guard.h).
     http_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {

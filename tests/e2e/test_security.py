@@ -473,3 +473,138 @@ def test_flytekit_task_environment_is_allow_listed(engine, remote, report_versio
     assert_no_secret("the task's /proc/self/environ", "\n".join(report["initial"]))
     assert report["environ"].get("FLYTE_PLATFORM_URL") == f"localhost:{engine.port}"
     assert "HOME" in report["environ"]
+
+
+# --- item 5: bad input can't crash or corrupt the engine ------------------------------------
+
+
+def test_200000_deep_sub_workflow_chain_is_invalid_argument(engine, admin_stub):
+    depth = 200_000
+    req = workflow_pb2.WorkflowCreateRequest()
+    req.id.CopyFrom(wf_id("deep"))
+    spec = req.spec
+    spec.template.id.CopyFrom(req.id)
+    node = spec.template.nodes.add(id="n0")
+    node.workflow_node.sub_workflow_ref.CopyFrom(wf_id("s0"))
+    for i in range(depth):
+        sub = spec.sub_workflows.add()
+        sub.id.CopyFrom(wf_id(f"s{i}"))
+        if i + 1 < depth:
+            sub.nodes.add(id="n0").workflow_node.sub_workflow_ref.CopyFrom(wf_id(f"s{i + 1}"))
+    with pytest.raises(grpc.RpcError) as err:
+        admin_stub.CreateWorkflow(req, timeout=120)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT, err.value.details()
+    assert "more than 100 levels" in err.value.details()
+    assert_engine_serving(engine)
+    admin_stub.ListProjects(project_pb2.ProjectListRequest(limit=10), timeout=30)
+
+
+def wf_id(name: str) -> identifier_pb2.Identifier:
+    return identifier_pb2.Identifier(resource_type=identifier_pb2.WORKFLOW, project=PROJECT,
+                                     domain=DOMAIN, name=name, version="v1")
+
+
+@pytest.mark.parametrize("name", ["../../escape", "a/b", "..", ".", ""])
+def test_variable_names_that_are_not_file_names_are_refused(engine, admin_stub, name):
+    task = raw_task("badname_" + uuid.uuid4().hex[:6], "true")
+    var = task.spec.template.interface.outputs.variables[name]
+    var.type.simple = types_pb2.INTEGER
+    with pytest.raises(grpc.RpcError) as err:
+        admin_stub.CreateTask(task, timeout=30)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT, err.value.details()
+    assert "variable name" in err.value.details()
+
+
+def test_blob_input_from_a_local_path_is_refused(engine, tmp_path):
+    """An execution input naming a file of the machine is never copied into a task."""
+    secret = tmp_path / "private-key"
+    secret.write_text(CANARY + "-private")
+    job = Attack(engine.workdir, "blob")
+    tmpl = job.task.spec.template
+    tmpl.interface.inputs.variables["f"].type.blob.dimensionality = 0
+    tmpl.container.command[:] = ["sh", "-c", f"cat /var/inputs/f > {job.marker}"]
+    tmpl.container.data_config.enabled = True
+    tmpl.container.data_config.input_path = "/var/inputs"
+    tmpl.container.data_config.output_path = "/var/outputs"
+    job.execution.inputs.literals["f"].scalar.blob.uri = str(secret)
+    base = f"http://localhost:{engine.port}"
+    for path, body in (("/api/v1/tasks", job.task_json()),
+                       ("/api/v1/executions", job.execution_json())):
+        r = requests.post(base + path, data=body, headers={"Content-Type": "application/json"},
+                          timeout=30)
+        assert r.status_code in (200, 400), r.text
+        if r.status_code == 400:  # refused at launch: fine too
+            assert not job.marker.exists()
+            return
+    wait_for(lambda: execution_phase(engine, job.execution.name) in ("SUCCEEDED", "FAILED"),
+             timeout=120, what="the execution to end")
+    assert execution_phase(engine, job.execution.name) == "FAILED"
+    r = requests.get(f"{base}/api/v1/executions/{PROJECT}/{DOMAIN}/{job.execution.name}", timeout=30)
+    assert "not in the sandbox's object store" in r.text, r.text
+    assert not job.marker.exists() or CANARY not in job.marker.read_text()
+
+
+def test_upload_locations_stay_under_uploads(engine):
+    """No upload location lands on metadata/ (execution inputs), outputs or the cache, and a
+    signed URL cannot be bent to another key."""
+    from flyteidl.service import dataproxy_pb2
+    import base64
+    import hashlib
+    base = f"http://localhost:{engine.port}"
+    body = b"overwrite"
+    req = dataproxy_pb2.CreateUploadLocationRequest(
+        project="metadata", domain=PROJECT, filename_root=DOMAIN, filename="inputs",
+        content_md5=hashlib.md5(body).digest())
+    r = requests.post(base + "/api/v1/dataproxy/artifact_urn", data=to_json(req),
+                      headers={"Content-Type": "application/json"}, timeout=30)
+    assert r.status_code == 200, r.text
+    loc = r.json()
+    assert "/uploads/metadata/" in loc["native_url"], loc
+    put = requests.put(loc["signed_url"], data=body,
+                       headers={"Content-MD5": base64.b64encode(hashlib.md5(body).digest()).decode()},
+                       timeout=30)
+    assert put.status_code == 200, put.text
+    [bucket] = (engine.workdir / "data").rglob("my-s3-bucket")
+    target = bucket / "metadata" / "flytesnacks" / "development" / "inputs"
+    assert (bucket / "uploads" / "metadata" / "flytesnacks" / "development" / "inputs").read_bytes() == body
+    assert not target.exists(), "written over metadata/"
+    # The same signature on another key.
+    bent = loc["signed_url"].replace("/blobs/uploads/metadata/", "/blobs/metadata/")
+    r = requests.put(bent, data=body, timeout=30)
+    assert r.status_code == 403, r.text
+    assert "uploads" in r.text, r.text
+    assert not target.exists(), "written over metadata/"
+
+
+def test_huge_list_limit_is_capped(engine, admin_stub):
+    for path in ("/api/v1/projects", f"/api/v1/executions/{PROJECT}/{DOMAIN}",
+                 f"/api/v1/tasks/{PROJECT}/{DOMAIN}"):
+        r = requests.get(f"http://localhost:{engine.port}{path}", params={"limit": "4294967295"},
+                         timeout=60)
+        assert r.status_code == 200, (path, r.text)
+    resp = admin_stub.ListExecutions(common_pb2.ResourceListRequest(
+        id=common_pb2.NamedEntityIdentifier(project=PROJECT, domain=DOMAIN), limit=4294967295),
+        timeout=60)
+    assert len(resp.executions) <= 10000
+    assert_engine_serving(engine)
+
+
+def test_600_idle_connections_do_not_starve_healthz(engine, admin_stub):
+    socks = []
+    try:
+        for i in range(600):
+            s = socket.create_connection(("127.0.0.1", engine.port), timeout=10)
+            if i % 2:  # half of them start a request and stall in its headers
+                s.sendall(f"GET /healthz HTTP/1.1\r\nHost: localhost:{engine.port}\r\nX-A: ".encode())
+            socks.append(s)
+        time.sleep(1)
+        for _ in range(5):
+            r = requests.get(f"http://localhost:{engine.port}/healthz", timeout=5)
+            assert r.status_code == 200, r.text
+            r = requests.get(f"http://localhost:{engine.port}/api/v1/projects", timeout=5)
+            assert r.status_code == 200, r.text
+        admin_stub.ListProjects(project_pb2.ProjectListRequest(limit=10), timeout=5)
+    finally:
+        for s in socks:
+            s.close()
+    assert_engine_serving(engine)
