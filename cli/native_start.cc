@@ -352,6 +352,15 @@ int NativeRuntime::Start(const StartOptions& o) {
   progress.Begin("pre-flight");
   std::error_code ec;
   bool fresh = !fs::exists(paths_.root, ec);
+  // A folder of the user's (a home folder, a project) is never taken over: teardown would
+  // then delete what is in it.
+  if (!fresh && !fs::exists(paths_.Marker(), ec) && !fs::is_empty(paths_.root, ec)) {
+    progress.End(false);
+    ctx_.err << "flytebox: " << paths_.root
+             << " is not empty and is not a Flytebox state folder (no .flytebox-state in it): "
+                "choose an empty or new folder with --state-dir\n";
+    return kExitUsage;
+  }
   fs::create_directories(paths_.root, ec);
   if (ec) {
     progress.End(false);
