@@ -356,6 +356,15 @@ int NativeRuntime::Start(const StartOptions& o) {
   progress.Begin("pre-flight");
   std::error_code ec;
   bool fresh = !fs::exists(paths_.root, ec);
+  // A folder of the user's (a home folder, a project) is never taken over: teardown would
+  // then delete what is in it.
+  if (!fresh && !fs::exists(paths_.Marker(), ec) && !fs::is_empty(paths_.root, ec)) {
+    progress.End(false);
+    ctx_.err << "flytebox: " << paths_.root
+             << " is not empty and is not a Flytebox state folder (no .flytebox-state in it): "
+                "choose an empty or new folder with --state-dir\n";
+    return kExitUsage;
+  }
   fs::create_directories(paths_.root, ec);
   if (ec) {
     progress.End(false);
@@ -422,6 +431,7 @@ int NativeRuntime::Start(const StartOptions& o) {
   spec.err = Output::File(paths_.SupervisorLog());
   spec.working_dir = paths_.root;
   // The supervisor inherits the lock and the notify pipe; nothing else does.
+  spec.keep_inherited_fds = true;
   fcntl(pipe_fds[1], F_SETFD, 0);
   fcntl(lock->fd(), F_SETFD, 0);
   auto supervisor = ctx_.env.launcher->Launch(spec);

@@ -156,6 +156,9 @@ class PosixLauncher : public ProcessLauncher {
     if (!spec.working_dir.empty()) {
       posix_spawn_file_actions_addchdir_np(&fa, spec.working_dir.c_str());
     }
+    // Nothing but stdin/stdout/stderr crosses into the child, whatever a library opened
+    // without close-on-exec (sockets, database and log files).
+    if (!spec.keep_inherited_fds) posix_spawn_file_actions_addclosefrom_np(&fa, 3);
     std::vector<std::string> args = spec.argv;
     std::vector<std::string> env = BuildEnv(spec);
     auto argv = Pointers(args);

@@ -37,6 +37,10 @@ struct ProcessSpec {
   // The child leads a new session (and so process group), so that Signal() reaches every
   // process it starts. Off only for children that must share the caller's terminal.
   bool new_session = true;
+  // Off: the child gets only stdin, stdout and stderr, whatever else the parent has open
+  // (sockets and files a library opened without close-on-exec). On: descriptors without
+  // FD_CLOEXEC stay open, for a child handed a descriptor on purpose.
+  bool keep_inherited_fds = false;
 };
 
 struct ExitStatus {

@@ -4,6 +4,7 @@
 #include <grpcpp/server_posix.h>
 #include <httplib.h>
 
+#include <atomic>
 #include <fstream>
 #include <thread>
 
@@ -16,6 +17,8 @@
 #include "embedded/api/services.h"
 #include "embedded/scheduler/notifications_http.h"
 #include "embedded/scheduler/scheduler.h"
+#include "embedded/server/http_guard.h"
+#include "embedded/server/http_threads.h"
 #include "embedded/server/mux.h"
 
 namespace flytebox::engine {
@@ -57,6 +60,26 @@ void SendError(httplib::Response& res, const Status& st) {
   res.set_content(st.ToString() + "\n", "text/plain");
 }
 
+// Who may talk HTTP: the engine's port and the public URL's host and port.
+server::HttpGuardOptions GuardOptions(const std::string& public_url, int port) {
+  server::HttpGuardOptions o;
+  o.ports = {port};
+  o.max_api_body = kMaxMessageBytes;
+  size_t sep = public_url.find("://");
+  std::string scheme = sep == std::string::npos ? "http" : public_url.substr(0, sep);
+  std::string rest = sep == std::string::npos ? public_url : public_url.substr(sep + 3);
+  std::string authority = rest.substr(0, rest.find('/'));
+  size_t colon = authority.rfind(':');
+  bool has_port = colon != std::string::npos && authority.find(']', colon) == std::string::npos;
+  std::string host = has_port ? authority.substr(0, colon) : authority;
+  int public_port = scheme == "https" ? 443 : 80;
+  if (has_port) public_port = std::atoi(authority.c_str() + colon + 1);
+  if (public_port > 0 && public_port != port) o.ports.push_back(public_port);
+  if (!host.empty()) o.hosts.push_back(host);
+  if (scheme != "http") o.schemes.push_back(scheme);
+  return o;
+}
+
 class EngineImpl : public Engine {
  public:
   Status Init(const EngineOptions& options) {
@@ -91,6 +114,8 @@ class EngineImpl : public Engine {
     std::string public_url = options.public_url.empty()
                                  ? "http://localhost:" + std::to_string(mux_->port())
                                  : options.public_url;
+    guard_owner_ = std::make_unique<server::HttpGuard>(GuardOptions(public_url, mux_->port()));
+    guard_ = guard_owner_.get();
     if (!minter_) minter_ = std::make_unique<dataproxy::EngineUrlMinter>(public_url, signer_.get());
     proxy_ = std::make_unique<dataproxy::DataProxy>(dataproxy::DataProxyOptions{
         blobs_.get(), minter_.get(),
@@ -213,7 +238,13 @@ class EngineImpl : public Engine {
 
   Status StartHttp() {
     http_ = std::make_unique<httplib::Server>();
+    server::HardenHttpServer(*http_);
     http_->set_payload_max_length(dataproxy::DataProxy::kMaxUploadBytes);
+    // Every route passes the guard before its body is read (see http_guard.h).
+    http_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      return Guard(req, res) ? httplib::Server::HandlerResponse::Unhandled
+                             : httplib::Server::HandlerResponse::Handled;
+    });
     http_->Get(R"(/logs/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
       if (!executor_) return SendError(res, Status::NotFound("no executor"));
       auto path = executor_->LogFile(req.matches[1]);
@@ -260,6 +291,32 @@ class EngineImpl : public Engine {
     if (http_port_ <= 0) return Status::Unavailable("cannot bind the internal HTTP server");
     http_thread_ = std::thread([this] { http_->listen_after_bind(); });
     return Status::Ok();
+  }
+
+  // False (and the refusal written) when the request may not go on.
+  bool Guard(const httplib::Request& req, httplib::Response& res) const {
+    const server::HttpGuard* guard = guard_.load();
+    if (!guard) {
+      res.status = 503;
+      return false;
+    }
+    server::HttpRequestHead head{req.method,
+                                 req.path,
+                                 req.get_header_value("Host"),
+                                 req.get_header_value("Origin"),
+                                 req.get_header_value("Content-Type"),
+                                 req.get_header_value("Content-Length"),
+                                 req.get_header_value("Transfer-Encoding"),
+                                 req.get_header_value("Sec-Fetch-Site"),
+                                 req.get_header_value("Sec-Fetch-Mode")};
+    auto refusal = guard->Check(head);
+    if (!refusal) return true;
+    FB_LOG(kInfo, kLog) << "refused " << req.method << " " << req.path << ": "
+                        << refusal->message;
+    res.status = refusal->status;
+    res.set_header("Connection", "close");  // an unread body must not become a request
+    res.set_content(refusal->JsonBody(), "application/json");
+    return false;
   }
 
   void ServeRest(const httplib::Request& req, httplib::Response& res) {
@@ -332,6 +389,9 @@ class EngineImpl : public Engine {
   std::thread http_thread_;
   int http_port_ = 0;
   std::unique_ptr<server::Mux> mux_;
+  // Made once the public port is known; the HTTP server, already listening, reads it.
+  std::unique_ptr<server::HttpGuard> guard_owner_;
+  std::atomic<const server::HttpGuard*> guard_{nullptr};
   std::unique_ptr<scheduler::Notifier> notifier_;
   std::unique_ptr<scheduler::Scheduler> scheduler_;
   std::unique_ptr<executor::TaskRunner> runner_;

@@ -40,7 +40,7 @@ std::string Trim(std::string s) {
   return b == std::string::npos ? "" : s.substr(b);
 }
 
-// A blob's bytes: from the store when it lives there, else from a local path.
+// A blob's bytes, from the sandbox's object store only.
 Status CopyBlobIn(const fc::Blob& blob, blob::BlobStore& blobs, const fs::path& to) {
   auto key = blobs.KeyOf(blob.uri());
   if (key.ok()) {
@@ -58,11 +58,11 @@ Status CopyBlobIn(const fc::Blob& blob, blob::BlobStore& blobs, const fs::path& 
     FB_ASSIGN_OR_RETURN(std::string data, blobs.Get(*key));
     return WriteFile(to, data);
   }
-  std::string path = blob.uri().rfind("file://", 0) == 0 ? blob.uri().substr(7) : blob.uri();
-  std::error_code ec;
-  fs::copy(path, to, fs::copy_options::recursive | fs::copy_options::overwrite_existing, ec);
-  if (ec) return Status::FailedPrecondition("cannot read input blob " + blob.uri() + ": " + ec.message());
-  return Status::Ok();
+  // Never a path of the machine: an execution's inputs would otherwise copy any file the
+  // engine can read (keys, the state folder's credentials) into a task's reach.
+  return Status::InvalidArgument("input blob " + blob.uri() +
+                                 " is not in the sandbox's object store (" + key.status().message() +
+                                 "); upload it first (flytekit does so for local files)");
 }
 
 Result<fc::Literal> ParseSimple(fc::SimpleType type, const std::string& raw, const std::string& name) {
@@ -91,6 +91,17 @@ Result<fc::Literal> ParseSimple(fc::SimpleType type, const std::string& raw, con
   return lit;
 }
 
+// A variable name used as a file name inside the attempt's folders; the admin refuses
+// others at registration, this guards inputs given at launch and older records.
+Status CheckFileName(const std::string& name, const char* what) {
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
+      name.find('\0') != std::string::npos) {
+    return Status::InvalidArgument(std::string(what) + " name '" + name +
+                                   "' cannot be a file name (no '/', '.' or '..')");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status PrepareRawIo(const fc::DataLoadingConfig& config, const fc::LiteralMap& inputs,
@@ -100,6 +111,7 @@ Status PrepareRawIo(const fc::DataLoadingConfig& config, const fc::LiteralMap& i
   fs::create_directories(io.outputs(), ec);
   if (ec) return Status::Internal("cannot create " + io.dir + ": " + ec.message());
   for (const auto& [name, lit] : inputs.literals()) {
+    FB_RETURN_IF_ERROR(CheckFileName(name, "input"));
     fs::path to = fs::path(io.inputs()) / name;
     if (lit.has_scalar() && lit.scalar().has_blob()) {
       FB_RETURN_IF_ERROR(CopyBlobIn(lit.scalar().blob(), blobs, to));
@@ -152,6 +164,7 @@ Result<fc::LiteralMap> CollectRawOutputs(const fc::TypedInterface& iface, blob::
   if (error.ok()) return Status::FailedPrecondition(Trim(*error));
   fc::LiteralMap out;
   for (const auto& [name, var] : iface.outputs().variables()) {
+    FB_RETURN_IF_ERROR(CheckFileName(name, "output"));
     fs::path from = fs::path(io.outputs()) / name;
     std::error_code ec;
     fs::file_status st = fs::symlink_status(from, ec);
