@@ -32,6 +32,8 @@ void AddOptions(CLI::App& app, EngineOptions& options, std::string& data_dir,
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
   app.add_option("--log-level", log_level, "debug, info, warn, error")->capture_default_str();
+  app.add_option("--console-dir", options.console_dir,
+                 "Built web console served at /console (default: next to this program)");
   app.add_flag("!--no-executions", options.run_executions,
                "Serve the API only: executions are recorded but not run");
   app.add_option("--storage", storage,
