@@ -52,7 +52,8 @@ export function NodePanel({ exec, nodeId, specNode, known, subWorkflows, onClose
       ]);
       return { node, attempts, data, children };
     },
-    [exec.name, nodeId],
+    // A phase change seen in the execution's node list refreshes the panel at once.
+    [exec.name, nodeId, known?.closure?.phase],
     pollMs,
     live,
   );
