@@ -44,7 +44,7 @@ TEST_F(StaticSiteTest, HashedAssetsAreImmutableWithTheirType) {
   StaticSite::Reply js = site_.Get("/console/assets/app-ABC.js");
   EXPECT_EQ(js.status, 200);
   EXPECT_EQ(js.body, "console.log(1)");
-  EXPECT_EQ(js.content_type, "text/javascript; charset=utf-8");
+  EXPECT_EQ(js.content_type, "application/javascript; charset=utf-8");
   EXPECT_EQ(js.cache_control, "public, max-age=31536000, immutable");
   EXPECT_EQ(site_.Get("/console/assets/app-ABC.css").content_type, "text/css; charset=utf-8");
   EXPECT_EQ(site_.Get("/console/robots.txt").body, "no");
