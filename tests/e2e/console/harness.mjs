@@ -114,11 +114,14 @@ export async function launchBrowser() {
       "--disable-sync", "--no-first-run"],
     viewport: { width: 1400, height: 1000 },
   });
+  // Chromium may still write to its profile just after the close event: remove it then and,
+  // failing that, when this process exits.
+  const remove = () => rmSync(userData, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   browser.on("close", () => {
     try {
-      rmSync(userData, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
-    } catch (e) {
-      console.error(`could not remove ${userData}: ${e.message}`);
+      remove();
+    } catch {
+      process.once("exit", () => { try { remove(); } catch { /* left in the temp folder */ } });
     }
   });
   return browser;

@@ -15,7 +15,7 @@ export function ProjectsPage() {
         <tbody>
           {projects.map((p: any) => (
             <tr key={p.id}>
-              <td><b>{p.name || p.id}</b> <span class="muted">{p.id}</span></td>
+              <td><b>{p.name || p.id}</b> {p.name && p.name !== p.id && <span class="muted">{p.id}</span>}</td>
               <td>{p.description}</td>
               <td class="domains">
                 {(p.domains ?? []).map((d: any) => (
