@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 
 namespace flytebox {
 
@@ -20,6 +21,13 @@ class Clock {
   virtual void SleepUntil(MonoTime deadline) = 0;
   // Interrupts every SleepUntil in progress.
   virtual void Wake() = 0;
+  // Waits on the caller's condition variable until it is notified (or wakes spuriously) or
+  // Monotonic() reaches `deadline`. `lock` must hold the mutex that guards what the caller
+  // waits for and that notifiers take before notifying; it is held again on return. Unlike
+  // SleepUntil, a wait here is woken only by its own notifiers, not by Wake(). The default
+  // (for clocks that only step) releases the lock and sleeps until the deadline.
+  virtual void WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+                         MonoTime deadline);
 
   // The process-wide real clock. Never null.
   static Clock* Real();
@@ -34,6 +42,8 @@ class FakeClock : public Clock {
   MonoTime Monotonic() const override;
   void SleepUntil(MonoTime deadline) override;
   void Wake() override;
+  void WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+                 MonoTime deadline) override;
 
   void Advance(std::chrono::nanoseconds by);
   // Number of threads blocked in SleepUntil right now; lets tests wait for a sleeper
@@ -47,6 +57,8 @@ class FakeClock : public Clock {
   MonoTime mono_;         // guarded by mu_
   int sleepers_ = 0;      // guarded by mu_
   unsigned wake_gen_ = 0; // guarded by mu_
+  // Callers in WaitUntil, told by Advance; guarded by mu_.
+  std::set<std::pair<std::condition_variable*, std::mutex*>> waiters_;
 };
 
 }  // namespace flytebox

@@ -67,24 +67,28 @@ class Process {
   virtual void Signal(int sig) = 0;
 };
 
-// The OS seam for starting processes; tests substitute a recording double.
-class ProcessLauncher {
- public:
-  virtual ~ProcessLauncher() = default;
-  virtual Result<std::unique_ptr<Process>> Launch(const ProcessSpec& spec) = 0;
-
-  // posix_spawn based. Never null.
-  static ProcessLauncher* Real();
-};
-
 struct Captured {
   ExitStatus status;
   std::string out;  // stdout
   std::string err;  // stderr
 };
 
-// Runs argv to completion capturing stdout and stderr (each up to `limit` bytes, the rest
-// discarded). Kills the child's group and returns DEADLINE_EXCEEDED after `timeout`.
+// The OS seam for starting processes: one real implementation (posix_spawn); tests
+// substitute a recording double. Thread-safe.
+class ProcessLauncher {
+ public:
+  virtual ~ProcessLauncher() = default;
+  virtual Result<std::unique_ptr<Process>> Launch(const ProcessSpec& spec) = 0;
+  // Runs argv to completion capturing stdout and stderr (each up to `limit` bytes, the rest
+  // discarded). Kills the child's group and returns DEADLINE_EXCEEDED after `timeout`.
+  virtual Result<Captured> Capture(const std::vector<std::string>& argv,
+                                   std::chrono::milliseconds timeout, size_t limit) = 0;
+
+  // posix_spawn based. Never null.
+  static ProcessLauncher* Real();
+};
+
+// ProcessLauncher::Real()->Capture(...), for tests and tools that need no seam.
 Result<Captured> RunCapture(const std::vector<std::string>& argv,
                             std::chrono::milliseconds timeout = std::chrono::minutes(5),
                             size_t limit = 16 << 20);

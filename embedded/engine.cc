@@ -20,6 +20,7 @@
 #include "embedded/server/http_guard.h"
 #include "embedded/server/http_threads.h"
 #include "embedded/server/mux.h"
+#include "embedded/server/static_site.h"
 
 namespace flytebox::engine {
 namespace {
@@ -97,6 +98,13 @@ class EngineImpl : public Engine {
     StartScheduling();
     signer_ = std::make_unique<dataproxy::UrlSigner>(
         options.url_secret.empty() ? dataproxy::UrlSigner::NewSecret() : options.url_secret);
+    console_ = std::make_unique<server::StaticSite>(server::FindConsoleDir(options.console_dir),
+                                                    "/console");
+    if (!console_->available()) {
+      FB_LOG(kWarn, kLog) << "the web console is off: no built console found"
+                          << (options.console_dir.empty() ? "" : " in " + options.console_dir)
+                          << " (build with npm installed, or pass --console-dir)";
+    }
     FB_RETURN_IF_ERROR(StartHttp());
     FB_RETURN_IF_ERROR(StartGrpc());
     gateway_ = std::make_unique<api::RestGateway>(
@@ -262,8 +270,11 @@ class EngineImpl : public Engine {
       if (!json.ok()) return SendError(res, json.status());
       res.set_content(std::move(json).value(), "application/json");
     });
-    http_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("{\"status\":\"ok\"}\n", "application/json");
+    // Store writes the executor could not make are counted here as well as logged.
+    http_->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+      uint64_t failed = executor_ ? executor_->failed_writes() : 0;
+      res.set_content("{\"status\":\"ok\",\"failed_writes\":" + std::to_string(failed) + "}\n",
+                      "application/json");
     });
     http_->Put(R"(/blobs/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
       Status st = proxy_->Upload(req.matches[1], Param(req, "expires"), Param(req, "md5"),
@@ -276,6 +287,20 @@ class EngineImpl : public Engine {
       auto data = proxy_->Download(req.matches[1], Param(req, "expires"), Param(req, "signature"));
       if (!data.ok()) return SendError(res, data.status());
       res.set_content(std::move(data).value(), "application/octet-stream");
+    });
+    auto console = [this](const httplib::Request& req, httplib::Response& res) {
+      server::StaticSite::Reply reply = console_->Get(req.path);
+      res.status = reply.status;
+      if (!reply.location.empty()) res.set_header("Location", reply.location);
+      if (!reply.cache_control.empty()) res.set_header("Cache-Control", reply.cache_control);
+      res.set_header("X-Content-Type-Options", "nosniff");
+      if (!reply.content_type.empty()) res.set_content(std::move(reply.body), reply.content_type);
+    };
+    http_->Get("/console", console);
+    http_->Get(R"(/console/.*)", console);
+    http_->Get("/", [](const httplib::Request&, httplib::Response& res) {
+      res.status = 302;
+      res.set_header("Location", "/console/");
     });
     auto rest = [this](const httplib::Request& req, httplib::Response& res) { ServeRest(req, res); };
     http_->Get(R"(/api/v1/.*)", rest);
@@ -383,6 +408,7 @@ class EngineImpl : public Engine {
   std::unique_ptr<grpc::Server> grpc_;
   std::unique_ptr<api::RestGateway> gateway_;
   std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<server::StaticSite> console_;
   std::thread http_thread_;
   int http_port_ = 0;
   std::unique_ptr<server::Mux> mux_;

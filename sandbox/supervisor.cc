@@ -12,7 +12,6 @@
 #include <filesystem>
 
 #include "common/log.h"
-#include "sandbox/proc_stats.h"
 
 namespace flytebox::sandbox {
 namespace {
@@ -25,8 +24,6 @@ constexpr const char* kTag = "supervisor";
 constexpr auto kReadyProbePeriod = 5s;
 constexpr auto kProbeTimeout = 2s;
 constexpr int kProbeFailuresToUnready = 3;
-constexpr auto kOrphanGrace = 2s;
-
 
 // How long to wait between readiness checks of a component that is not ready yet: tight
 // at first (a ready engine is seen within milliseconds), then backing off.
@@ -35,8 +32,6 @@ milliseconds StartingProbeInterval(Duration since_start) {
   if (since_start < 10s) return 50ms;
   return 250ms;
 }
-
-double Seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
 
 }  // namespace
 
@@ -369,155 +364,6 @@ void Supervisor::OnProbeDone(Component* c, Clock::MonoTime now) {
   c->next_probe = now + StartingProbeInterval(now - c->started);
 }
 
-bool Supervisor::HasLiveDependents(const Component& c) const {
-  for (const auto& o : components_) {
-    bool live = o->state == State::kStarting || o->state == State::kRunning ||
-                o->state == State::kStopping;
-    if (live && std::count(o->spec.depends_on.begin(), o->spec.depends_on.end(), c.spec.name)) {
-      return true;
-    }
-  }
-  return false;
-}
-
-void Supervisor::BeginStop(Component* c, Clock::MonoTime now) {
-  if (!c->process) {
-    FinishStopped(c);
-    return;
-  }
-  FB_LOG(kInfo, kTag) << "stopping " << c->spec.name << " (pid " << c->pid << ")";
-  c->process->Signal(SIGTERM);
-  c->state = State::kStopping;
-  c->ready = false;
-  c->stop_deadline = now + c->spec.grace_period;
-}
-
-void Supervisor::StopDue(Clock::MonoTime now) {
-  for (auto it = components_.rbegin(); it != components_.rend(); ++it) {
-    Component* c = it->get();
-    if (c->state == State::kStopping) {
-      if ((kill_now_ || now >= c->stop_deadline) && !c->killed) {
-        FB_LOG(kWarn, kTag) << c->spec.name << " did not stop in time: SIGKILL";
-        if (c->pid > 0) kill(-c->pid, SIGKILL);
-        c->killed = true;
-      }
-      continue;
-    }
-    if (!shutting_down_) continue;
-    if (c->state == State::kPending || c->state == State::kBackoff) {
-      c->state = State::kStopped;
-    } else if ((c->state == State::kStarting || c->state == State::kRunning) &&
-               !HasLiveDependents(*c)) {
-      BeginStop(c, now);
-    }
-  }
-  if (!shutting_down_) return;
-  bool all_down = std::all_of(components_.begin(), components_.end(), [](const auto& c) {
-    return c->state == State::kStopped || c->state == State::kExited ||
-           c->state == State::kFailed;
-  });
-  if (all_down) StopOrphans(now);
-}
-
-void Supervisor::StopOrphans(Clock::MonoTime now) {
-  // Done only when no child is left at all: a zombie is reaped by the next Step.
-  std::vector<pid_t> children = ChildrenOf(getpid());
-  if (children.empty()) {
-    finished_ = true;
-    return;
-  }
-  std::vector<pid_t> orphans;
-  for (pid_t pid : children) {
-    auto stats = ReadProcStats(pid);
-    if (stats && stats->state != 'Z') orphans.push_back(pid);
-  }
-  if (!orphans_signaled_) {
-    orphans_signaled_ = true;
-    orphan_deadline_ = now + kOrphanGrace;
-    for (pid_t pid : orphans) kill(pid, SIGTERM);
-    FB_LOG(kInfo, kTag) << "stopping " << orphans.size() << " leftover process(es)";
-  } else if (kill_now_ || now >= orphan_deadline_) {
-    for (pid_t pid : orphans) kill(pid, SIGKILL);
-  }
-}
-
-void Supervisor::FinishStopped(Component* c) {
-  c->state = State::kStopped;
-  if (c->replacement && !shutting_down_) {
-    c->spec = *c->replacement;
-    c->replacement.reset();
-    c->tracker = std::make_unique<RestartTracker>(c->spec.backoff);
-    c->restarts = 0;
-    c->has_run = false;
-    c->announced = false;
-    c->state = State::kPending;
-  }
-}
-
-void Supervisor::Sweep() {
-  components_.erase(std::remove_if(components_.begin(), components_.end(),
-                                   [](const auto& c) {
-                                     return c->remove_when_stopped && !c->process;
-                                   }),
-                    components_.end());
-}
-
-void Supervisor::DoReload() {
-  ++reloads_;
-  if (options_.config_path.empty()) {
-    reload_error_ = "no configuration file to reload";
-    return;
-  }
-  auto next = LoadConfig(options_.config_path);
-  if (!next.ok()) {
-    reload_error_ = next.status().message();
-    FB_LOG(kError, kTag) << "reload refused: " << reload_error_;
-    return;
-  }
-  ApplyReload(*next);
-  reload_error_.clear();
-  ++config_generation_;
-  FB_LOG(kInfo, kTag) << "configuration " << config_generation_ << " applied";
-}
-
-void Supervisor::ApplyReload(const SupervisorConfig& next) {
-  auto now = clock_->Monotonic();
-  config_.log_max_bytes = next.log_max_bytes;
-  config_.log_keep = next.log_keep;
-  for (auto& c : components_) {
-    auto it = std::find_if(next.components.begin(), next.components.end(),
-                           [&](const ComponentSpec& s) { return s.name == c->spec.name; });
-    if (it == next.components.end()) {
-      c->remove_when_stopped = true;
-      if (c->process) BeginStop(c.get(), now);
-    } else if (!(*it == c->spec)) {
-      c->replacement = *it;
-      if (c->process) {
-        BeginStop(c.get(), now);
-      } else {
-        FinishStopped(c.get());
-      }
-    }
-  }
-  std::vector<std::unique_ptr<Component>> ordered;
-  for (const auto& name : StartOrder(next.components)) {
-    auto it = std::find_if(components_.begin(), components_.end(),
-                           [&](const auto& c) { return c && c->spec.name == name; });
-    if (it != components_.end() && !(*it)->remove_when_stopped) {
-      ordered.push_back(std::move(*it));
-      continue;
-    }
-    auto spec = std::find_if(next.components.begin(), next.components.end(),
-                             [&](const ComponentSpec& s) { return s.name == name; });
-    if (auto c = MakeComponent(*spec)) ordered.push_back(std::move(c));
-  }
-  for (auto& c : components_) {
-    if (c) ordered.push_back(std::move(c));  // being removed: kept until stopped
-  }
-  components_ = std::move(ordered);
-  config_.components = next.components;
-}
-
 Clock::MonoTime Supervisor::NextTimer() const {
   auto now = clock_->Monotonic();
   if (reload_requested_ || shutdown_requested_) return now;
@@ -557,64 +403,6 @@ void Supervisor::Notify(const std::string& line) {
     close(options_.notify_fd);  // the reader went away
     options_.notify_fd = -1;
   }
-}
-
-std::string Supervisor::StateName(const Component& c) const {
-  bool looping_states = c.state == State::kStarting || c.state == State::kRunning ||
-                        c.state == State::kBackoff;
-  if (looping_states && c.tracker->crash_looping()) return "crash-looping";
-  switch (c.state) {
-    case State::kPending: return "pending";
-    case State::kStarting: return "starting";
-    case State::kRunning: return "running";
-    case State::kBackoff: return "backoff";
-    case State::kStopping: return "stopping";
-    case State::kStopped: return "stopped";
-    case State::kExited: return "exited";
-    case State::kFailed: return "failed";
-  }
-  return "unknown";
-}
-
-SupervisorStatus Supervisor::Snapshot() const {
-  auto now = clock_->Monotonic();
-  SupervisorStatus s;
-  s.pid = getpid();
-  s.version = options_.version;
-  s.state = shutting_down_ ? "stopping" : "running";
-  s.uptime_seconds = Seconds(now - born_);
-  if (auto own = ReadProcStats(s.pid)) {
-    s.cpu_seconds = own->cpu_seconds;
-    s.rss_bytes = own->rss_bytes;
-  }
-  s.config_generation = config_generation_;
-  s.reloads = reloads_;
-  s.reload_error = reload_error_;
-  s.orphans_reaped = orphans_reaped_;
-  s.ready = true;
-  for (const auto& c : components_) {
-    ComponentStatus cs;
-    cs.name = c->spec.name;
-    cs.state = StateName(*c);
-    cs.ready = c->ready;
-    cs.restarts = c->restarts;
-    cs.ports = c->spec.ports;
-    cs.version = c->spec.version;
-    cs.detail = c->detail;
-    cs.log = c->log->path();
-    if (c->last_exit) cs.last_exit = c->last_exit->ToString();
-    if (c->process) {
-      cs.pid = c->pid;
-      cs.uptime_seconds = Seconds(now - c->started);
-      if (auto stats = ReadProcStats(c->pid)) {
-        cs.cpu_seconds = stats->cpu_seconds;
-        cs.rss_bytes = stats->rss_bytes;
-      }
-    }
-    s.ready = s.ready && c->ready;
-    s.components.push_back(std::move(cs));
-  }
-  return s;
 }
 
 }  // namespace flytebox::sandbox

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs everything Flytebox needs to build and test, idempotently, on Debian 12 as root
 # (or with sudo): Debian packages, the pinned Flyte IDL (npm), the pinned flytekit test
-# environment (PyPI) and the pinned versitygw S3 server (Go module proxy, built from source).
-# Usage: scripts/install-deps.sh [apt] [idl] [python] [versitygw]   (default: all of them)
+# environment (PyPI), the pinned versitygw S3 server (Go module proxy, built from source) and
+# Flyte's compiler test data (the flytepropeller Go module, from the Go module proxy).
+# Usage: scripts/install-deps.sh [apt] [idl] [python] [versitygw] [flyte-testdata]
+#        (default: all of them)
 source "$(dirname "$0")/lib.sh"
 
 APT_PACKAGES=(
@@ -13,7 +15,7 @@ APT_PACKAGES=(
   python3 python3-venv nodejs npm
   postgresql
   docker.io podman runc uidmap slirp4netns fuse-overlayfs busybox-static
-  debootstrap
+  debootstrap chromium
 )
 
 install_apt() {
@@ -76,14 +78,39 @@ install_versitygw() {
   echo "$VERSITYGW_VERSION" > "$stamp"
 }
 
+# The compiler's cross-check compares our compiler with Flyte's on the goldens in
+# flytepropeller's pkg/compiler/test/testdata; only the two folders it reads are kept.
+install_flyte_testdata() {
+  local dest="$FLYTEBOX_FLYTE_TESTDATA"
+  if [ -d "$dest/snacks-core/compiled" ] && [ -d "$dest/branch/compiled" ]; then
+    say "Flyte compiler test data $FLYTE_PROPELLER_VERSION: present"; return
+  fi
+  local go dir
+  go="$(find_go)" || die "Go is needed to download Flyte's compiler test data: install it (e.g. apt-get install golang-go)"
+  say "Flyte compiler test data $FLYTE_PROPELLER_VERSION: downloading the flytepropeller module"
+  local module="github.com/flyteorg/flyte/flytepropeller@$FLYTE_PROPELLER_VERSION"
+  dir="$(cd / && GOFLAGS=-mod=mod "$go" mod download -json "$module" |
+         sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')" || true
+  [ -n "$dir" ] && [ -d "$dir/pkg/compiler/test/testdata/snacks-core" ] ||
+    die "could not download $module from the Go module proxy (GOPROXY=$("$go" env GOPROXY))"
+  rm -rf "$dest.tmp"
+  mkdir -p "$dest.tmp"
+  cp -r "$dir/pkg/compiler/test/testdata/snacks-core" "$dir/pkg/compiler/test/testdata/branch" \
+    "$dest.tmp/"
+  chmod -R u+w "$dest.tmp"
+  rm -rf "$dest"
+  mv "$dest.tmp" "$dest"
+}
+
 parts=("$@")
-[ ${#parts[@]} -eq 0 ] && parts=(apt idl python versitygw)
+[ ${#parts[@]} -eq 0 ] && parts=(apt idl python versitygw flyte-testdata)
 for part in "${parts[@]}"; do
   case "$part" in
     apt) install_apt ;;
     idl) install_idl ;;
     python) install_python ;;
     versitygw) install_versitygw ;;
-    *) die "unknown part '$part' (expected: apt idl python versitygw)" ;;
+    flyte-testdata) install_flyte_testdata ;;
+    *) die "unknown part '$part' (expected: apt idl python versitygw flyte-testdata)" ;;
   esac
 done

@@ -7,6 +7,10 @@ FLYTEBOX_BUILD="${FLYTEBOX_BUILD:-$FLYTEBOX_ROOT/build}"
 FLYTEBOX_VENV="$FLYTEBOX_CACHE/venv"
 FLYTEBOX_VERSITYGW="$FLYTEBOX_CACHE/bin/versitygw"
 VERSITYGW_VERSION="v1.8.0"
+# Flyte's own compiler test data (its Go module, at the version of the IDL in idl/package.json),
+# for the compiler's cross-check in tests/unit/compiler.
+FLYTE_PROPELLER_VERSION="v1.16.5"
+FLYTEBOX_FLYTE_TESTDATA="$FLYTEBOX_CACHE/flyte-compiler-testdata/$FLYTE_PROPELLER_VERSION"
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -20,7 +20,13 @@ Status WriteFile(const fs::path& path, const std::string& data) {
   return Status::Ok();
 }
 
+// A container's file; a symbolic link is refused, since it could point anywhere on the host.
 Result<std::string> ReadFile(const fs::path& path) {
+  std::error_code ec;
+  if (fs::is_symlink(fs::symlink_status(path, ec))) {
+    return Status::FailedPrecondition(path.filename().string() +
+                                      " is a symbolic link; write the file itself");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound(path.filename().string());
   std::stringstream ss;
@@ -126,6 +132,32 @@ Status PrepareRawIo(const fc::DataLoadingConfig& config, const fc::LiteralMap& i
   return Status::Ok();
 }
 
+namespace {
+
+// Every regular file below `dir` to `base`/<relative path>; links are not followed (a link
+// loop or a link out of the folder is refused), and no filesystem error escapes as a throw.
+Status PutTree(const fs::path& dir, const std::string& base, blob::BlobStore& blobs) {
+  std::error_code ec;
+  fs::recursive_directory_iterator it(dir, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    fs::file_status st = it->symlink_status(ec);
+    if (ec) break;
+    if (fs::is_symlink(st)) {
+      return Status::FailedPrecondition("output folder " + dir.string() +
+                                        " holds a symbolic link (" + it->path().string() +
+                                        "); write the files themselves");
+    }
+    if (!fs::is_regular_file(st)) continue;
+    FB_ASSIGN_OR_RETURN(std::string data, ReadFile(it->path()));
+    std::string rel = it->path().lexically_relative(dir).string();
+    FB_RETURN_IF_ERROR(blobs.Put(base + "/" + rel, data));
+  }
+  if (ec) return Status::FailedPrecondition("reading output folder " + dir.string() + ": " + ec.message());
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<fc::LiteralMap> CollectRawOutputs(const fc::TypedInterface& iface, blob::BlobStore& blobs,
                                          const RawIo& io, const std::string& output_prefix) {
   auto error = ReadFile(fs::path(io.outputs()) / "_ERROR");
@@ -135,21 +167,23 @@ Result<fc::LiteralMap> CollectRawOutputs(const fc::TypedInterface& iface, blob::
     FB_RETURN_IF_ERROR(CheckFileName(name, "output"));
     fs::path from = fs::path(io.outputs()) / name;
     std::error_code ec;
-    if (!fs::exists(from, ec)) {
+    fs::file_status st = fs::symlink_status(from, ec);
+    if (ec || !fs::exists(st)) {
       return Status::NotFound("the container wrote no output '" + name + "' (expected " +
                               from.string() + ")");
+    }
+    // A link could point anywhere on the host: outputs are the container's own files.
+    if (fs::is_symlink(st)) {
+      return Status::FailedPrecondition("output '" + name + "' is a symbolic link (" +
+                                        from.string() + "); write the file itself");
     }
     fc::Literal lit;
     if (var.type().has_blob()) {
       auto* b = lit.mutable_scalar()->mutable_blob();
       *b->mutable_metadata()->mutable_type() = var.type().blob();
       FB_ASSIGN_OR_RETURN(std::string base, blobs.KeyOf(output_prefix + "/" + name));
-      if (fs::is_directory(from, ec)) {
-        for (const auto& e : fs::recursive_directory_iterator(from)) {
-          if (!e.is_regular_file()) continue;
-          FB_ASSIGN_OR_RETURN(std::string data, ReadFile(e.path()));
-          FB_RETURN_IF_ERROR(blobs.Put(base + "/" + fs::relative(e.path(), from).string(), data));
-        }
+      if (fs::is_directory(st)) {
+        FB_RETURN_IF_ERROR(PutTree(from, base, blobs));
       } else {
         FB_ASSIGN_OR_RETURN(std::string data, ReadFile(from));
         FB_RETURN_IF_ERROR(blobs.Put(base, data));

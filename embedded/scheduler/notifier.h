@@ -11,7 +11,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "embedded/admin/admin.h"
-#include "embedded/scheduler/notification_rules.h"
+#include "embedded/schedule/notification_rules.h"
 #include "embedded/store/metadata_store.h"
 
 namespace flytebox::scheduler {

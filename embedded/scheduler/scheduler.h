@@ -13,7 +13,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "embedded/admin/admin.h"
-#include "embedded/scheduler/schedule.h"
+#include "embedded/schedule/schedule.h"
 #include "embedded/store/metadata_store.h"
 
 namespace flytebox::scheduler {

@@ -15,6 +15,38 @@ ENGINE = os.environ.get("FLYTEBOX_ENGINE", str(REPO / "build" / "embedded" / "fl
 _CACHE = pathlib.Path(os.environ.get("FLYTEBOX_CACHE") or pathlib.Path(
     os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache") / "flytebox")
 VERSITYGW = os.environ.get("FLYTEBOX_VERSITYGW", str(_CACHE / "bin" / "versitygw"))
+PSQL = os.environ.get("FLYTEBOX_PSQL", "/usr/lib/postgresql/15/bin/psql")
+# Tables the suites write to through flytekit or the API (registrations, executions).
+WRITTEN_TABLES = ("tasks", "workflows", "launch_plans", "executions")
+
+
+def engine_database() -> str:
+    """The engine's --database for this run ("" = its SQLite default). FLYTEBOX_TEST_DB names
+    the backend the ctest variant promises (sqlite or postgres); postgres takes its connection
+    from FLYTEBOX_TEST_DATABASE=postgres:CONNINFO (set by with_postgres.sh). A variant whose
+    promise is not kept fails here instead of running on SQLite."""
+    url = os.environ.get("FLYTEBOX_TEST_DATABASE", "")
+    want = os.environ.get("FLYTEBOX_TEST_DB") or ("postgres" if url else "sqlite")
+    assert want in ("sqlite", "postgres"), f"FLYTEBOX_TEST_DB={want}: expected sqlite or postgres"
+    if want == "postgres":
+        assert url.startswith("postgres:"), (
+            f"FLYTEBOX_TEST_DB=postgres but FLYTEBOX_TEST_DATABASE is {url!r}: run the suite "
+            "through tests/e2e/with_postgres.sh")
+    else:
+        assert not url.startswith("postgres:"), (
+            f"FLYTEBOX_TEST_DB=sqlite but FLYTEBOX_TEST_DATABASE is {url!r}")
+    return url
+
+
+def psql(database: str, sql: str, check: bool = True) -> str:
+    """Runs `sql` on the Postgres of `database` (postgres:CONNINFO) with the real psql; its
+    output, or (check=False) "" when it fails."""
+    proc = subprocess.run([PSQL, database[len("postgres:"):], "-AtX", "-v", "ON_ERROR_STOP=1",
+                           "-c", sql], capture_output=True, text=True, timeout=30)
+    if not check and proc.returncode != 0:
+        return ""
+    assert proc.returncode == 0, f"psql {sql!r} failed ({proc.returncode}): {proc.stderr}"
+    return proc.stdout.strip()
 
 
 def free_port() -> int:
@@ -107,6 +139,8 @@ class Engine:
         self.args, self.env = args, env
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env)
         wait_for_port(self.port, self.proc)
+        self.database = database
+        self.check_database()
         self.config = workdir / "config.yaml"
         self.config.write_text(
             f"admin:\n  endpoint: dns:///localhost:{self.port}\n  insecure: true\n")
@@ -114,6 +148,23 @@ class Engine:
     @property
     def endpoint(self) -> str:
         return f"localhost:{self.port}"
+
+    def check_database(self) -> None:
+        """The engine keeps its metadata where it was told: on Postgres, the server holds the
+        engine's migrated schema and no SQLite file appears; else the SQLite file exists."""
+        sqlite_file = self.workdir / "data" / "flytebox.db"
+        if self.database.startswith("postgres:"):
+            sql = "SELECT coalesce(max(version), 0) FROM schema_version"
+            wait_for(lambda: psql(self.database, sql, check=False) not in ("", "0"),
+                     timeout=10, what="the engine's migrated schema in Postgres")
+            assert not sqlite_file.exists(), f"the engine made {sqlite_file} though on Postgres"
+        elif not self.database:
+            assert sqlite_file.exists(), f"the engine on SQLite made no {sqlite_file}"
+
+    def postgres_rows(self) -> int:
+        """Rows the suite's registrations and executions left in Postgres."""
+        sql = " + ".join(f"(SELECT count(*) FROM {t})" for t in WRITTEN_TABLES)
+        return int(psql(self.database, "SELECT " + sql))
 
     def stop(self) -> None:
         stop_process(self.proc)
@@ -147,9 +198,11 @@ def engine():
         try:
             if s3:
                 os.environ.update(s3.flytekit_env())
-            e = Engine(pathlib.Path(tmp), os.environ.get("FLYTEBOX_TEST_DATABASE", ""), s3)
+            e = Engine(pathlib.Path(tmp), engine_database(), s3)
             try:
                 yield e
+                if e.database:
+                    assert e.postgres_rows() > 0, "the suite left no rows in Postgres"
             finally:
                 e.stop()
         finally:

@@ -165,6 +165,17 @@ def test_sleep_and_approve_gates(engine, remote, version):
     remote.approve("approve-double", ex.id.name)
     ex = succeeded(finish(remote, ex), engine)
     assert ex.outputs.get("o0", as_type=int) == 12
+    # The one-second sleep gate waited its second: by the times the engine recorded, it ran for
+    # at least that long and the approval after it started no earlier.
+    wf = remote.fetch_workflow(name="control_flow.gate_wf", version=version)
+    [sleep_id] = [n.id for n in wf.template.nodes if n.gate_node and n.gate_node.sleep]
+    [approve_id] = [n.id for n in wf.template.nodes if n.gate_node and n.gate_node.approve]
+    nodes = remote.sync_execution(ex, sync_nodes=True).node_executions
+    pause, approval = nodes[sleep_id].closure, nodes[approve_id].closure
+    assert pause.phase == NodeExecutionPhase.SUCCEEDED
+    assert pause.duration >= datetime.timedelta(seconds=1), pause.duration
+    assert approval.started_at >= pause.started_at + datetime.timedelta(seconds=1), (
+        pause.started_at, approval.started_at)
 
 
 def test_cache_hit_on_second_run(engine, remote, version):

@@ -7,7 +7,6 @@ default, binary protobuf for `application/octet-stream`, in both directions.
 import base64
 import hashlib
 import json
-import os
 import pathlib
 import tempfile
 import uuid
@@ -28,7 +27,7 @@ from flyteidl.service import dataproxy_pb2
 from google.protobuf import descriptor as pb_descriptor
 from google.protobuf import json_format
 
-from conftest import REPO, Engine, pyflyte
+from conftest import REPO, Engine, pyflyte, engine_database
 
 PROJECT = "resttest"
 DOMAIN = "development"
@@ -78,10 +77,11 @@ class State:
 def engine():
     """The control plane alone: the executions made here are recorded, not run."""
     with tempfile.TemporaryDirectory(prefix="flytebox-rest-") as tmp:
-        e = Engine(pathlib.Path(tmp), os.environ.get("FLYTEBOX_TEST_DATABASE", ""),
-                   extra_args=["--no-executions"])
+        e = Engine(pathlib.Path(tmp), engine_database(), extra_args=["--no-executions"])
         try:
             yield e
+            if e.database:
+                assert e.postgres_rows() > 0, "the suite left no rows in Postgres"
         finally:
             e.stop()
 

@@ -1,14 +1,15 @@
-// Compares our compiler with Flyte's on Flyte's own golden files (not part of ctest: it needs
-// a checkout of github.com/flyteorg/flyte, which we do not vendor).
+// Compares our compiler with Flyte's on Flyte's own golden files. They are not vendored:
+// scripts/install-deps.sh flyte-testdata downloads flytepropeller's pkg/compiler/test/testdata
+// (the Go module, at the IDL's version) and ctest runs this on its two folders:
 //
-//   compiler_flyte_golden_check <flyte>/flytepropeller/pkg/compiler/test/testdata/snacks-core
-//   compiler_flyte_golden_check <flyte>/flytepropeller/pkg/compiler/test/testdata/branch
+//   compiler_flyte_golden_check <testdata>/snacks-core
+//   compiler_flyte_golden_check <testdata>/branch
 //
 // snacks-core: each compiled/<stem>_wf.json is what Flyte's compiler made of <stem>.pb (a
 // core.WorkflowClosure) with the tasks of compiled/*_task.json; the whole closure must match.
 // branch: each <stem>.json (a core.WorkflowClosure in JSON) against compiled/<stem>.json;
 // that harness passed every task in file order, so only primary and sub_workflows compare.
-// Exit code 0 when everything matches.
+// Exit code 0 when everything matches and at least one workflow was compared.
 #include <google/protobuf/descriptor.pb.h>
 #include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/io/coded_stream.h>
@@ -109,6 +110,8 @@ bool FromWorkflowClosureJson(const std::string& json, Input& input) {
          FromWorkflowClosureBytes(closure->SerializeAsString(), input);
 }
 
+int compared = 0;  // workflows compiled and compared with their golden
+
 bool Check(const std::string& name, const Input& input, const std::vector<TaskTemplate>& tasks,
            const std::string& golden_json, bool compare_tasks) {
   std::map<std::string, TaskTemplate> by_id;
@@ -131,6 +134,7 @@ bool Check(const std::string& name, const Input& input, const std::vector<TaskTe
     std::cout << "FAIL " << name << ": " << ours.status().ToString() << "\n";
     return false;
   }
+  ++compared;
   if (!compare_tasks) {
     golden.clear_tasks();
     ours->clear_tasks();
@@ -191,8 +195,18 @@ int main(int argc, char** argv) {
     return 2;
   }
   fs::path dir = argv[1];
+  if (!fs::is_directory(dir / "compiled")) {
+    std::cerr << dir.string() << " is not Flyte's compiler test data (no compiled/ folder): "
+              << "run scripts/install-deps.sh flyte-testdata\n";
+    return 2;
+  }
   int failures = fs::exists(dir / "compiled") && dir.filename() == "branch" ? CheckBranch(dir)
                                                                             : CheckSnacksCore(dir);
-  std::cout << (failures == 0 ? "all match" : std::to_string(failures) + " differ") << "\n";
+  if (compared == 0) {
+    std::cout << "nothing compared: every input was unreadable\n";
+    return 1;
+  }
+  std::cout << compared << " compared, "
+            << (failures == 0 ? "all match" : std::to_string(failures) + " differ") << "\n";
   return failures == 0 ? 0 : 1;
 }
