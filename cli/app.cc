@@ -64,6 +64,9 @@ void AddStartOptions(CLI::App* start, StartOptions* o) {
   start->add_option("--db-port", o->db_port, "Postgres port (with --db postgres)")
       ->check(port)->capture_default_str();
   start->add_option("--bind", o->bind, "Address to listen on")->capture_default_str();
+  start->add_flag("--insecure-bind", o->insecure_bind,
+                  "Allow a --bind address other than loopback: anyone who can reach it can "
+                  "run commands as you");
   start->add_option("--db", o->db, "Metadata database")
       ->check(CLI::IsMember({"sqlite", "postgres"}))->capture_default_str();
   start->add_flag("--s3", o->s3,
@@ -117,6 +120,26 @@ CLI::App* AddDemo(CLI::App* app, DemoArgs* a) {
   return demo;
 }
 
+bool IsLoopback(const std::string& address) {
+  return address == "localhost" || address == "::1" || address.rfind("127.", 0) == 0;
+}
+
+// A sandbox runs whatever its callers register, as its owner: listening beyond loopback
+// takes an explicit --insecure-bind (there is no --auth yet), and is then warned about.
+int CheckBind(const StartOptions& o, std::ostream& err) {
+  if (IsLoopback(o.bind)) return kExitOk;
+  std::string risk = "--bind " + o.bind +
+                     " lets other machines (and containers) reach the sandbox, and anyone who "
+                     "reaches it can run any command as you on this machine";
+  if (!o.insecure_bind) {
+    err << "flytebox: " << risk << "; keep the default 127.0.0.1, or pass --insecure-bind "
+                                   "if that is what you want\n";
+    return kExitUsage;
+  }
+  err << "flytebox: warning: " << risk << " (--insecure-bind)\n";
+  return kExitOk;
+}
+
 int RunDemo(CLI::App* demo, const DemoArgs& a, std::ostream& out, std::ostream& err,
             const Environment& env) {
   CLI::App* cmd = demo->get_subcommands().front();
@@ -127,6 +150,10 @@ int RunDemo(CLI::App* demo, const DemoArgs& a, std::ostream& out, std::ostream& 
     err << "flytebox: "
         << (state_dir.ok() ? flyte_config.status() : state_dir.status()).message() << "\n";
     return kExitFailure;
+  }
+  if (name == "start") {
+    int refused = CheckBind(a.start, err);
+    if (refused != kExitOk) return refused;
   }
   std::string note;
   auto chosen = name == "start" ? ChooseRuntime(a.runtime, env, &note, *state_dir)

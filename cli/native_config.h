@@ -16,6 +16,8 @@ struct StartOptions {
   int s3_port = 30002;  // versitygw, with --s3
   int db_port = 30001;  // Postgres, with --db postgres
   std::string bind = "127.0.0.1";
+  // A non-loopback --bind needs this: whoever reaches the port can run commands as the owner.
+  bool insecure_bind = false;
   std::string db = "sqlite";  // sqlite | postgres
   bool s3 = false;
   std::string python;  // task Python; empty: python3 on PATH (and the engine's own default)

@@ -116,8 +116,9 @@ std::optional<HttpRefusal> HttpGuard::CheckHost(const std::string& host) const {
   std::string name;
   int port = 0;
   SplitHostPort(Trim(host), &name, &port);
-  // Without a port the client meant 80, which is only right when the sandbox is there.
-  bool ok = AllowedName(name) && AllowedPort(port == 0 ? 80 : port);
+  // The name is what rebinding cannot fake. A loopback or public name without a port
+  // (probes and HTTP/1.0 clients send one) is fine; a wrong port is not.
+  bool ok = AllowedName(name) && (port == 0 || AllowedPort(port));
   if (ok) return std::nullopt;
   std::string allowed;
   for (const char* n : kLoopbackNames) allowed += std::string(allowed.empty() ? "" : ", ") + n;

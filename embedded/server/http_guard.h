@@ -11,7 +11,7 @@ namespace flytebox::server {
 // route such as the console's) passes Check() before it is routed and before its body is
 // read. It keeps web pages out of a sandbox listening on the user's machine:
 // - Host must name the sandbox (localhost, 127.0.0.1, [::1] or the configured public name,
-//   with one of its ports): a DNS-rebound name is refused with 421;
+//   with one of its ports or none): a DNS-rebound name is refused with 421;
 // - an Origin, when sent, must be the sandbox's own origin (scheme, allowed host, port):
 //   another page's request is refused with 403, as are a browser's cross-site
 //   sub-resource requests (Sec-Fetch-Site) and cross-site navigations other than GET;

@@ -364,6 +364,30 @@ TEST_F(DemoCommandTest, BadFlagsAreUsageErrors) {
             kExitUsage);  // native only
 }
 
+TEST_F(DemoCommandTest, ANonLoopbackBindNeedsInsecureBindAndIsWarnedAbout) {
+  Outcome refused = Run({"demo", "start", "--runtime", "native", "--bind", "0.0.0.0"});
+  EXPECT_EQ(refused.code, kExitUsage);
+  EXPECT_NE(refused.err.find("can run any command as you"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("--insecure-bind"), std::string::npos) << refused.err;
+  EXPECT_FALSE(fs::exists(home_ / ".local/share/flytebox"));
+  std::string fake_engine = home_ / "flytebox-engine";
+  std::string fake_sup = home_ / "flytebox-sandbox";
+  for (const auto& p : {fake_engine, fake_sup}) {
+    std::ofstream(p) << "#!/bin/sh\n";
+    chmod(p.c_str(), 0755);
+  }
+  env_.vars["FLYTEBOX_ENGINE"] = fake_engine;
+  env_.vars["FLYTEBOX_SUPERVISOR"] = fake_sup;
+  Outcome warned = Run({"demo", "start", "--runtime", "native", "--bind", "0.0.0.0",
+                        "--insecure-bind", "--dry-run", "--port", "31997"});
+  EXPECT_EQ(warned.code, kExitOk) << warned.err;
+  EXPECT_NE(warned.err.find("warning: --bind 0.0.0.0"), std::string::npos) << warned.err;
+  Outcome loopback = Run({"demo", "start", "--runtime", "native", "--bind", "127.0.0.1",
+                          "--dry-run", "--port", "31997"});
+  EXPECT_EQ(loopback.code, kExitOk) << loopback.err;
+  EXPECT_EQ(loopback.err.find("warning"), std::string::npos) << loopback.err;
+}
+
 TEST_F(DemoCommandTest, HelpDocumentsTheSandboxExitCodes) {
   Outcome o = Run({"demo", "--help"});
   EXPECT_EQ(o.code, kExitOk);

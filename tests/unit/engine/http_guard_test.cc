@@ -34,10 +34,10 @@ int StatusOf(const std::optional<HttpRefusal>& r) { return r ? r->status : 0; }
 TEST(HttpGuardTest, HostMustNameTheSandboxWithItsPort) {
   HttpGuard g = Guard();
   for (const char* ok : {"localhost:30080", "127.0.0.1:30080", "[::1]:30080", "LOCALHOST:30080",
-                         "sandbox.example:8088", " localhost:30080 "}) {
+                         "sandbox.example:8088", " localhost:30080 ", "127.0.0.1", "localhost"}) {
     EXPECT_EQ(StatusOf(g.Check(Get(ok))), 0) << ok;
   }
-  for (const char* bad : {"attacker.example:30080", "localhost:30081", "localhost", "",
+  for (const char* bad : {"attacker.example:30080", "localhost:30081", "attacker.example", "",
                           "localhost.:30080", "127.0.0.1.nip.io:30080", "localhost:30080x",
                           "[::2]:30080", "localhost:-1"}) {
     EXPECT_EQ(StatusOf(g.Check(Get(bad))), 421) << bad;
