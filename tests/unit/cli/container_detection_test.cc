@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 class ContainerCommandLineTest : public ::testing::Test {
  protected:
   ContainerCommandLineTest() { env_.vars = {{"HOME", home_.path()}}; }
-  int Run(std::vector<std::string> args, std::string* out_text = nullptr) {
+  int Run(const std::vector<std::string>& args, std::string* out_text = nullptr) {
     std::ostringstream out, err;
     int code = cli::Run(args, out, err, env_);
     if (out_text) *out_text = out.str() + err.str();
@@ -38,8 +38,8 @@ class ContainerCommandLineTest : public ::testing::Test {
 
 TEST_F(ContainerCommandLineTest, DryRunNamesTheContainerImageAndPorts) {
   std::string out;
-  EXPECT_EQ(Run({"demo", "start", "--runtime", "nerdctl", "--dry-run", "--name", "box-1",
-                 "--image", "example/fb:2", "--port", "31999", "--env", "A=1"},
+  EXPECT_EQ(Run({"demo", "start", "--runtime", "nerdctl", "--dry-run", "--name", "box-1", "--image",
+                 "example/fb:2", "--port", "31999", "--env", "A=1"},
                 &out),
             kExitOk);
   EXPECT_NE(out.find("nerdctl run -d --name box-1 --pull never"), std::string::npos) << out;

@@ -1,11 +1,10 @@
 // The compiler on branch, array, launch-plan and gate nodes; determinism and references.
-#include "embedded/compiler/compiler.h"
-
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
+#include "embedded/compiler/compiler.h"
 #include "tests/unit/compiler/compiler_fixture.h"
 
 namespace flytebox::compiler {
