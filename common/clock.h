@@ -4,6 +4,8 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "common/thread_annotations.h"
+
 namespace flytebox {
 
 // Time is an interface so that back-off, timeouts, schedules and retries are tested by
@@ -43,10 +45,10 @@ class FakeClock : public Clock {
  private:
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  WallTime wall_;         // guarded by mu_
-  MonoTime mono_;         // guarded by mu_
-  int sleepers_ = 0;      // guarded by mu_
-  unsigned wake_gen_ = 0; // guarded by mu_
+  WallTime wall_ GUARDED_BY(mu_);
+  MonoTime mono_ GUARDED_BY(mu_);
+  int sleepers_ GUARDED_BY(mu_) = 0;
+  unsigned wake_gen_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace flytebox

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/thread_annotations.h"
 
 namespace flytebox::blob {
 
@@ -43,7 +44,7 @@ class HttpClient {
   void Release(void* handle);
 
   std::mutex mu_;
-  std::vector<void*> idle_;  // CURL* easy handles, guarded by mu_
+  std::vector<void*> idle_ GUARDED_BY(mu_);  // CURL* easy handles
 };
 
 }  // namespace flytebox::blob
