@@ -15,7 +15,7 @@ class RealRunner : public CommandRunner {
 
   Result<Captured> Run(const std::vector<std::string>& argv,
                        std::chrono::milliseconds timeout) override {
-    return RunCapture(argv, timeout, 16 << 20);
+    return launcher_->Capture(argv, timeout, 16 << 20);
   }
 
   Result<ExitStatus> Stream(const std::vector<std::string>& argv,

@@ -26,7 +26,7 @@ class CommandRunner {
   virtual Result<ExitStatus> Stream(const std::vector<std::string>& argv,
                                     const std::function<void(std::string_view)>& sink) = 0;
 
-  // Through `launcher` (streams) and RunCapture (captures). Never null.
+  // Through `launcher` (not owned, outlives the runner). Never null.
   static std::unique_ptr<CommandRunner> Real(ProcessLauncher* launcher);
 };
 

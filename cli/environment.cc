@@ -14,17 +14,21 @@ namespace {
 
 class CommandLineProber : public RuntimeProber {
  public:
+  explicit CommandLineProber(ProcessLauncher* launcher) : launcher_(launcher) {}
   bool Answers(const std::string& runtime) override {
     if (FindOnPath(runtime).empty()) return false;
     // Each asks its engine (daemon, service, containerd) for a version; only an answer counts.
     const EngineProfile* profile = FindEngineProfile(runtime);
     if (!profile) return false;
-    auto result = RunCapture(profile->probe, std::chrono::seconds(5), 4096);
+    auto result = launcher_->Capture(profile->probe, std::chrono::seconds(5), 4096);
     if (!result.ok() || !result->status.success()) return false;
     std::string out = result->out;
     while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
     return !out.empty() && out != "<no value>";
   }
+
+ private:
+  ProcessLauncher* launcher_;
 };
 
 void ExecReplace(const std::vector<std::string>& argv,
@@ -42,8 +46,12 @@ void ExecReplace(const std::vector<std::string>& argv,
 
 }  // namespace
 
+std::unique_ptr<RuntimeProber> RuntimeProber::OverLauncher(ProcessLauncher* launcher) {
+  return std::make_unique<CommandLineProber>(launcher);
+}
+
 RuntimeProber* RuntimeProber::Real() {
-  static CommandLineProber* prober = new CommandLineProber();
+  static RuntimeProber* prober = OverLauncher(ProcessLauncher::Real()).release();
   return prober;
 }
 

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ class RuntimeProber {
   // `runtime` is docker, podman or nerdctl.
   virtual bool Answers(const std::string& runtime) = 0;
 
+  // Asks each engine's command line through `launcher` (not owned, outlives the prober).
+  static std::unique_ptr<RuntimeProber> OverLauncher(ProcessLauncher* launcher);
+  // OverLauncher(ProcessLauncher::Real()). Never null.
   static RuntimeProber* Real();
 };
 

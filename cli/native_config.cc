@@ -71,10 +71,8 @@ ComponentSpec EngineComponent(const StartOptions& o, const StatePaths& paths,
                       kBucket});
     c.env["FLYTEBOX_S3_ACCESS_KEY"] = creds.s3_access_key;
     c.env["FLYTEBOX_S3_SECRET_KEY"] = creds.s3_secret_key;
-    // Also in the engine's own environment, which the task processes it starts inherit.
-    c.env["FLYTE_AWS_ENDPOINT"] = Url(ProbeHost(o.bind), o.s3_port);
-    c.env["FLYTE_AWS_ACCESS_KEY_ID"] = creds.s3_access_key;
-    c.env["FLYTE_AWS_SECRET_ACCESS_KEY"] = creds.s3_secret_key;
+    // Tasks get the FLYTE_AWS_* settings from the engine (--storage s3), never from its
+    // environment (see embedded/executor/task_env.h).
     c.depends_on.push_back("s3");
   }
   for (const auto& kv : o.env) {

@@ -218,7 +218,30 @@ int NativeRuntime::Teardown(bool volume) {
              << ": it is not a flytebox state folder (no .flytebox-state in it)\n";
     return kExitFailure;
   }
-  fs::remove_all(paths_.root, ec);
+  // Only what Flytebox made: anything else a user put in the folder stays, with it.
+  std::vector<std::string> kept;
+  for (const auto& entry : fs::directory_iterator(paths_.root, ec)) {
+    std::string name = entry.path().filename().string();
+    if (!IsStateEntry(name)) {
+      kept.push_back(name);
+      continue;
+    }
+    std::error_code rm;
+    fs::remove_all(entry.path(), rm);
+    if (rm) {
+      ctx_.err << "flytebox: cannot remove " << entry.path().string() << ": " << rm.message()
+               << "\n";
+      return kExitFailure;
+    }
+  }
+  if (!kept.empty()) {
+    std::string names;
+    for (const auto& k : kept) names += (names.empty() ? "" : ", ") + k;
+    ctx_.out << "removed the sandbox's data; kept " << paths_.root
+             << ": it also holds files Flytebox did not make (" << names << ")\n";
+    return kExitOk;
+  }
+  fs::remove(paths_.root, ec);
   if (ec) {
     ctx_.err << "flytebox: cannot remove " << paths_.root << ": " << ec.message() << "\n";
     return kExitFailure;

@@ -25,6 +25,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 constexpr int64_t kSupervisorLogMax = 10 << 20;
+constexpr size_t kCaptureLimit = 16 << 20;
 constexpr const char* kFlytekitCheck =
     "import importlib.util,sys; sys.exit(importlib.util.find_spec('flytekit') is None)";
 
@@ -77,17 +78,17 @@ PythonCheck StartPythonCheck(const std::string& flag, ProcessLauncher* launcher,
 }
 
 // A line for the user when tasks will not be able to run, else empty.
-std::string FinishPythonCheck(PythonCheck* check) {
+std::string FinishPythonCheck(PythonCheck* check, Clock* clock) {
   if (!check->error.empty()) {
     return "warning: " + check->error + ": tasks cannot run; pass --python PATH to a Python " +
            "that has flytekit";
   }
   if (check->known_good) return {};
   // Finding a module takes a Python some tens of milliseconds; do not hang on a broken one.
-  auto deadline = std::chrono::steady_clock::now() + 10s;
+  auto deadline = clock->Monotonic() + 10s;
   std::optional<ExitStatus> done;
-  while (!(done = check->process->Poll()) && std::chrono::steady_clock::now() < deadline) {
-    usleep(2000);
+  while (!(done = check->process->Poll()) && clock->Monotonic() < deadline) {
+    clock->SleepUntil(clock->Monotonic() + 2ms);
   }
   if (!done) {
     check->process->Signal(SIGKILL);
@@ -109,7 +110,8 @@ std::string FinishPythonCheck(PythonCheck* check) {
 
 // What the engine binary accepts, from its --help. Running a 100 MB binary costs tens of
 // milliseconds, so the answer is kept in `cache` (the state folder) per binary and mtime.
-EngineFeatures ProbeEngine(const std::string& engine, bool needed, const std::string& cache) {
+EngineFeatures ProbeEngine(const std::string& engine, bool needed, const std::string& cache,
+                           ProcessLauncher* launcher) {
   EngineFeatures features;
   if (!needed) return features;
   struct stat st{};
@@ -127,7 +129,7 @@ EngineFeatures ProbeEngine(const std::string& engine, bool needed, const std::st
       return features;
     }
   }
-  auto help = RunCapture({engine, "--help"}, 10s, 1 << 20);
+  auto help = launcher->Capture({engine, "--help"}, 10s, 1 << 20);
   if (!help.ok()) return features;
   features.python = help->out.find("--python") != std::string::npos;
   features.s3 = help->out.find("--s3-endpoint") != std::string::npos;
@@ -188,7 +190,7 @@ struct NativeRuntime::Launch {
         supervisor->Wait();
         break;
       }
-      usleep(5000);
+      clock->SleepUntil(clock->Monotonic() + 5ms);
     }
   }
 };
@@ -227,7 +229,8 @@ Result<Programs> NativeRuntime::FindPrograms(const StartOptions& o, std::string*
                               "initdb, pg_isready): install the postgresql package, or set "
                               "FLYTEBOX_PG_BIN to their folder");
     }
-    if (auto v = RunCapture({p.postgres, "--version"}, 10s); v.ok() && v->status.success()) {
+    if (auto v = ctx_.env.launcher->Capture({p.postgres, "--version"}, 10s, kCaptureLimit);
+        v.ok() && v->status.success()) {
       std::string text = v->out.substr(0, v->out.find('\n'));  // postgres (PostgreSQL) 15.18 ...
       size_t paren = text.find(") ");
       p.postgres_version = "postgres " + (paren == std::string::npos
@@ -265,7 +268,7 @@ int NativeRuntime::PrintDryRun(const StartOptions& o, const Programs& programs,
 
 Result<StateLock> NativeRuntime::LockForStart(const StartOptions& o, Progress* progress,
                                               int* code) {
-  auto lock = StateLock::TryAcquire(paths_.Lock());
+  auto lock = StateLock::TryAcquire(paths_.Lock(), ctx_.env.clock);
   if (lock.ok() || lock.status().code() != Code::kAlreadyExists) {
     *code = kExitFailure;
     return lock;
@@ -273,7 +276,7 @@ Result<StateLock> NativeRuntime::LockForStart(const StartOptions& o, Progress* p
   if (o.force) {
     progress->Note("a sandbox is running in " + paths_.root + ": replacing it (--force)");
     StopSupervisor(30);
-    lock = StateLock::TryAcquire(paths_.Lock());
+    lock = StateLock::TryAcquire(paths_.Lock(), ctx_.env.clock);
     if (lock.ok()) return lock;
   }
   *code = kExitRunning;
@@ -310,7 +313,7 @@ Status NativeRuntime::InitPostgres(const Programs& programs, const Credentials& 
     }
     std::vector<std::string> reach = run_as;
     reach.insert(reach.end(), {"test", "-w", dir});
-    auto can = RunCapture(reach, 10s);
+    auto can = ctx_.env.launcher->Capture(reach, 10s, kCaptureLimit);
     if (!can.ok() || !can->status.success()) {
       unlink(pwfile.c_str());
       return Status::FailedPrecondition(
@@ -323,7 +326,7 @@ Status NativeRuntime::InitPostgres(const Programs& programs, const Credentials& 
   argv.insert(argv.end(), {programs.initdb, "-D", dir + "/data", "-U", credentials.db_user,
                            "--pwfile=" + pwfile, "--auth=scram-sha-256", "-E", "UTF8",
                            "--locale=C", "--no-sync"});
-  auto result = RunCapture(argv, 180s);
+  auto result = ctx_.env.launcher->Capture(argv, 180s, kCaptureLimit);
   unlink(pwfile.c_str());
   if (!result.ok()) return result.status();
   if (!result->status.success()) {
@@ -345,13 +348,23 @@ int NativeRuntime::Start(const StartOptions& o) {
   }
   bool need_features = !o.python.empty() || o.s3;
   if (o.dry_run) {
-    return PrintDryRun(o, *programs, ProbeEngine(programs->engine, need_features, ""));
+    return PrintDryRun(o, *programs,
+                       ProbeEngine(programs->engine, need_features, "", ctx_.env.launcher));
   }
 
   Progress progress(ctx_.err, ctx_.env.stderr_tty, clock);
   progress.Begin("pre-flight");
   std::error_code ec;
   bool fresh = !fs::exists(paths_.root, ec);
+  // A folder of the user's (a home folder, a project) is never taken over: teardown would
+  // then delete what is in it.
+  if (!fresh && !fs::exists(paths_.Marker(), ec) && !fs::is_empty(paths_.root, ec)) {
+    progress.End(false);
+    ctx_.err << "flytebox: " << paths_.root
+             << " is not empty and is not a Flytebox state folder (no .flytebox-state in it): "
+                "choose an empty or new folder with --state-dir\n";
+    return kExitUsage;
+  }
   fs::create_directories(paths_.root, ec);
   if (ec) {
     progress.End(false);
@@ -382,7 +395,8 @@ int NativeRuntime::Start(const StartOptions& o) {
   Status marked = WriteFileAtomic(paths_.Marker(), "flytebox state folder\n", 0600);
   if (!marked.ok()) return fail(kExitFailure, marked.message());
   EngineFeatures features =
-      ProbeEngine(programs->engine, need_features, paths_.root + "/engine-features");
+      ProbeEngine(programs->engine, need_features, paths_.root + "/engine-features",
+                  ctx_.env.launcher);
   progress.End(true);
 
   if (o.db == "postgres" && !fs::exists(paths_.PostgresDir() + "/data/PG_VERSION", ec)) {
@@ -417,6 +431,7 @@ int NativeRuntime::Start(const StartOptions& o) {
   spec.err = Output::File(paths_.SupervisorLog());
   spec.working_dir = paths_.root;
   // The supervisor inherits the lock and the notify pipe; nothing else does.
+  spec.keep_inherited_fds = true;
   fcntl(pipe_fds[1], F_SETFD, 0);
   fcntl(lock->fd(), F_SETFD, 0);
   auto supervisor = ctx_.env.launcher->Launch(spec);
@@ -435,7 +450,7 @@ int NativeRuntime::Start(const StartOptions& o) {
   fs::create_directories(fs::path(ctx_.flyte_config).parent_path(), ec);
   Status wrote = WriteFileAtomic(ctx_.flyte_config, FlyteConfigYaml(o, *credentials), 0600);
   if (!wrote.ok()) ctx_.err << "flytebox: " << wrote.message() << "\n";
-  std::string python_note = FinishPythonCheck(&python_check);
+  std::string python_note = FinishPythonCheck(&python_check, clock);
   if (!python_note.empty()) ctx_.err << python_note << "\n";
   double seconds = std::chrono::duration<double>(clock->Monotonic() - began).count();
   PrintSummary(o, *credentials, features, seconds);

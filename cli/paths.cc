@@ -65,4 +65,18 @@ Result<std::string> FindProgram(const std::string& name, const std::string& env_
                           "(scripts/build.sh) or set " + env_var);
 }
 
+bool IsStateEntry(const std::string& name) {
+  static const char* const kNames[] = {
+      "lock",          ".flytebox-state", "supervisor.json", "supervisor.pid",
+      "supervisor.log", "supervisor.log.1", "supervisor.sock", "sandbox.json",
+      "credentials.json", "logs",         "engine",          "postgres",
+      "s3",             "engine-features", "python-check"};
+  for (const char* n : kNames) {
+    if (name == n) return true;
+  }
+  // Files written atomically (name + ".tmp-...") that a crash left behind.
+  size_t tmp = name.find(".tmp");
+  return tmp != std::string::npos && IsStateEntry(name.substr(0, tmp));
+}
+
 }  // namespace flytebox::cli

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "cli/environment.h"
 #include "common/result.h"
@@ -37,5 +38,8 @@ struct StatePaths {
   std::string PostgresDir() const { return root + "/postgres"; }
   std::string ObjectStore() const { return root + "/s3"; }
 };
+
+// The names Flytebox makes directly inside a state folder; teardown removes only these.
+bool IsStateEntry(const std::string& name);
 
 }  // namespace flytebox::cli

@@ -10,7 +10,7 @@
 
 namespace flytebox::cli {
 
-Result<StateLock> StateLock::TryAcquire(const std::string& lock_path) {
+Result<StateLock> StateLock::TryAcquire(const std::string& lock_path, Clock* clock) {
   // The file may be deleted (teardown --volume) between open and flock; then the lock we
   // got guards nothing, so try again on the new file.
   for (int attempt = 0; attempt < 5; ++attempt) {
@@ -21,7 +21,7 @@ Result<StateLock> StateLock::TryAcquire(const std::string& lock_path) {
     int rc = flock(fd, LOCK_EX | LOCK_NB);
     // IsHeld() takes the lock shared for an instant; do not mistake it for a sandbox.
     for (int i = 0; i < 3 && rc != 0 && errno == EWOULDBLOCK; ++i) {
-      usleep(2000);
+      clock->SleepUntil(clock->Monotonic() + std::chrono::milliseconds(2));
       rc = flock(fd, LOCK_EX | LOCK_NB);
     }
     if (rc != 0) {

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "common/clock.h"
 #include "common/result.h"
 
 namespace flytebox::cli {
@@ -12,8 +13,9 @@ namespace flytebox::cli {
 // behind by a crash.
 class StateLock {
  public:
-  // Takes the lock without waiting. ALREADY_EXISTS when someone holds it.
-  static Result<StateLock> TryAcquire(const std::string& lock_path);
+  // Takes the lock without waiting for its holder (only a few ms, on `clock`, for an
+  // IsHeld() probe to let go). ALREADY_EXISTS when someone holds it.
+  static Result<StateLock> TryAcquire(const std::string& lock_path, Clock* clock = Clock::Real());
   // True when a process holds the lock (a sandbox runs).
   static bool IsHeld(const std::string& lock_path);
 

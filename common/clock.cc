@@ -14,6 +14,11 @@ class RealClock : public Clock {
     cv_.wait_until(lock, deadline, [&] { return wake_gen_ != gen; });
   }
 
+  void WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+                 MonoTime deadline) override {
+    cv.wait_until(lock, deadline);
+  }
+
   void Wake() override {
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -29,6 +34,13 @@ class RealClock : public Clock {
 };
 
 }  // namespace
+
+void Clock::WaitUntil(std::condition_variable& /*cv*/, std::unique_lock<std::mutex>& lock,
+                      MonoTime deadline) {
+  lock.unlock();
+  SleepUntil(deadline);
+  lock.lock();
+}
 
 Clock* Clock::Real() {
   static RealClock* clock = new RealClock();  // never destroyed: used by detached threads
@@ -64,13 +76,36 @@ void FakeClock::Wake() {
   cv_.notify_all();
 }
 
+// The caller holds its own mutex from before it registers until cv.wait releases it, and
+// Advance takes that mutex before notifying: a deadline passed in between is never missed.
+void FakeClock::WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+                          MonoTime deadline) {
+  std::pair<std::condition_variable*, std::mutex*> me{&cv, lock.mutex()};
+  {
+    std::lock_guard<std::mutex> own(mu_);
+    if (mono_ >= deadline) return;
+    waiters_.insert(me);
+    ++sleepers_;
+  }
+  cv.wait(lock);
+  std::lock_guard<std::mutex> own(mu_);
+  waiters_.erase(me);
+  --sleepers_;
+}
+
 void FakeClock::Advance(std::chrono::nanoseconds by) {
+  std::set<std::pair<std::condition_variable*, std::mutex*>> waiters;
   {
     std::lock_guard<std::mutex> lock(mu_);
     wall_ += std::chrono::duration_cast<WallTime::duration>(by);
     mono_ += by;
+    waiters = waiters_;
   }
   cv_.notify_all();
+  for (auto [cv, mu] : waiters) {
+    std::lock_guard<std::mutex> lock(*mu);
+    cv->notify_all();
+  }
 }
 
 int FakeClock::sleepers() const {

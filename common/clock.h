@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 
 #include "common/thread_annotations.h"
 
@@ -22,6 +23,13 @@ class Clock {
   virtual void SleepUntil(MonoTime deadline) = 0;
   // Interrupts every SleepUntil in progress.
   virtual void Wake() = 0;
+  // Waits on the caller's condition variable until it is notified (or wakes spuriously) or
+  // Monotonic() reaches `deadline`. `lock` must hold the mutex that guards what the caller
+  // waits for and that notifiers take before notifying; it is held again on return. Unlike
+  // SleepUntil, a wait here is woken only by its own notifiers, not by Wake(). The default
+  // (for clocks that only step) releases the lock and sleeps until the deadline.
+  virtual void WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+                         MonoTime deadline);
 
   // The process-wide real clock. Never null.
   static Clock* Real();
@@ -36,6 +44,8 @@ class FakeClock : public Clock {
   MonoTime Monotonic() const override;
   void SleepUntil(MonoTime deadline) override;
   void Wake() override;
+  void WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+                 MonoTime deadline) override;
 
   void Advance(std::chrono::nanoseconds by);
   // Number of threads blocked in SleepUntil right now; lets tests wait for a sleeper
@@ -49,6 +59,8 @@ class FakeClock : public Clock {
   MonoTime mono_ GUARDED_BY(mu_);
   int sleepers_ GUARDED_BY(mu_) = 0;
   unsigned wake_gen_ GUARDED_BY(mu_) = 0;
+  // Callers in WaitUntil, told by Advance.
+  std::set<std::pair<std::condition_variable*, std::mutex*>> waiters_ GUARDED_BY(mu_);
 };
 
 }  // namespace flytebox

@@ -125,6 +125,8 @@ class PosixLauncher : public ProcessLauncher {
   Result<std::unique_ptr<Process>> Launch(const ProcessSpec& spec) override {
     return Spawn(spec, -1, -1);
   }
+  Result<Captured> Capture(const std::vector<std::string>& argv,
+                           std::chrono::milliseconds timeout, size_t limit) override;
 
   // out_fd / err_fd >= 0 are dup'ed onto the child's stdout / stderr.
   Result<std::unique_ptr<Process>> Spawn(const ProcessSpec& spec, int out_fd, int err_fd) {
@@ -154,6 +156,9 @@ class PosixLauncher : public ProcessLauncher {
     if (!spec.working_dir.empty()) {
       posix_spawn_file_actions_addchdir_np(&fa, spec.working_dir.c_str());
     }
+    // Nothing but stdin/stdout/stderr crosses into the child, whatever a library opened
+    // without close-on-exec (sockets, database and log files).
+    if (!spec.keep_inherited_fds) posix_spawn_file_actions_addclosefrom_np(&fa, 3);
     std::vector<std::string> args = spec.argv;
     std::vector<std::string> env = BuildEnv(spec);
     auto argv = Pointers(args);
@@ -205,17 +210,8 @@ bool Drain(int out_fd, int err_fd, Captured* cap, size_t limit,
   return true;
 }
 
-}  // namespace
-
-std::string ExitStatus::ToString() const {
-  if (signaled) return "killed by signal " + std::to_string(signal);
-  return "exit code " + std::to_string(code);
-}
-
-ProcessLauncher* ProcessLauncher::Real() { return RealLauncher(); }
-
-Result<Captured> RunCapture(const std::vector<std::string>& argv,
-                            std::chrono::milliseconds timeout, size_t limit) {
+Result<Captured> PosixLauncher::Capture(const std::vector<std::string>& argv,
+                                        std::chrono::milliseconds timeout, size_t limit) {
   int out_pipe[2], err_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0) return Status::Internal("pipe: " + std::string(strerror(errno)));
   if (pipe2(err_pipe, O_CLOEXEC) != 0) {
@@ -225,7 +221,7 @@ Result<Captured> RunCapture(const std::vector<std::string>& argv,
   }
   ProcessSpec spec;
   spec.argv = argv;
-  auto proc = RealLauncher()->Spawn(spec, out_pipe[1], err_pipe[1]);
+  auto proc = Spawn(spec, out_pipe[1], err_pipe[1]);
   close(out_pipe[1]);
   close(err_pipe[1]);
   if (!proc.ok()) {
@@ -246,6 +242,20 @@ Result<Captured> RunCapture(const std::vector<std::string>& argv,
   }
   cap.status = (*proc)->Wait();
   return cap;
+}
+
+}  // namespace
+
+std::string ExitStatus::ToString() const {
+  if (signaled) return "killed by signal " + std::to_string(signal);
+  return "exit code " + std::to_string(code);
+}
+
+ProcessLauncher* ProcessLauncher::Real() { return RealLauncher(); }
+
+Result<Captured> RunCapture(const std::vector<std::string>& argv,
+                            std::chrono::milliseconds timeout, size_t limit) {
+  return ProcessLauncher::Real()->Capture(argv, timeout, limit);
 }
 
 std::string FindOnPath(const std::string& name) {

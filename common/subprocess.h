@@ -37,6 +37,10 @@ struct ProcessSpec {
   // The child leads a new session (and so process group), so that Signal() reaches every
   // process it starts. Off only for children that must share the caller's terminal.
   bool new_session = true;
+  // Off: the child gets only stdin, stdout and stderr, whatever else the parent has open
+  // (sockets and files a library opened without close-on-exec). On: descriptors without
+  // FD_CLOEXEC stay open, for a child handed a descriptor on purpose.
+  bool keep_inherited_fds = false;
 };
 
 struct ExitStatus {
@@ -63,24 +67,28 @@ class Process {
   virtual void Signal(int sig) = 0;
 };
 
-// The OS seam for starting processes; tests substitute a recording double.
-class ProcessLauncher {
- public:
-  virtual ~ProcessLauncher() = default;
-  virtual Result<std::unique_ptr<Process>> Launch(const ProcessSpec& spec) = 0;
-
-  // posix_spawn based. Never null.
-  static ProcessLauncher* Real();
-};
-
 struct Captured {
   ExitStatus status;
   std::string out;  // stdout
   std::string err;  // stderr
 };
 
-// Runs argv to completion capturing stdout and stderr (each up to `limit` bytes, the rest
-// discarded). Kills the child's group and returns DEADLINE_EXCEEDED after `timeout`.
+// The OS seam for starting processes: one real implementation (posix_spawn); tests
+// substitute a recording double. Thread-safe.
+class ProcessLauncher {
+ public:
+  virtual ~ProcessLauncher() = default;
+  virtual Result<std::unique_ptr<Process>> Launch(const ProcessSpec& spec) = 0;
+  // Runs argv to completion capturing stdout and stderr (each up to `limit` bytes, the rest
+  // discarded). Kills the child's group and returns DEADLINE_EXCEEDED after `timeout`.
+  virtual Result<Captured> Capture(const std::vector<std::string>& argv,
+                                   std::chrono::milliseconds timeout, size_t limit) = 0;
+
+  // posix_spawn based. Never null.
+  static ProcessLauncher* Real();
+};
+
+// ProcessLauncher::Real()->Capture(...), for tests and tools that need no seam.
 Result<Captured> RunCapture(const std::vector<std::string>& argv,
                             std::chrono::milliseconds timeout = std::chrono::minutes(5),
                             size_t limit = 16 << 20);

@@ -4,6 +4,7 @@
 #include <grpcpp/server_posix.h>
 #include <httplib.h>
 
+#include <atomic>
 #include <fstream>
 #include <thread>
 
@@ -16,7 +17,10 @@
 #include "embedded/api/services.h"
 #include "embedded/scheduler/notifications_http.h"
 #include "embedded/scheduler/scheduler.h"
+#include "embedded/server/http_guard.h"
+#include "embedded/server/http_threads.h"
 #include "embedded/server/mux.h"
+#include "embedded/server/static_site.h"
 
 namespace flytebox::engine {
 namespace {
@@ -57,6 +61,26 @@ void SendError(httplib::Response& res, const Status& st) {
   res.set_content(st.ToString() + "\n", "text/plain");
 }
 
+// Who may talk HTTP: the engine's port and the public URL's host and port.
+server::HttpGuardOptions GuardOptions(const std::string& public_url, int port) {
+  server::HttpGuardOptions o;
+  o.ports = {port};
+  o.max_api_body = kMaxMessageBytes;
+  size_t sep = public_url.find("://");
+  std::string scheme = sep == std::string::npos ? "http" : public_url.substr(0, sep);
+  std::string rest = sep == std::string::npos ? public_url : public_url.substr(sep + 3);
+  std::string authority = rest.substr(0, rest.find('/'));
+  size_t colon = authority.rfind(':');
+  bool has_port = colon != std::string::npos && authority.find(']', colon) == std::string::npos;
+  std::string host = has_port ? authority.substr(0, colon) : authority;
+  int public_port = scheme == "https" ? 443 : 80;
+  if (has_port) public_port = std::atoi(authority.c_str() + colon + 1);
+  if (public_port > 0 && public_port != port) o.ports.push_back(public_port);
+  if (!host.empty()) o.hosts.push_back(host);
+  if (scheme != "http") o.schemes.push_back(scheme);
+  return o;
+}
+
 class EngineImpl : public Engine {
  public:
   Status Init(const EngineOptions& options) {
@@ -74,6 +98,13 @@ class EngineImpl : public Engine {
     StartScheduling();
     signer_ = std::make_unique<dataproxy::UrlSigner>(
         options.url_secret.empty() ? dataproxy::UrlSigner::NewSecret() : options.url_secret);
+    console_ = std::make_unique<server::StaticSite>(server::FindConsoleDir(options.console_dir),
+                                                    "/console");
+    if (!console_->available()) {
+      FB_LOG(kWarn, kLog) << "the web console is off: no built console found"
+                          << (options.console_dir.empty() ? "" : " in " + options.console_dir)
+                          << " (build with npm installed, or pass --console-dir)";
+    }
     FB_RETURN_IF_ERROR(StartHttp());
     FB_RETURN_IF_ERROR(StartGrpc());
     gateway_ = std::make_unique<api::RestGateway>(
@@ -91,6 +122,8 @@ class EngineImpl : public Engine {
     std::string public_url = options.public_url.empty()
                                  ? "http://localhost:" + std::to_string(mux_->port())
                                  : options.public_url;
+    guard_owner_ = std::make_unique<server::HttpGuard>(GuardOptions(public_url, mux_->port()));
+    guard_ = guard_owner_.get();
     if (!minter_) minter_ = std::make_unique<dataproxy::EngineUrlMinter>(public_url, signer_.get());
     proxy_ = std::make_unique<dataproxy::DataProxy>(dataproxy::DataProxyOptions{
         blobs_.get(), minter_.get(),
@@ -213,7 +246,13 @@ class EngineImpl : public Engine {
 
   Status StartHttp() {
     http_ = std::make_unique<httplib::Server>();
+    server::HardenHttpServer(*http_);
     http_->set_payload_max_length(dataproxy::DataProxy::kMaxUploadBytes);
+    // Every route passes the guard before its body is read (see http_guard.h).
+    http_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      return Guard(req, res) ? httplib::Server::HandlerResponse::Unhandled
+                             : httplib::Server::HandlerResponse::Handled;
+    });
     http_->Get(R"(/logs/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
       if (!executor_) return SendError(res, Status::NotFound("no executor"));
       auto path = executor_->LogFile(req.matches[1]);
@@ -231,8 +270,11 @@ class EngineImpl : public Engine {
       if (!json.ok()) return SendError(res, json.status());
       res.set_content(std::move(json).value(), "application/json");
     });
-    http_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("{\"status\":\"ok\"}\n", "application/json");
+    // Store writes the executor could not make are counted here as well as logged.
+    http_->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+      uint64_t failed = executor_ ? executor_->failed_writes() : 0;
+      res.set_content("{\"status\":\"ok\",\"failed_writes\":" + std::to_string(failed) + "}\n",
+                      "application/json");
     });
     http_->Put(R"(/blobs/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
       Status st = proxy_->Upload(req.matches[1], Param(req, "expires"), Param(req, "md5"),
@@ -246,6 +288,20 @@ class EngineImpl : public Engine {
       if (!data.ok()) return SendError(res, data.status());
       res.set_content(std::move(data).value(), "application/octet-stream");
     });
+    auto console = [this](const httplib::Request& req, httplib::Response& res) {
+      server::StaticSite::Reply reply = console_->Get(req.path);
+      res.status = reply.status;
+      if (!reply.location.empty()) res.set_header("Location", reply.location);
+      if (!reply.cache_control.empty()) res.set_header("Cache-Control", reply.cache_control);
+      res.set_header("X-Content-Type-Options", "nosniff");
+      if (!reply.content_type.empty()) res.set_content(std::move(reply.body), reply.content_type);
+    };
+    http_->Get("/console", console);
+    http_->Get(R"(/console/.*)", console);
+    http_->Get("/", [](const httplib::Request&, httplib::Response& res) {
+      res.status = 302;
+      res.set_header("Location", "/console/");
+    });
     auto rest = [this](const httplib::Request& req, httplib::Response& res) { ServeRest(req, res); };
     http_->Get(R"(/api/v1/.*)", rest);
     http_->Post(R"(/api/v1/.*)", rest);
@@ -257,6 +313,32 @@ class EngineImpl : public Engine {
     if (http_port_ <= 0) return Status::Unavailable("cannot bind the internal HTTP server");
     http_thread_ = std::thread([this] { http_->listen_after_bind(); });
     return Status::Ok();
+  }
+
+  // False (and the refusal written) when the request may not go on.
+  bool Guard(const httplib::Request& req, httplib::Response& res) const {
+    const server::HttpGuard* guard = guard_.load();
+    if (!guard) {
+      res.status = 503;
+      return false;
+    }
+    server::HttpRequestHead head{req.method,
+                                 req.path,
+                                 req.get_header_value("Host"),
+                                 req.get_header_value("Origin"),
+                                 req.get_header_value("Content-Type"),
+                                 req.get_header_value("Content-Length"),
+                                 req.get_header_value("Transfer-Encoding"),
+                                 req.get_header_value("Sec-Fetch-Site"),
+                                 req.get_header_value("Sec-Fetch-Mode")};
+    auto refusal = guard->Check(head);
+    if (!refusal) return true;
+    FB_LOG(kInfo, kLog) << "refused " << req.method << " " << req.path << ": "
+                        << refusal->message;
+    res.status = refusal->status;
+    res.set_header("Connection", "close");  // an unread body must not become a request
+    res.set_content(refusal->JsonBody(), "application/json");
+    return false;
   }
 
   void ServeRest(const httplib::Request& req, httplib::Response& res) {
@@ -326,9 +408,13 @@ class EngineImpl : public Engine {
   std::unique_ptr<grpc::Server> grpc_;
   std::unique_ptr<api::RestGateway> gateway_;
   std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<server::StaticSite> console_;
   std::thread http_thread_;
   int http_port_ = 0;
   std::unique_ptr<server::Mux> mux_;
+  // Made once the public port is known; the HTTP server, already listening, reads it.
+  std::unique_ptr<server::HttpGuard> guard_owner_;
+  std::atomic<const server::HttpGuard*> guard_{nullptr};
   std::unique_ptr<scheduler::Notifier> notifier_;
   std::unique_ptr<scheduler::Scheduler> scheduler_;
   std::unique_ptr<executor::TaskRunner> runner_;

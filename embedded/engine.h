@@ -31,6 +31,9 @@ struct EngineOptions {
   std::string work_dir;
   // Off: the control plane only (executions stay UNDEFINED until an executor runs them).
   bool run_executions = true;
+  // The web console's built files, served at /console; empty: found next to the program
+  // (see server::FindConsoleDir).
+  std::string console_dir;
 };
 
 // The engine in one process: the control plane behind one port. Start() returns when the

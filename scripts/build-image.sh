@@ -54,6 +54,7 @@ case "$ENGINES" in auto|docker|podman|all|none) ;; *) die "--engine must be auto
 ENGINE_BIN="$FLYTEBOX_BUILD/embedded/flytebox-engine"
 SANDBOX_BIN="$FLYTEBOX_BUILD/sandbox/flytebox-sandbox"
 CLI_BIN="$FLYTEBOX_BUILD/cli/flytebox"
+CONSOLE_DIR="$FLYTEBOX_BUILD/embedded/console/dist"
 BUILD_LOCK="${FLYTEBOX_BUILD_LOCK:-/tmp/flytebox-build.lock}"
 
 check_inputs() {
@@ -190,7 +191,8 @@ EOF
 
 # ----------------------------------------------------------------- image ---
 
-# Files added on top of the base: the programs (stripped), images/rootfs/, image.json.
+# Files added on top of the base: the programs (stripped), the console's bundle,
+# images/rootfs/, image.json.
 make_overlay() { # DIR
   local dir="$1" bin="$1/opt/flytebox/bin" f
   mkdir -p "$bin" "$dir/etc/flytebox"
@@ -202,6 +204,13 @@ make_overlay() { # DIR
   strip -o "$bin/flytebox-engine" "$ENGINE_BIN"
   strip -o "$bin/flytebox-sandbox" "$SANDBOX_BIN"
   strip -o "$bin/flytebox" "$CLI_BIN"
+  # The web console's bundle, where the engine looks for it (bin/../share/flytebox/console).
+  if [ -f "$CONSOLE_DIR/index.html" ]; then
+    mkdir -p "$dir/opt/flytebox/share/flytebox/console"
+    cp -R "$CONSOLE_DIR/." "$dir/opt/flytebox/share/flytebox/console/"
+  else
+    say "warning: no built console in $CONSOLE_DIR: the image will serve none (build with npm installed)"
+  fi
   flock -u 8
   strip -o "$bin/versitygw" "$FLYTEBOX_VERSITYGW"
   chmod 755 "$bin"/*

@@ -15,7 +15,7 @@ APT_PACKAGES=(
   python3 python3-venv nodejs npm
   postgresql
   docker.io podman runc uidmap slirp4netns fuse-overlayfs busybox-static
-  debootstrap
+  debootstrap chromium
   clang-format clang-tidy
 )
 

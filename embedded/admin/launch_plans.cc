@@ -2,8 +2,8 @@
 #include "embedded/admin/entities.h"
 #include "embedded/admin/util.h"
 #include "embedded/compiler/types.h"
-#include "embedded/scheduler/notification_rules.h"
-#include "embedded/scheduler/schedule.h"
+#include "embedded/schedule/notification_rules.h"
+#include "embedded/schedule/schedule.h"
 
 namespace flytebox::admin {
 namespace {

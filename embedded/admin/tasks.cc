@@ -7,6 +7,7 @@ namespace {
 
 Status ValidateTemplate(const fc::TaskTemplate& t) {
   if (t.type().empty()) return Status::InvalidArgument("task template: missing type");
+  FB_RETURN_IF_ERROR(ValidateVariableNames(t.interface(), "task " + t.id().name()));
   if (t.has_container()) {
     if (t.container().image().empty()) {
       return Status::InvalidArgument("task " + t.id().name() + ": container image is required");

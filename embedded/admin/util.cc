@@ -3,6 +3,7 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace flytebox::admin {
@@ -59,7 +60,8 @@ Result<store::ListQuery> ListQueryFrom(uint32_t limit, const std::string& token,
                                        const std::map<std::string, std::string>& fields) {
   store::ListQuery q;
   if (limit == 0) return Status::InvalidArgument("limit must be greater than 0");
-  q.limit = limit;
+  // A larger page is cut to the maximum; the token still leads to the rest.
+  q.limit = std::min<uint32_t>(limit, kMaxListLimit);
   if (!token.empty()) {
     int64_t offset = 0;
     auto [p, ec] = std::from_chars(token.data(), token.data() + token.size(), offset);
@@ -89,6 +91,21 @@ const std::map<std::string, std::string>& EntityFields() {
       {"name", "name"},         {"version", "version"},
       {"created_at", "created_at"}, {"updated_at", "updated_at"}};
   return *fields;
+}
+
+Status ValidateVariableNames(const flyteidl::core::TypedInterface& iface, const std::string& what) {
+  for (const auto* map : {&iface.inputs().variables(), &iface.outputs().variables()}) {
+    for (const auto& [name, var] : *map) {
+      bool bad = name.empty() || name == "." || name == ".." ||
+                 name.find_first_of(std::string("/\\\0", 3)) != std::string::npos;
+      if (bad) {
+        return Status::InvalidArgument(what + ": variable name '" + name +
+                                       "' is not allowed (names become file names: no '/', "
+                                       "'\\', '.', '..' or empty names)");
+      }
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace flytebox::admin

@@ -11,6 +11,7 @@
 #include "embedded/store/metadata_store.h"
 #include "flyteidl/admin/common.pb.h"
 #include "flyteidl/core/identifier.pb.h"
+#include "flyteidl/core/interface.pb.h"
 
 namespace flytebox::admin {
 
@@ -33,6 +34,13 @@ Result<T> ParseRecord(const store::Record& record) {
 Status RequireFullId(const flyteidl::core::Identifier& id, const std::string& what);
 store::Columns IdKey(const flyteidl::core::Identifier& id);
 std::string IdString(const flyteidl::core::Identifier& id);
+
+// Pages are at most this long; a larger `limit` is cut to it.
+constexpr uint32_t kMaxListLimit = 10000;
+
+// INVALID_ARGUMENT for an input or output name that could escape a folder when a task's
+// inputs and outputs become files (raw containers): empty, ".", "..", or with a slash.
+Status ValidateVariableNames(const flyteidl::core::TypedInterface& iface, const std::string& what);
 
 // Builds a store query from the paging, filter and sort fields every list request has.
 // `fields` maps API filter/sort names to the table's columns.

@@ -12,6 +12,8 @@ Result<fa::WorkflowCreateResponse> Admin::CreateWorkflow(const fa::WorkflowCreat
     return Status::InvalidArgument("workflow " + IdString(req.id()) +
                                    ": spec.template is required");
   }
+  FB_RETURN_IF_ERROR(ValidateVariableNames(req.spec().template_().interface(),
+                                           "workflow " + IdString(req.id())));
   fa::WorkflowSpec spec = req.spec();
   *spec.mutable_template_()->mutable_id() = req.id();
   spec.mutable_template_()->mutable_id()->set_resource_type(fc::WORKFLOW);

@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "embedded/api/grpc_status.h"
+#include "embedded/server/http_guard.h"
 #include "flyteidl/service/admin.pb.h"
 #include "flyteidl/service/auth.pb.h"
 #include "flyteidl/service/dataproxy.pb.h"
@@ -40,6 +41,7 @@ namespace pb = ::google::protobuf;
 constexpr char kBinary[] = "application/octet-stream";
 constexpr char kJson[] = "application/json";
 constexpr char kUnsupportedType[] = "unsupported Content-Type ";  // answered with 415
+constexpr char kNoType[] = "no Content-Type";                      // answered with 415
 // std::regex matching recurses once per character: a longer path could overflow the stack.
 constexpr size_t kMaxPathBytes = 4096;
 
@@ -101,10 +103,10 @@ bool Wants(const std::string& header, const char* type) {
   return header.find(type) != std::string::npos;
 }
 
-// A body the gateway can read: JSON (also when no type is given) or binary protobuf.
+// A body the gateway reads: exactly JSON or binary protobuf (parameters allowed). A missing
+// type is refused too: that is what a browser's cross-site "simple" request sends.
 bool ReadableBody(const RestGateway::Request& req) {
-  return req.body.empty() || req.content_type.empty() || Wants(req.content_type, kJson) ||
-         Wants(req.content_type, kBinary);
+  return req.body.empty() || server::IsApiBodyType(req.content_type);
 }
 
 // Turns "/api/v1/tasks/{id.project}/{id.domain}" into an anchored regex and its variables.
@@ -252,7 +254,8 @@ RestGateway::Response RestGateway::Handle(const Request& req) const {
   auto in = Decode(req, &method);
   if (!in.ok()) {
     Response error = ErrorResponse(in.status());
-    if (in.status().message().rfind(kUnsupportedType, 0) == 0) error.status = 415;
+    const std::string& m = in.status().message();
+    if (m.rfind(kUnsupportedType, 0) == 0 || m.rfind(kNoType, 0) == 0) error.status = 415;
     return error;
   }
   return Invoke(method, **in, req);
@@ -281,7 +284,7 @@ Result<std::unique_ptr<pb::Message>> RestGateway::Build(const Route& route, cons
   const pb::Message* proto =
       pb::MessageFactory::generated_factory()->GetPrototype(route.method->input_type());
   std::unique_ptr<pb::Message> in(proto->New());
-  bool binary_in = Wants(req.content_type, kBinary);
+  bool binary_in = server::MediaType(req.content_type) == kBinary;
   if (!route.body.empty() && !req.body.empty()) {
     pb::Message* target = in.get();
     if (route.body != "*") {
@@ -302,8 +305,9 @@ Result<std::unique_ptr<pb::Message>> RestGateway::Build(const Route& route, cons
                                        std::string(st.message()));
       }
     } else {
-      return Status::InvalidArgument(kUnsupportedType + ("'" + req.content_type) +
-                                     "': send application/json or application/octet-stream");
+      std::string got = req.content_type.empty() ? std::string("no Content-Type")
+                                                 : kUnsupportedType + ("'" + req.content_type + "'");
+      return Status::InvalidArgument(got + ": send application/json or application/octet-stream");
     }
   }
   for (size_t i = 0; i < route.vars.size(); ++i) {

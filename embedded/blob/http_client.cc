@@ -4,6 +4,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
+#include <vector>
+
+#include "common/thread_annotations.h"
 
 namespace flytebox::blob {
 namespace {
@@ -35,19 +39,30 @@ size_t OnRead(char* buffer, size_t size, size_t n, void* user) {
   return count;
 }
 
-}  // namespace
+class CurlHttpClient final : public HttpClient {
+ public:
+  CurlHttpClient() { GlobalInit(); }
+  ~CurlHttpClient() override {
+    for (CURL* h : idle_) curl_easy_cleanup(h);
+  }
+  CurlHttpClient(const CurlHttpClient&) = delete;
+  CurlHttpClient& operator=(const CurlHttpClient&) = delete;
 
-HttpClient::HttpClient() { GlobalInit(); }
+  Result<HttpResponse> Send(const HttpRequest& request) override;
 
-HttpClient::~HttpClient() {
-  for (void* h : idle_) curl_easy_cleanup(static_cast<CURL*>(h));
-}
+ private:
+  CURL* Acquire();
+  void Release(CURL* handle);
 
-void* HttpClient::Acquire() {
+  std::mutex mu_;
+  std::vector<CURL*> idle_ GUARDED_BY(mu_);
+};
+
+CURL* CurlHttpClient::Acquire() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!idle_.empty()) {
-      void* h = idle_.back();
+      CURL* h = idle_.back();
       idle_.pop_back();
       return h;
     }
@@ -55,7 +70,7 @@ void* HttpClient::Acquire() {
   return curl_easy_init();
 }
 
-void HttpClient::Release(void* handle) {
+void CurlHttpClient::Release(CURL* handle) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (idle_.size() < kMaxIdleHandles) {
@@ -63,11 +78,11 @@ void HttpClient::Release(void* handle) {
       return;
     }
   }
-  curl_easy_cleanup(static_cast<CURL*>(handle));
+  curl_easy_cleanup(handle);
 }
 
-Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
-  CURL* curl = static_cast<CURL*>(Acquire());
+Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
+  CURL* curl = Acquire();
   if (curl == nullptr) return Status::Internal("cannot create an HTTP handle");
   curl_easy_reset(curl);  // keeps the handle's live connections
 
@@ -115,5 +130,9 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
   Release(curl);
   return response;
 }
+
+}  // namespace
+
+std::unique_ptr<HttpClient> HttpClient::NewCurl() { return std::make_unique<CurlHttpClient>(); }
 
 }  // namespace flytebox::blob

@@ -122,7 +122,7 @@ Result<Endpoint> ParseEndpoint(const std::string& url) {
   return out;
 }
 
-Result<std::unique_ptr<S3Store>> OpenS3Store(const S3Config& config, Clock* clock) {
+Result<std::unique_ptr<S3Store>> OpenS3Store(const S3Config& config, S3StoreOptions options) {
   FB_ASSIGN_OR_RETURN(Endpoint endpoint, ParseEndpoint(config.endpoint));
   FB_ASSIGN_OR_RETURN(Endpoint public_endpoint,
                       ParseEndpoint(config.public_endpoint.empty() ? config.endpoint
@@ -137,15 +137,18 @@ Result<std::unique_ptr<S3Store>> OpenS3Store(const S3Config& config, Clock* cloc
   if (config.access_key.empty() || config.secret_key.empty()) {
     return Status::InvalidArgument("the S3 access key and secret key are both required");
   }
-  return std::unique_ptr<S3Store>(new S3Store(config, endpoint, public_endpoint, clock));
+  if (options.http == nullptr) options.http = HttpClient::NewCurl();
+  return std::unique_ptr<S3Store>(
+      new S3Store(config, endpoint, public_endpoint, std::move(options)));
 }
 
-S3Store::S3Store(S3Config config, Endpoint endpoint, Endpoint public_endpoint, Clock* clock)
+S3Store::S3Store(S3Config config, Endpoint endpoint, Endpoint public_endpoint,
+                 S3StoreOptions options)
     : config_(std::move(config)),
       endpoint_(std::move(endpoint)),
       public_endpoint_(std::move(public_endpoint)),
-      clock_(clock),
-      http_(std::make_unique<HttpClient>()) {}
+      clock_(options.clock),
+      http_(std::move(options.http)) {}
 
 S3Store::~S3Store() = default;
 

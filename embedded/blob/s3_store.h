@@ -32,6 +32,14 @@ struct S3Config {
 // FLYTE_AWS_ENDPOINT, FLYTE_AWS_ACCESS_KEY_ID, FLYTE_AWS_SECRET_ACCESS_KEY.
 std::map<std::string, std::string> FlytekitEnv(const S3Config& config);
 
+// What S3Store takes from outside besides its configuration: the OS seams, real by default.
+struct S3StoreOptions {
+  Clock* clock = Clock::Real();  // request dates
+  // Every request goes through it; null: a libcurl client of the store's own
+  // (HttpClient::NewCurl()). Tests pass a fault-injecting HttpClientWrapper.
+  std::shared_ptr<HttpClient> http;
+};
+
 // An http(s) base URL split the way requests and signatures need it.
 struct Endpoint {
   std::string scheme;     // "http" or "https"
@@ -75,9 +83,10 @@ class S3Store final : public BlobStore {
   const S3Config& config() const { return config_; }
 
  private:
-  friend Result<std::unique_ptr<S3Store>> OpenS3Store(const S3Config& config, Clock* clock);
+  friend Result<std::unique_ptr<S3Store>> OpenS3Store(const S3Config& config,
+                                                      S3StoreOptions options);
   struct Call;
-  S3Store(S3Config config, Endpoint endpoint, Endpoint public_endpoint, Clock* clock);
+  S3Store(S3Config config, Endpoint endpoint, Endpoint public_endpoint, S3StoreOptions options);
 
   Result<HttpResponse> Send(const Call& call);
   Status ErrorFor(const Call& call, const HttpResponse& response) const;
@@ -87,11 +96,12 @@ class S3Store final : public BlobStore {
   Endpoint endpoint_;
   Endpoint public_endpoint_;
   Clock* clock_;
-  std::unique_ptr<HttpClient> http_;
+  std::shared_ptr<HttpClient> http_;
 };
 
 // Checks the configuration (endpoints, bucket name, credentials present) without contacting
 // the server; INVALID_ARGUMENT saying what to fix.
-Result<std::unique_ptr<S3Store>> OpenS3Store(const S3Config& config, Clock* clock = Clock::Real());
+Result<std::unique_ptr<S3Store>> OpenS3Store(const S3Config& config,
+                                             S3StoreOptions options = {});
 
 }  // namespace flytebox::blob

@@ -8,6 +8,7 @@
 
 #include "embedded/compiler/compile_context.h"
 #include "embedded/compiler/identifiers.h"
+#include "embedded/compiler/nesting.h"
 #include "embedded/compiler/workflow_builder.h"
 
 namespace flytebox::compiler {
@@ -173,6 +174,8 @@ References CollectReferences(const flyteidl::admin::WorkflowSpec& spec) {
 Result<flyteidl::core::CompiledWorkflowClosure> Compile(const flyteidl::admin::WorkflowSpec& spec,
                                                         const Resolver& resolver) {
   if (!spec.has_template_()) return Status::InvalidArgument("the workflow spec has no template");
+  // First: the steps below recurse into sub-workflows.
+  FB_RETURN_IF_ERROR(CheckNestingDepth(spec));
   const std::string wf = WorkflowName(spec);
   CompileContext ctx;
   flyteidl::core::CompiledWorkflowClosure closure;

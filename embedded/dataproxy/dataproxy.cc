@@ -62,7 +62,8 @@ Result<fs::CreateUploadLocationResponse> DataProxy::CreateUploadLocation(
   std::string folder =
       req.filename_root().empty() ? Base32WithPadding(req.content_md5()) : req.filename_root();
   std::string filename = req.filename().empty() ? RandomFilename() : req.filename();
-  std::string key = req.project() + "/" + req.domain() + "/" + folder + "/" + filename;
+  std::string key =
+      kUploadPrefix + req.project() + "/" + req.domain() + "/" + folder + "/" + filename;
   FB_RETURN_IF_ERROR(blob::ValidateKey(key));
 
   UrlGrant grant{"PUT", key, options_.clock->Now(), ExpirySeconds(req.expires_in()), "", {}};
@@ -130,6 +131,10 @@ Status DataProxy::Upload(const std::string& key, const std::string& expires, con
                          const std::string& body) {
   if (options_.signer == nullptr) return NoEngineUrls();
   FB_RETURN_IF_ERROR(blob::ValidateKey(key));
+  if (key.rfind(kUploadPrefix, 0) != 0) {
+    return Status::PermissionDenied("uploads go under " + std::string(kUploadPrefix) +
+                                    " only: ask the data proxy for an upload location");
+  }
   FB_ASSIGN_OR_RETURN(int64_t exp, ParseExpires(expires));
   FB_RETURN_IF_ERROR(
       options_.signer->Check("PUT", key, exp, md5, signature, UnixNow(options_.clock)));

@@ -48,6 +48,8 @@ class DataProxy {
                                const std::string& signature);
 
   static constexpr size_t kMaxUploadBytes = size_t{1} << 30;
+  // Every upload location is under this prefix: never over metadata/, outputs or the cache.
+  static constexpr char kUploadPrefix[] = "uploads/";
 
  private:
   DataProxyOptions options_;

@@ -4,7 +4,7 @@
 
 #include "common/log.h"
 #include "embedded/admin/util.h"
-#include "embedded/executor/impl.h"
+#include "embedded/executor/driver.h"
 
 namespace flytebox::executor {
 namespace {
@@ -37,7 +37,7 @@ Result<size_t> ElementCount(const fc::LiteralMap& inputs, const fc::TypedInterfa
 
 }  // namespace
 
-void Impl::StartArray(Node& n) {
+void Driver::StartArray(Node& n) {
   Run& run = *n.graph->run;
   const auto& arr = n.spec->array_node();
   const fc::TaskTemplate* task = TaskOf(run, arr.node().task_node().reference_id());
@@ -70,7 +70,7 @@ void Impl::StartArray(Node& n) {
 
 // After a restart: elements that wrote outputs are done; the others start again on a fresh
 // attempt, so that an attempt still running from before never shares a folder with a new one.
-void Impl::RestoreElements(Node& n) {
+void Driver::RestoreElements(Node& n) {
   for (size_t i = 0; i < n.elements.size(); ++i) {
     Element& el = n.elements[i];
     for (int a = 0; a < 8; ++a) {
@@ -93,7 +93,7 @@ void Impl::RestoreElements(Node& n) {
   }
 }
 
-void Impl::PumpArray(Node& n) {
+void Driver::PumpArray(Node& n) {
   Run& run = *n.graph->run;
   const auto& arr = n.spec->array_node();
   const fc::TaskTemplate& task = *TaskOf(run, arr.node().task_node().reference_id());
@@ -131,7 +131,7 @@ void Impl::PumpArray(Node& n) {
   if (all) FinishArray(n);
 }
 
-void Impl::OnElementDone(const NodeRef& ref, size_t i, int attempt, RunResult result) {
+void Driver::OnElementDone(const NodeRef& ref, size_t i, int attempt, RunResult result) {
   Node* np = Resolve(ref);
   if (!np) return;
   Node& n = *np;
@@ -141,45 +141,46 @@ void Impl::OnElementDone(const NodeRef& ref, size_t i, int attempt, RunResult re
   if (el.attempt != attempt) return;
   el.running.reset();
   std::string out = n.data_dir + "/0/" + std::to_string(i) + "/" + std::to_string(attempt);
+  AttemptFacts facts;
+  facts.result = result;
   auto err = ReadError(out);
-  std::optional<NodeError> failure;
-  if (err.ok() && *err) failure = **err;
-  else if (result.kind != RunResult::Kind::kExited || result.exit_code != 0) {
-    failure = NodeError{"NonZeroExit", "element " + std::to_string(i) + ": " + result.message,
-                        fc::ExecutionError::USER, true};
+  if (err.ok()) {
+    facts.error_doc = std::move(err).value();
+  } else {
+    facts.error_read = err.status();
   }
-  if (!failure) {
-    auto outputs = ReadLiteralMap(out + "/outputs.pb");
-    if (outputs.ok()) {
-      fc::Literal m;
-      *m.mutable_map()->mutable_literals() = outputs->literals();
-      el.output = std::move(m);
-      el.phase = fc::TaskExecution::SUCCEEDED;
-    } else {
-      failure = NodeError{"OutputsNotFound", "element " + std::to_string(i) + " wrote no outputs",
-                          fc::ExecutionError::USER, true};
-    }
+  if (facts.error_read.ok() && !facts.error_doc) {
+    facts.outputs_uri = out + "/outputs.pb";
+    auto outputs = ReadLiteralMap(facts.outputs_uri);
+    facts.outputs_read = outputs.status();
+    if (outputs.ok()) facts.outputs = std::move(outputs).value();
   }
-  if (failure) {
+  facts.declares_outputs = true;  // an element's outputs are gathered: it must write them
+  AttemptOutcome outcome = ClassifyAttempt(facts);
+  if (outcome.kind == AttemptOutcome::Kind::kFailed) {
     const fc::TaskTemplate* task = TaskOf(*run, n.spec->array_node().node().task_node().reference_id());
-    const auto& inner = n.spec->array_node().node();
-    int max_attempts = inner.metadata().has_retries()
-                           ? static_cast<int>(inner.metadata().retries().retries()) + 1
-                           : (task ? static_cast<int>(task->metadata().retries().retries()) + 1 : 1);
-    bool system = failure->kind == fc::ExecutionError::SYSTEM;
-    if (failure->recoverable && (system ? ++el.system_failures <= 3 : el.attempt + 1 < max_attempts)) {
+    RetryBudget budget{el.attempt, el.system_failures,
+                       task ? MaxAttempts(n.spec->array_node().node(), *task) : 1};
+    RetryDecision d = DecideRetry(outcome.error, budget, run->aborting);
+    el.system_failures = d.system_failures;
+    if (d.retry) {
       el.attempt++;
       el.phase = fc::TaskExecution::UNDEFINED;
     } else {
       el.phase = fc::TaskExecution::FAILED;
-      el.message = failure->message;
+      el.message = outcome.error.message;
     }
+  } else {
+    fc::Literal m;
+    *m.mutable_map()->mutable_literals() = facts.outputs.literals();
+    el.output = std::move(m);
+    el.phase = fc::TaskExecution::SUCCEEDED;
   }
   RecordArrayTask(n, fc::TaskExecution::RUNNING);
   PumpArray(n);
 }
 
-void Impl::FinishArray(Node& n) {
+void Driver::FinishArray(Node& n) {
   Run& run = *n.graph->run;
   const auto& arr = n.spec->array_node();
   size_t total = n.elements.size(), ok = 0;
@@ -228,45 +229,5 @@ void Impl::FinishArray(Node& n) {
   SucceedNode(n, std::move(outputs));
 }
 
-void Impl::RecordArrayTask(Node& n, fc::TaskExecution::Phase phase) {
-  Run& run = *n.graph->run;
-  const fc::Identifier& task_id = n.spec->array_node().node().task_node().reference_id();
-  fa::TaskExecution rec;
-  auto* id = rec.mutable_id();
-  *id->mutable_task_id() = task_id;
-  id->mutable_task_id()->set_resource_type(fc::TASK);
-  id->mutable_node_execution_id()->set_node_id(n.id);
-  *id->mutable_node_execution_id()->mutable_execution_id() = run.exec.id();
-  rec.set_input_uri(n.data_dir + "/inputs.pb");
-  auto* c = rec.mutable_closure();
-  c->set_phase(phase);
-  int64_t now = NowMicros(options_.clock);
-  *c->mutable_created_at() = admin::ToTimestamp(n.attempt_started_us);
-  *c->mutable_started_at() = admin::ToTimestamp(n.attempt_started_us);
-  *c->mutable_updated_at() = admin::ToTimestamp(now);
-  if (phase == fc::TaskExecution::SUCCEEDED || phase == fc::TaskExecution::FAILED) {
-    int64_t d = now - n.attempt_started_us;
-    c->mutable_duration()->set_seconds(d / 1'000'000);
-    c->mutable_duration()->set_nanos(static_cast<int32_t>((d % 1'000'000) * 1000));
-  }
-  if (const fc::TaskTemplate* task = TaskOf(run, task_id)) c->set_task_type(task->type());
-  c->set_event_version(1);
-  auto* m = c->mutable_metadata();
-  m->set_generated_name(n.id);
-  m->set_plugin_identifier(options_.runner->name());
-  for (size_t i = 0; i < n.elements.size(); ++i) {
-    const Element& e = n.elements[i];
-    auto* r = m->add_external_resources();
-    r->set_external_id(n.id + "-" + std::to_string(i));
-    r->set_index(static_cast<uint32_t>(i));
-    r->set_retry_attempt(static_cast<uint32_t>(e.attempt));
-    r->set_phase(e.phase);
-    r->set_cache_status(fc::CACHE_DISABLED);
-    auto* log = r->add_logs();
-    log->set_uri(n.log_uri + "/" + std::to_string(i) + "-" + std::to_string(e.attempt));
-    log->set_name("Task log (element " + std::to_string(i) + ")");
-  }
-  (void)options_.admin->RecordTaskExecution(rec);
-}
 
 }  // namespace flytebox::executor

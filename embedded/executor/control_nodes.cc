@@ -1,7 +1,8 @@
 // Branches, sub-workflows, launch-plan nodes (child executions) and gates.
+#include "common/digest.h"
 #include "common/log.h"
 #include "embedded/admin/util.h"
-#include "embedded/executor/impl.h"
+#include "embedded/executor/driver.h"
 
 namespace flytebox::executor {
 namespace {
@@ -10,7 +11,7 @@ constexpr char kLog[] = "executor";
 
 }  // namespace
 
-void Impl::StartBranch(Node& n) {
+void Driver::StartBranch(Node& n) {
   const auto& ie = n.spec->branch_node().if_else();
   const fc::Node* chosen = nullptr;
   std::vector<const fc::IfBlock*> blocks = {&ie.case_()};
@@ -46,7 +47,7 @@ void Impl::StartBranch(Node& n) {
   Drive(*n.child);
 }
 
-void Impl::StartSubworkflow(Node& n) {
+void Driver::StartSubworkflow(Node& n) {
   Run& run = *n.graph->run;
   auto it = run.subworkflows.find(IdKey(n.spec->workflow_node().sub_workflow_ref()));
   if (it == run.subworkflows.end()) {
@@ -64,10 +65,10 @@ void Impl::StartSubworkflow(Node& n) {
   Drive(*n.child);
 }
 
-void Impl::StartLaunchPlan(Node& n) {
+void Driver::StartLaunchPlan(Node& n) {
   Run& run = *n.graph->run;
   const auto& eid = run.exec.id();
-  n.child_execution = "c" + Sha256Hex(eid.name() + "/" + n.id + "/" + std::to_string(n.attempt)).substr(0, 19);
+  n.child_execution = "c" + digest::Sha256Hex(eid.name() + "/" + n.id + "/" + std::to_string(n.attempt)).substr(0, 19);
   fa::ExecutionCreateRequest req;
   req.set_project(eid.project());
   req.set_domain(eid.domain());
@@ -110,7 +111,7 @@ void Impl::StartLaunchPlan(Node& n) {
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-void Impl::ChildRunEnded(const fa::Execution& child) {
+void Driver::ChildRunEnded(const fa::Execution& child) {
   const auto& parent = child.spec().metadata().parent_node_execution();
   auto it = runs_.find(ExecKey(parent.execution_id()));
   if (it == runs_.end() || !it->second->root) return;
@@ -141,7 +142,7 @@ void Impl::ChildRunEnded(const fa::Execution& child) {
 }
 #pragma GCC diagnostic pop
 
-void Impl::StartGate(Node& n) {
+void Driver::StartGate(Node& n) {
   const auto& gate = n.spec->gate_node();
   n.phase = fc::NodeExecution::RUNNING;
   RecordNode(n);
@@ -161,7 +162,7 @@ void Impl::StartGate(Node& n) {
   PollSignal(ref);
 }
 
-void Impl::PollSignal(const NodeRef& ref) {
+void Driver::PollSignal(const NodeRef& ref) {
   Node* np = Resolve(ref);
   if (!np || np->done() || np->abort_requested) return;
   Node& n = *np;

@@ -43,6 +43,8 @@ class Executor : public admin::ExecutionHooks {
   // Path of the log file for a log link path "<project>/<domain>/<exec>/<node>/<attempt>",
   // or NOT_FOUND / INVALID_ARGUMENT.
   virtual Result<std::string> LogFile(const std::string& link_path) const = 0;
+  // Store writes that failed since start (each also logged): records, inputs, aborts.
+  virtual uint64_t failed_writes() const = 0;
 };
 
 }  // namespace flytebox::executor

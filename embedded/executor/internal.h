@@ -15,8 +15,11 @@
 #include <thread>
 #include <vector>
 
+#include "embedded/executor/catalog.h"
 #include "embedded/executor/executor.h"
 #include "embedded/executor/literals.h"
+#include "embedded/executor/outcome.h"
+#include "embedded/executor/plan.h"
 #include "flyteidl/core/dynamic_job.pb.h"
 #include "flyteidl/core/errors.pb.h"
 #include "flyteidl/core/workflow.pb.h"
@@ -39,13 +42,6 @@ struct Element {
   std::string message;
 };
 
-struct NodeError {
-  std::string code;
-  std::string message;
-  fc::ExecutionError::ErrorKind kind = fc::ExecutionError::USER;
-  bool recoverable = true;
-};
-
 struct Node {
   const fc::Node* spec = nullptr;
   Graph* graph = nullptr;
@@ -65,12 +61,12 @@ struct Node {
   std::unique_ptr<RunningTask> running;
   bool abort_requested = false, timed_out = false;
   uint64_t timer = 0;
-  std::string cache_status;  // fc::CatalogCacheStatus name, empty when not cacheable
+  std::optional<fc::CatalogCacheStatus> cache_status;  // unset until the cache was asked
+  std::optional<CatalogKey> catalog_key;              // cacheable tasks: their outputs' entry
+  std::string serial_key;  // cache_serializable: the cache key this node runs for
   std::string log_uri;
   std::string log_path;
-  std::string raw_io_dir;
-  std::string serial_key;
-  std::string cache_key;   // the blob key of the cached outputs, when cacheable  // cache_serializable: the cache key this node runs for  // raw-container tasks: the attempt's local input/output folders
+  std::string raw_io_dir;  // raw-container tasks: the attempt's local input/output folders
   std::string handle;
   int64_t attempt_started_us = 0;
   // Array nodes.
@@ -84,11 +80,7 @@ struct Node {
   std::string signal_id;
 
   std::string output_dir() const { return data_dir + "/" + std::to_string(attempt); }
-  bool done() const {
-    return phase == fc::NodeExecution::SUCCEEDED || phase == fc::NodeExecution::FAILED ||
-           phase == fc::NodeExecution::SKIPPED || phase == fc::NodeExecution::ABORTED ||
-           phase == fc::NodeExecution::TIMED_OUT;
-  }
+  bool done() const { return IsDonePhase(phase); }
 };
 
 struct Graph {
@@ -99,9 +91,9 @@ struct Graph {
   std::string base_dir;          // primary: the workflow dir; children: the owner's output dir
   std::string parent_id;         // the owner's unique id ("" for the primary)
   fc::LiteralMap inputs;         // the start node's outputs
+  // The template's nodes in plan order, then the failure node once it runs.
   std::vector<std::unique_ptr<Node>> nodes;
-  std::map<std::string, Node*> by_spec_id;
-  std::map<std::string, std::set<std::string>> upstream;  // spec id → spec ids
+  Plan plan;
   bool finished = false;
   bool branch = false;  // a branch's chosen case: its outputs are that node's outputs
   std::optional<NodeError> failure;  // set once the workflow failed and its failure node runs
@@ -137,7 +129,6 @@ std::string IdKey(const fc::Identifier& id);
 std::string ExecKey(const fc::WorkflowExecutionIdentifier& id);
 // Flyte's child node id: <parent>-<attempt>-<spec>, hashed when longer than 20 characters.
 std::string ChildNodeId(const std::string& parent, int attempt, const std::string& spec);
-std::string Sha256Hex(const std::string& data);
 int64_t NowMicros(Clock* clock);
 
 }  // namespace flytebox::executor

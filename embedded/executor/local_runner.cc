@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "embedded/executor/task_env.h"
 #include "embedded/executor/task_host.h"
 
 extern char** environ;
@@ -125,8 +126,9 @@ class LocalRunner : public TaskRunner {
   explicit LocalRunner(LocalRunnerOptions options) : options_(std::move(options)) {
     python_dir_ = fs::path(ResolvePython()).parent_path().string();
     if (options_.use_task_host) {
+      // The host's own environment is what its forked tasks see in /proc/self/environ.
       host_ = TaskHost::Start(ResolvePython(), options_.work_root + "/host", options_.launcher,
-                              options_.base_env);
+                              TaskEnvironment(environ, options_.base_env, python_dir_));
     }
     int n = std::max(1, options_.max_parallel);
     for (int i = 0; i < n; ++i) workers_.emplace_back([this] { Work(); });
@@ -240,10 +242,8 @@ class LocalRunner : public TaskRunner {
     ProcessSpec spec;
     spec.argv = run.argv;
     spec.argv[0] = Executable(spec.argv[0]);
-    const char* path = std::getenv("PATH");
-    spec.env_overrides = options_.base_env;
-    spec.env_overrides["PATH"] = python_dir_ + ":" + (path ? path : "/usr/bin:/bin");
-    for (const auto& [k, v] : run.env) spec.env_overrides[k] = v;
+    spec.env = TaskEnvironment(environ, options_.base_env, python_dir_);
+    for (const auto& [k, v] : run.env) (*spec.env)[k] = v;
     spec.working_dir = dir.string();
     spec.out = run.log_path.empty() ? Output::Null() : Output::File(run.log_path);
     spec.err = spec.out;
@@ -279,14 +279,7 @@ class LocalRunner : public TaskRunner {
     const TaskRun& run = task.run();
     TaskHost::Request req;
     req.argv = run.argv;
-    for (char** e = environ; *e; ++e) {
-      std::string kv = *e;
-      size_t eq = kv.find('=');
-      if (eq != std::string::npos) req.env[kv.substr(0, eq)] = kv.substr(eq + 1);
-    }
-    for (const auto& [k, v] : options_.base_env) req.env[k] = v;
-    const char* path = std::getenv("PATH");
-    req.env["PATH"] = python_dir_ + ":" + (path ? path : "/usr/bin:/bin");
+    req.env = TaskEnvironment(environ, options_.base_env, python_dir_);
     for (const auto& [k, v] : run.env) req.env[k] = v;
     req.cwd = dir.string();
     req.log_path = run.log_path.empty() ? "/dev/null" : run.log_path;

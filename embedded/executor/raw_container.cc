@@ -20,7 +20,13 @@ Status WriteFile(const fs::path& path, const std::string& data) {
   return Status::Ok();
 }
 
+// A container's file; a symbolic link is refused, since it could point anywhere on the host.
 Result<std::string> ReadFile(const fs::path& path) {
+  std::error_code ec;
+  if (fs::is_symlink(fs::symlink_status(path, ec))) {
+    return Status::FailedPrecondition(path.filename().string() +
+                                      " is a symbolic link; write the file itself");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound(path.filename().string());
   std::stringstream ss;
@@ -34,7 +40,7 @@ std::string Trim(std::string s) {
   return b == std::string::npos ? "" : s.substr(b);
 }
 
-// A blob's bytes: from the store when it lives there, else from a local path.
+// A blob's bytes, from the sandbox's object store only.
 Status CopyBlobIn(const fc::Blob& blob, blob::BlobStore& blobs, const fs::path& to) {
   auto key = blobs.KeyOf(blob.uri());
   if (key.ok()) {
@@ -52,11 +58,11 @@ Status CopyBlobIn(const fc::Blob& blob, blob::BlobStore& blobs, const fs::path& 
     FB_ASSIGN_OR_RETURN(std::string data, blobs.Get(*key));
     return WriteFile(to, data);
   }
-  std::string path = blob.uri().rfind("file://", 0) == 0 ? blob.uri().substr(7) : blob.uri();
-  std::error_code ec;
-  fs::copy(path, to, fs::copy_options::recursive | fs::copy_options::overwrite_existing, ec);
-  if (ec) return Status::FailedPrecondition("cannot read input blob " + blob.uri() + ": " + ec.message());
-  return Status::Ok();
+  // Never a path of the machine: an execution's inputs would otherwise copy any file the
+  // engine can read (keys, the state folder's credentials) into a task's reach.
+  return Status::InvalidArgument("input blob " + blob.uri() +
+                                 " is not in the sandbox's object store (" + key.status().message() +
+                                 "); upload it first (flytekit does so for local files)");
 }
 
 Result<fc::Literal> ParseSimple(fc::SimpleType type, const std::string& raw, const std::string& name) {
@@ -85,6 +91,17 @@ Result<fc::Literal> ParseSimple(fc::SimpleType type, const std::string& raw, con
   return lit;
 }
 
+// A variable name used as a file name inside the attempt's folders; the admin refuses
+// others at registration, this guards inputs given at launch and older records.
+Status CheckFileName(const std::string& name, const char* what) {
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
+      name.find('\0') != std::string::npos) {
+    return Status::InvalidArgument(std::string(what) + " name '" + name +
+                                   "' cannot be a file name (no '/', '.' or '..')");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status PrepareRawIo(const fc::DataLoadingConfig& config, const fc::LiteralMap& inputs,
@@ -94,6 +111,7 @@ Status PrepareRawIo(const fc::DataLoadingConfig& config, const fc::LiteralMap& i
   fs::create_directories(io.outputs(), ec);
   if (ec) return Status::Internal("cannot create " + io.dir + ": " + ec.message());
   for (const auto& [name, lit] : inputs.literals()) {
+    FB_RETURN_IF_ERROR(CheckFileName(name, "input"));
     fs::path to = fs::path(io.inputs()) / name;
     if (lit.has_scalar() && lit.scalar().has_blob()) {
       FB_RETURN_IF_ERROR(CopyBlobIn(lit.scalar().blob(), blobs, to));
@@ -114,29 +132,58 @@ Status PrepareRawIo(const fc::DataLoadingConfig& config, const fc::LiteralMap& i
   return Status::Ok();
 }
 
+namespace {
+
+// Every regular file below `dir` to `base`/<relative path>; links are not followed (a link
+// loop or a link out of the folder is refused), and no filesystem error escapes as a throw.
+Status PutTree(const fs::path& dir, const std::string& base, blob::BlobStore& blobs) {
+  std::error_code ec;
+  fs::recursive_directory_iterator it(dir, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    fs::file_status st = it->symlink_status(ec);
+    if (ec) break;
+    if (fs::is_symlink(st)) {
+      return Status::FailedPrecondition("output folder " + dir.string() +
+                                        " holds a symbolic link (" + it->path().string() +
+                                        "); write the files themselves");
+    }
+    if (!fs::is_regular_file(st)) continue;
+    FB_ASSIGN_OR_RETURN(std::string data, ReadFile(it->path()));
+    std::string rel = it->path().lexically_relative(dir).string();
+    FB_RETURN_IF_ERROR(blobs.Put(base + "/" + rel, data));
+  }
+  if (ec) return Status::FailedPrecondition("reading output folder " + dir.string() + ": " + ec.message());
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<fc::LiteralMap> CollectRawOutputs(const fc::TypedInterface& iface, blob::BlobStore& blobs,
                                          const RawIo& io, const std::string& output_prefix) {
   auto error = ReadFile(fs::path(io.outputs()) / "_ERROR");
   if (error.ok()) return Status::FailedPrecondition(Trim(*error));
   fc::LiteralMap out;
   for (const auto& [name, var] : iface.outputs().variables()) {
+    FB_RETURN_IF_ERROR(CheckFileName(name, "output"));
     fs::path from = fs::path(io.outputs()) / name;
     std::error_code ec;
-    if (!fs::exists(from, ec)) {
+    fs::file_status st = fs::symlink_status(from, ec);
+    if (ec || !fs::exists(st)) {
       return Status::NotFound("the container wrote no output '" + name + "' (expected " +
                               from.string() + ")");
+    }
+    // A link could point anywhere on the host: outputs are the container's own files.
+    if (fs::is_symlink(st)) {
+      return Status::FailedPrecondition("output '" + name + "' is a symbolic link (" +
+                                        from.string() + "); write the file itself");
     }
     fc::Literal lit;
     if (var.type().has_blob()) {
       auto* b = lit.mutable_scalar()->mutable_blob();
       *b->mutable_metadata()->mutable_type() = var.type().blob();
       FB_ASSIGN_OR_RETURN(std::string base, blobs.KeyOf(output_prefix + "/" + name));
-      if (fs::is_directory(from, ec)) {
-        for (const auto& e : fs::recursive_directory_iterator(from)) {
-          if (!e.is_regular_file()) continue;
-          FB_ASSIGN_OR_RETURN(std::string data, ReadFile(e.path()));
-          FB_RETURN_IF_ERROR(blobs.Put(base + "/" + fs::relative(e.path(), from).string(), data));
-        }
+      if (fs::is_directory(st)) {
+        FB_RETURN_IF_ERROR(PutTree(from, base, blobs));
       } else {
         FB_ASSIGN_OR_RETURN(std::string data, ReadFile(from));
         FB_RETURN_IF_ERROR(blobs.Put(base, data));

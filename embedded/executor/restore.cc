@@ -1,22 +1,16 @@
 // Resuming after a restart: nodes get their phase back from their records; attempts that
 // were running are re-attached (or, when gone, judged by what they wrote).
 #include "common/log.h"
-#include "embedded/executor/impl.h"
+#include "embedded/executor/driver.h"
 
 namespace flytebox::executor {
 namespace {
 
 constexpr char kLog[] = "executor";
 
-bool Ended(fc::NodeExecution::Phase p) {
-  return p == fc::NodeExecution::SUCCEEDED || p == fc::NodeExecution::FAILED ||
-         p == fc::NodeExecution::SKIPPED || p == fc::NodeExecution::ABORTED ||
-         p == fc::NodeExecution::TIMED_OUT;
-}
-
 }  // namespace
 
-void Impl::RestoreChildren(Graph& g) {
+void Driver::RestoreChildren(Graph& g) {
   if (!restoring_) return;
   for (auto& c : g.nodes) {
     Status st = RestoreNode(*c);
@@ -28,7 +22,7 @@ void Impl::RestoreChildren(Graph& g) {
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-Status Impl::RestoreNode(Node& n) {
+Status Driver::RestoreNode(Node& n) {
   Run& run = *n.graph->run;
   fa::NodeExecutionGetRequest get;
   get.mutable_id()->set_node_id(n.id);
@@ -44,9 +38,9 @@ Status Impl::RestoreNode(Node& n) {
   n.started_us = c.started_at().seconds() * 1'000'000 + c.started_at().nanos() / 1000;
   n.is_parent = rec->metadata().is_parent_node();
   if (auto* t = c.has_task_node_metadata() ? &c.task_node_metadata() : nullptr) {
-    n.cache_status = fc::CatalogCacheStatus_Name(t->cache_status());
+    n.cache_status = t->cache_status();
   }
-  if (Ended(c.phase())) {
+  if (IsDonePhase(c.phase())) {
     n.phase = c.phase();
     n.output_uri = c.output_uri();
     if (c.has_error()) {
@@ -74,6 +68,8 @@ Status Impl::RestoreNode(Node& n) {
       tid->mutable_node_execution_id()->set_node_id(n.id);
       *tid->mutable_node_execution_id()->mutable_execution_id() = run.exec.id();
       tid->set_retry_attempt(static_cast<uint32_t>(n.attempt));
+      const fc::TaskTemplate* tmpl = TaskOf(run, n.spec->task_node().reference_id());
+      if (tmpl && tmpl->metadata().discoverable()) n.catalog_key = CatalogKeyOf(*tmpl, n.inputs);
       auto task = options_.admin->GetTaskExecution(tget);
       if (!task.ok()) {
         StartTask(n);  // recorded QUEUED, never started

@@ -137,7 +137,7 @@ std::unique_ptr<TaskHost> TaskHost::Start(const std::string& python, const std::
   }
   ProcessSpec spec;
   spec.argv = {python, script, sock};
-  spec.env_overrides = env;
+  spec.env = env;  // the whole environment, never the engine's (see task_env.h)
   spec.out = Output::File(dir + "/task-host.log");
   spec.err = spec.out;
   auto proc = launcher->Launch(spec);

@@ -24,9 +24,10 @@ class TaskHost {
     std::string cwd;
     std::string log_path;
   };
-  // Starts the host in the background; Run() uses it once it has connected. `env` is added
-  // to the host's own environment: flytekit reads some settings (storage endpoint and keys)
-  // when it is imported, before any task's environment exists.
+  // Starts the host in the background; Run() uses it once it has connected. `env` is the
+  // host's whole environment (a task's, see task_env.h): flytekit reads some settings
+  // (storage endpoint and keys) when it is imported, before any task's environment exists,
+  // and forked tasks see it in /proc/self/environ.
   static std::unique_ptr<TaskHost> Start(const std::string& python, const std::string& dir,
                                          ProcessLauncher* launcher,
                                          const std::map<std::string, std::string>& env);

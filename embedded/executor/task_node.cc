@@ -3,10 +3,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/digest.h"
 #include "common/log.h"
 #include "embedded/admin/util.h"
 #include "embedded/compiler/compiler.h"
-#include "embedded/executor/impl.h"
+#include "embedded/executor/driver.h"
 #include "embedded/executor/raw_container.h"
 #include "embedded/executor/templating.h"
 
@@ -14,7 +15,6 @@ namespace flytebox::executor {
 namespace {
 
 constexpr char kLog[] = "executor";
-constexpr int kMaxSystemRetries = 3;
 
 std::string LogTail(const std::string& path, size_t max = 2000) {
   std::ifstream in(path, std::ios::binary);
@@ -28,10 +28,6 @@ std::string LogTail(const std::string& path, size_t max = 2000) {
   return out;
 }
 
-int MaxAttempts(const fc::Node& node, const fc::TaskTemplate& task) {
-  if (node.metadata().has_retries()) return static_cast<int>(node.metadata().retries().retries()) + 1;
-  return static_cast<int>(task.metadata().retries().retries()) + 1;
-}
 
 std::chrono::milliseconds TimeoutOf(const fc::Node& node, const fc::TaskTemplate& task) {
   const auto& d = node.metadata().has_timeout() ? node.metadata().timeout() : task.metadata().timeout();
@@ -40,34 +36,12 @@ std::chrono::milliseconds TimeoutOf(const fc::Node& node, const fc::TaskTemplate
 
 }  // namespace
 
-const fc::TaskTemplate* Impl::TaskOf(Run& run, const fc::Identifier& id) {
+const fc::TaskTemplate* Driver::TaskOf(Run& run, const fc::Identifier& id) {
   auto it = run.tasks.find(IdKey(id));
   return it == run.tasks.end() ? nullptr : &it->second;
 }
 
-bool Impl::Cacheable(const Node& n, const fc::TaskTemplate& task) {
-  (void)n;
-  return task.metadata().discoverable();
-}
-
-std::string Impl::CacheKey(const Node& n, const fc::TaskTemplate& task) {
-  std::set<std::string> ignored(task.metadata().cache_ignore_input_vars().begin(),
-                                task.metadata().cache_ignore_input_vars().end());
-  std::map<std::string, std::string> parts;  // sorted by name
-  for (const auto& [name, lit] : n.inputs.literals()) {
-    if (ignored.count(name)) continue;
-    parts[name] = lit.hash().empty() ? admin::Deterministic(lit) : "hash:" + lit.hash();
-  }
-  std::string inputs;
-  for (const auto& [name, v] : parts) inputs += name + "\n" + Sha256Hex(v) + "\n";
-  const auto& id = task.id();
-  return "catalog/" + id.project() + "/" + id.domain() + "/" + id.name() + "/" +
-         Sha256Hex(task.metadata().discovery_version()).substr(0, 16) + "/" +
-         Sha256Hex(admin::Deterministic(task.interface())).substr(0, 16) + "-" +
-         Sha256Hex(inputs).substr(0, 32) + ".pb";
-}
-
-void Impl::StartTask(Node& n) {
+void Driver::StartTask(Node& n) {
   Run& run = *n.graph->run;
   const fc::TaskTemplate* task = TaskOf(run, n.spec->task_node().reference_id());
   if (!task) {
@@ -76,22 +50,22 @@ void Impl::StartTask(Node& n) {
                  fc::ExecutionError::SYSTEM, false});
     return;
   }
-  if (Cacheable(n, *task)) {
-    std::string key = CacheKey(n, *task);
-    n.cache_key = key;
+  if (task->metadata().discoverable()) {
+    n.catalog_key = CatalogKeyOf(*task, n.inputs);
+    const std::string& key = n.catalog_key->blob_key;
     if (!run.exec.spec().overwrite_cache()) {
       auto cached = options_.blobs->Get(key);
       if (cached.ok()) {
         fc::LiteralMap outputs;
         if (outputs.ParseFromString(*cached)) {
-          n.cache_status = "CACHE_HIT";
+          n.cache_status = fc::CACHE_HIT;
           FB_LOG(kDebug, kLog) << "node " << n.id << ": cache hit";
           SucceedNode(n, std::move(outputs));
           return;
         }
       }
     }
-    n.cache_status = "CACHE_MISS";
+    n.cache_status = fc::CACHE_MISS;
     if (task->metadata().cache_serializable()) {
       auto [it, first] = serial_waiters_.try_emplace(key);
       if (!first) {  // another node computes this key: wait for it, then look again
@@ -101,12 +75,12 @@ void Impl::StartTask(Node& n) {
       n.serial_key = key;
     }
   } else {
-    n.cache_status = "CACHE_DISABLED";
+    n.cache_status = fc::CACHE_DISABLED;
   }
   StartAttempt(n);
 }
 
-Result<TaskRun> Impl::BuildTaskRun(Node& n, const fc::TaskTemplate& task,
+Result<TaskRun> Driver::BuildTaskRun(Node& n, const fc::TaskTemplate& task,
                                    const std::string& out_dir, int attempt,
                                    const std::string& key_suffix,
                                    std::map<std::string, std::string> extra_env) {
@@ -117,12 +91,12 @@ Result<TaskRun> Impl::BuildTaskRun(Node& n, const fc::TaskTemplate& task,
                                       "' has no container; this engine runs container tasks");
   }
   const auto& c = task.container();
-  std::string h = Sha256Hex(eid.name() + "/" + n.id + key_suffix + "/" + std::to_string(attempt));
+  std::string h = digest::Sha256Hex(eid.name() + "/" + n.id + key_suffix + "/" + std::to_string(attempt));
   std::string raw = run.raw_prefix + "/" + h.substr(0, 2) + "/" + eid.name() + "-" + n.id +
                     key_suffix + "-" + std::to_string(attempt);
   std::string prev_raw;
   if (attempt > 0) {
-    std::string ph = Sha256Hex(eid.name() + "/" + n.id + key_suffix + "/" + std::to_string(attempt - 1));
+    std::string ph = digest::Sha256Hex(eid.name() + "/" + n.id + key_suffix + "/" + std::to_string(attempt - 1));
     prev_raw = run.raw_prefix + "/" + ph.substr(0, 2) + "/" + eid.name() + "-" + n.id + key_suffix +
                "-" + std::to_string(attempt - 1) + "/_flytecheckpoints";
   }
@@ -181,7 +155,7 @@ Result<TaskRun> Impl::BuildTaskRun(Node& n, const fc::TaskTemplate& task,
   return tr;
 }
 
-void Impl::StartAttempt(Node& n) {
+void Driver::StartAttempt(Node& n) {
   Run& run = *n.graph->run;
   const fc::TaskTemplate& task = *TaskOf(run, n.spec->task_node().reference_id());
   auto tr = BuildTaskRun(n, task, n.output_dir(), n.attempt, "", {});
@@ -221,7 +195,7 @@ void Impl::StartAttempt(Node& n) {
   RecordNode(n);
 }
 
-Result<std::optional<NodeError>> Impl::ReadError(const std::string& out_dir) {
+Result<std::optional<NodeError>> Driver::ReadError(const std::string& out_dir) {
   FB_ASSIGN_OR_RETURN(std::string key, options_.blobs->KeyOf(out_dir + "/error.pb"));
   auto data = options_.blobs->Get(key);
   if (!data.ok()) {
@@ -239,98 +213,72 @@ Result<std::optional<NodeError>> Impl::ReadError(const std::string& out_dir) {
   return std::optional<NodeError>(e);
 }
 
-void Impl::OnAttemptDone(const NodeRef& ref, int attempt, RunResult result) {
+AttemptFacts Driver::GatherFacts(Node& n, const RunResult& result) {
+  AttemptFacts f;
+  f.result = result;
+  f.timed_out = n.timed_out;
+  if (f.timed_out) return f;
+  std::string out_dir = n.output_dir();
+  auto futures = Exists(out_dir + "/futures.pb");
+  f.wrote_futures = futures.ok() && *futures;
+  if (f.wrote_futures) return f;
+  auto err = ReadError(out_dir);
+  if (!err.ok()) {
+    f.error_read = err.status();
+    return f;
+  }
+  f.error_doc = std::move(err).value();
+  if (f.error_doc) return f;
+  if (!n.raw_io_dir.empty() && result.kind == RunResult::Kind::kExited) {
+    f.raw_error = CollectRaw(n, out_dir, result.exit_code == 0);
+  }
+  if (result.kind == RunResult::Kind::kExited && result.exit_code != 0) {
+    f.log_tail = LogTail(n.log_path, 1500);
+  }
+  f.outputs_uri = out_dir + "/outputs.pb";
+  auto outputs = ReadLiteralMap(f.outputs_uri);
+  f.outputs_read = outputs.status();
+  if (outputs.ok()) f.outputs = std::move(outputs).value();
+  const fc::TaskTemplate* task = TaskOf(*n.graph->run, n.spec->task_node().reference_id());
+  f.declares_outputs = task && task->interface().outputs().variables_size() > 0;
+  return f;
+}
+
+void Driver::OnAttemptDone(const NodeRef& ref, int attempt, RunResult result) {
   Node* np = Resolve(ref);
   if (!np) return;
   Node& n = *np;
-  Run* run = n.graph->run;
   if (n.attempt != attempt || n.done() || n.abort_requested) return;
   Cancel(n.timer);
   n.timer = 0;
   n.running.reset();
-  if (n.timed_out) {
-    NodeError e{"TimeoutExpired", "task timed out after its configured timeout",
-                fc::ExecutionError::USER, true};
-    RecordTask(n, fc::TaskExecution::FAILED, &e);
-    RetryOrFail(n, e);
-    return;
+  AttemptFacts facts = GatherFacts(n, result);
+  AttemptOutcome outcome = ClassifyAttempt(facts);
+  switch (outcome.kind) {
+    case AttemptOutcome::Kind::kFailed:
+      RecordTask(n, fc::TaskExecution::FAILED, &outcome.error);
+      return RetryOrFail(n, outcome.error);
+    case AttemptOutcome::Kind::kDynamic:
+      RecordTask(n, fc::TaskExecution::SUCCEEDED, nullptr);
+      return StartDynamic(n, n.output_dir() + "/futures.pb");
+    case AttemptOutcome::Kind::kSucceeded:
+      break;
   }
-  std::string out_dir = n.output_dir();
-  auto futures = Exists(out_dir + "/futures.pb");
-  if (futures.ok() && *futures) {
-    RecordTask(n, fc::TaskExecution::SUCCEEDED, nullptr);
-    StartDynamic(n, out_dir + "/futures.pb");
-    return;
-  }
-  auto err = ReadError(out_dir);
-  if (!err.ok()) {
-    NodeError e{"ErrorReadFailure", err.status().message(), fc::ExecutionError::SYSTEM, true};
-    RecordTask(n, fc::TaskExecution::FAILED, &e);
-    RetryOrFail(n, e);
-    return;
-  }
-  if (*err) {
-    RecordTask(n, fc::TaskExecution::FAILED, &**err);
-    RetryOrFail(n, **err);
-    return;
-  }
-  if (!n.raw_io_dir.empty() && result.kind == RunResult::Kind::kExited) {
-    std::optional<NodeError> raw_error = CollectRaw(n, out_dir, result.exit_code == 0);
-    if (raw_error) {
-      RecordTask(n, fc::TaskExecution::FAILED, &*raw_error);
-      RetryOrFail(n, *raw_error);
-      return;
-    }
-  }
-  if (result.kind == RunResult::Kind::kKilled) {
-    NodeError e{"Killed", result.message, fc::ExecutionError::SYSTEM, true};
-    RecordTask(n, fc::TaskExecution::FAILED, &e);
-    RetryOrFail(n, e);
-    return;
-  }
-  if (result.kind == RunResult::Kind::kExited && result.exit_code != 0) {
-    std::string tail = LogTail(n.log_path, 1500);
-    NodeError e{"NonZeroExit", "the task process exited with code " +
-                                   std::to_string(result.exit_code) +
-                                   (tail.empty() ? std::string() : "; its log ends with:\n" + tail),
-                fc::ExecutionError::USER, true};
-    RecordTask(n, fc::TaskExecution::FAILED, &e);
-    RetryOrFail(n, e);
-    return;
-  }
-  auto outputs = ReadLiteralMap(out_dir + "/outputs.pb");
-  const fc::TaskTemplate* task = TaskOf(*run, n.spec->task_node().reference_id());
-  if (!outputs.ok()) {
-    bool declared = task && task->interface().outputs().variables_size() > 0;
-    if (declared || result.kind == RunResult::Kind::kLost) {
-      NodeError e{result.kind == RunResult::Kind::kLost ? "TaskLost" : "OutputsNotFound",
-                  result.kind == RunResult::Kind::kLost
-                      ? result.message
-                      : "the task ended without writing " + out_dir + "/outputs.pb",
-                  result.kind == RunResult::Kind::kLost ? fc::ExecutionError::SYSTEM
-                                                        : fc::ExecutionError::USER,
-                  true};
-      RecordTask(n, fc::TaskExecution::FAILED, &e);
-      RetryOrFail(n, e);
-      return;
-    }
-    outputs = fc::LiteralMap();
-  } else {
-    n.output_uri = out_dir + "/outputs.pb";
-  }
-  if (task && Cacheable(n, *task) && outputs->literals_size() > 0) {
-    Status st = options_.blobs->Put(CacheKey(n, *task), admin::Deterministic(*outputs));
+  fc::LiteralMap outputs = outcome.has_outputs ? std::move(facts.outputs) : fc::LiteralMap();
+  if (outcome.has_outputs) n.output_uri = n.output_dir() + "/outputs.pb";
+  if (n.catalog_key && outputs.literals_size() > 0) {
+    Status st = options_.blobs->Put(n.catalog_key->blob_key, admin::Deterministic(outputs));
     if (st.ok()) {
-      n.cache_status = "CACHE_POPULATED";
+      n.cache_status = fc::CACHE_POPULATED;
     } else {
       FB_LOG(kWarn, kLog) << "cache write for " << n.id << ": " << st.ToString();
     }
   }
   RecordTask(n, fc::TaskExecution::SUCCEEDED, nullptr);
-  SucceedNode(n, std::move(outputs).value());
+  SucceedNode(n, std::move(outputs));
 }
 
-std::optional<NodeError> Impl::CollectRaw(Node& n, const std::string& out_dir, bool exited_ok) {
+std::optional<NodeError> Driver::CollectRaw(Node& n, const std::string& out_dir, bool exited_ok) {
   RawIo io{n.raw_io_dir};
   n.raw_io_dir.clear();
   const fc::TaskTemplate* task = TaskOf(*n.graph->run, n.spec->task_node().reference_id());
@@ -351,7 +299,7 @@ std::optional<NodeError> Impl::CollectRaw(Node& n, const std::string& out_dir, b
   return std::nullopt;
 }
 
-void Impl::ReleaseSerial(Node& n) {
+void Driver::ReleaseSerial(Node& n) {
   if (n.serial_key.empty()) return;
   auto it = serial_waiters_.find(n.serial_key);
   n.serial_key.clear();
@@ -366,88 +314,24 @@ void Impl::ReleaseSerial(Node& n) {
   }
 }
 
-void Impl::RetryOrFail(Node& n, const NodeError& error) {
+void Driver::RetryOrFail(Node& n, const NodeError& error) {
   Run& run = *n.graph->run;
   const fc::TaskTemplate* task = n.spec->has_task_node()
                                      ? TaskOf(run, n.spec->task_node().reference_id())
                                      : nullptr;
-  int max_attempts = task ? MaxAttempts(*n.spec, *task) : 1;
-  bool retry = false;
-  if (error.recoverable && !run.aborting) {
-    if (error.kind == fc::ExecutionError::SYSTEM) {
-      retry = ++n.system_failures <= kMaxSystemRetries;
-    } else {
-      retry = (n.attempt + 1 - n.system_failures) < max_attempts;
-    }
-  }
-  if (retry) {
-    n.attempt++;
-    n.output_uri.clear();
-    FB_LOG(kInfo, kLog) << "node " << n.id << ": retrying (attempt " << n.attempt << ") after "
-                        << error.code;
-    StartAttempt(n);
-    return;
-  }
-  NodeError final = error;
-  if (error.recoverable) final.code = "RetriesExhausted|" + error.code;
-  FailNode(n, final);
+  RetryBudget budget{n.attempt, n.system_failures, task ? MaxAttempts(*n.spec, *task) : 1};
+  RetryDecision d = DecideRetry(error, budget, run.aborting);
+  n.system_failures = d.system_failures;
+  if (!d.retry) return FailNode(n, d.error);
+  n.attempt++;
+  n.output_uri.clear();
+  FB_LOG(kInfo, kLog) << "node " << n.id << ": retrying (attempt " << n.attempt << ") after "
+                      << error.code;
+  StartAttempt(n);
 }
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-void Impl::RecordTask(Node& n, fc::TaskExecution::Phase phase, const NodeError* error) {
-  Run& run = *n.graph->run;
-  const fc::Identifier& task_id = n.spec->has_task_node() ? n.spec->task_node().reference_id()
-                                  : n.spec->array_node().node().task_node().reference_id();
-  const fc::TaskTemplate* task = TaskOf(run, task_id);
-  fa::TaskExecution rec;
-  auto* id = rec.mutable_id();
-  *id->mutable_task_id() = task_id;
-  id->mutable_task_id()->set_resource_type(fc::TASK);
-  id->mutable_node_execution_id()->set_node_id(n.id);
-  *id->mutable_node_execution_id()->mutable_execution_id() = run.exec.id();
-  id->set_retry_attempt(static_cast<uint32_t>(n.attempt));
-  rec.set_input_uri(n.data_dir + "/inputs.pb");
-  rec.set_is_parent(n.is_dynamic);
-  auto* c = rec.mutable_closure();
-  c->set_phase(phase);
-  int64_t now = NowMicros(options_.clock);
-  int64_t started = n.attempt_started_us ? n.attempt_started_us : now;
-  *c->mutable_created_at() = admin::ToTimestamp(started);
-  *c->mutable_started_at() = admin::ToTimestamp(started);
-  *c->mutable_updated_at() = admin::ToTimestamp(now);
-  if (phase == fc::TaskExecution::SUCCEEDED || phase == fc::TaskExecution::FAILED ||
-      phase == fc::TaskExecution::ABORTED) {
-    int64_t d = now - started;
-    c->mutable_duration()->set_seconds(d / 1'000'000);
-    c->mutable_duration()->set_nanos(static_cast<int32_t>((d % 1'000'000) * 1000));
-  }
-  if (phase == fc::TaskExecution::SUCCEEDED && !n.output_uri.empty()) c->set_output_uri(n.output_uri);
-  if (error) {
-    c->mutable_error()->set_code(error->code);
-    c->mutable_error()->set_message(error->message);
-    c->mutable_error()->set_kind(error->kind);
-  }
-  if (!n.log_uri.empty()) {
-    auto* log = c->add_logs();
-    log->set_uri(n.log_uri);
-    log->set_name("Task log");
-    log->set_message_format(fc::TaskLog::UNKNOWN);
-  }
-  if (task) c->set_task_type(task->type());
-  c->set_event_version(1);
-  auto* m = c->mutable_metadata();
-  m->set_generated_name(n.id + "-" + std::to_string(n.attempt));
-  m->set_plugin_identifier(options_.runner->name());
-  if (!n.handle.empty()) m->add_external_resources()->set_external_id(n.handle);
-  Status st = options_.admin->RecordTaskExecution(rec);
-  if (!st.ok()) {
-    FB_LOG(kError, kLog) << "recording task of " << n.id << ": " << st.ToString();
-  }
-}
-#pragma GCC diagnostic pop
 
-void Impl::StartDynamic(Node& n, const std::string& futures_uri) {
+void Driver::StartDynamic(Node& n, const std::string& futures_uri) {
   Run& run = *n.graph->run;
   auto key = options_.blobs->KeyOf(futures_uri);
   auto data = key.ok() ? options_.blobs->Get(*key) : Result<std::string>(key.status());
@@ -484,8 +368,10 @@ void Impl::StartDynamic(Node& n, const std::string& futures_uri) {
   resolver.launch_plan = [this](const fc::Identifier& id) { return options_.admin->FetchLaunchPlan(id); };
   auto compiled = compiler::Compile(wspec, resolver);
   if (compiled.ok()) {
+    // For the read path (GetDynamicNodeWorkflow): the run goes on without it.
     auto ckey = options_.blobs->KeyOf(n.output_dir() + "/dynamic_compiled.pb");
-    if (ckey.ok()) (void)options_.blobs->Put(*ckey, admin::Deterministic(*compiled));
+    CheckWrite(ckey.ok() ? options_.blobs->Put(*ckey, admin::Deterministic(*compiled)) : ckey.status(),
+               "writing the dynamic workflow of " + n.id);
   } else {
     FB_LOG(kWarn, kLog) << "dynamic workflow of " << n.id << ": " << compiled.status().ToString();
   }

@@ -5,7 +5,7 @@
 
 #include <charconv>
 
-#include "embedded/scheduler/time_format.h"
+#include "embedded/schedule/time_format.h"
 
 namespace flytebox::scheduler {
 namespace {

@@ -12,7 +12,7 @@
 #include "common/result.h"
 #include "common/thread_annotations.h"
 #include "embedded/admin/admin.h"
-#include "embedded/scheduler/notification_rules.h"
+#include "embedded/schedule/notification_rules.h"
 #include "embedded/store/metadata_store.h"
 
 namespace flytebox::scheduler {

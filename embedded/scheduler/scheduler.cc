@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "common/log.h"
-#include "embedded/scheduler/time_format.h"
+#include "embedded/schedule/time_format.h"
 
 namespace flytebox::scheduler {
 namespace {

@@ -14,7 +14,7 @@
 #include "common/result.h"
 #include "common/thread_annotations.h"
 #include "embedded/admin/admin.h"
-#include "embedded/scheduler/schedule.h"
+#include "embedded/schedule/schedule.h"
 #include "embedded/store/metadata_store.h"
 
 namespace flytebox::scheduler {

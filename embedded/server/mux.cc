@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -72,9 +73,23 @@ bool Pump(int from, int to) {
   return true;
 }
 
+// Each spliced connection costs three descriptors (client, upstream and the HTTP server's
+// end): the usual soft limit of 1024 would stop accepting long before max_connections.
+void RaiseDescriptorLimit(int max_connections) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  rlim_t want = static_cast<rlim_t>(max_connections) * 3 + 1024;
+  if (lim.rlim_max != RLIM_INFINITY && want > lim.rlim_max) want = lim.rlim_max;
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < want) {
+    lim.rlim_cur = want;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Mux>> Mux::Listen(Options options) {
+  RaiseDescriptorLimit(options.max_connections);
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return Status::Internal(std::string("socket: ") + std::strerror(errno));
   int one = 1;

@@ -22,7 +22,9 @@ class Mux {
     int port = 30080;  // 0 picks a free port; see port()
     int http_port = 0;  // the internal HTTP/1.1 server's loopback port
     std::function<void(int fd)> grpc_handoff;
-    int max_connections = 512;
+    // Beyond this, new connections are closed at once. Idle ones are closed after the
+    // sniff timeout (10 s) or the HTTP server's keep-alive and read timeouts.
+    int max_connections = 4096;
   };
 
   // Binds and listens; UNAVAILABLE naming the address when the port is taken.

@@ -121,7 +121,7 @@ class Versitygw:
 
 class Engine:
     def __init__(self, workdir: pathlib.Path, database: str = "", s3: Versitygw = None,
-                 extra_args=()):
+                 extra_args=(), extra_env=None):
         self.workdir = workdir
         self.port = free_port()
         self.s3 = s3
@@ -131,7 +131,7 @@ class Engine:
                 "--python", sys.executable, *extra_args]
         if database:
             args += ["--database", database]
-        env = dict(os.environ)
+        env = dict(os.environ, **(extra_env or {}))
         if s3:  # the host reaches S3 as localhost, the engine as 127.0.0.1
             args += ["--storage", "s3", "--s3-endpoint", s3.endpoint,
                      "--s3-public-endpoint", f"http://localhost:{s3.port}"]

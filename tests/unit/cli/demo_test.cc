@@ -381,6 +381,48 @@ TEST_F(DemoCommandTest, TeardownVolumeRefusesAFolderItDidNotMake) {
   EXPECT_TRUE(fs::exists(precious / "keep-me"));
 }
 
+TEST_F(DemoCommandTest, StartRefusesANonEmptyFolderItDidNotMake) {
+  std::string fake_engine = home_ / "flytebox-engine";
+  std::string fake_sup = home_ / "flytebox-sandbox";
+  for (const auto& p : {fake_engine, fake_sup}) {
+    std::ofstream(p) << "#!/bin/sh\n";
+    chmod(p.c_str(), 0755);
+  }
+  env_.vars["FLYTEBOX_ENGINE"] = fake_engine;
+  env_.vars["FLYTEBOX_SUPERVISOR"] = fake_sup;
+  TempDir precious;
+  std::ofstream(precious / "thesis.tex") << "data";
+  Outcome o = Run({"demo", "start", "--runtime", "native", "--port", "31998", "--state-dir",
+                   precious.path()});
+  EXPECT_EQ(o.code, kExitUsage) << o.err;
+  EXPECT_NE(o.err.find("not a Flytebox state folder"), std::string::npos) << o.err;
+  EXPECT_EQ(std::distance(fs::directory_iterator(precious.path()), fs::directory_iterator()), 1)
+      << "start wrote into the user's folder";
+}
+
+TEST_F(DemoCommandTest, TeardownVolumeRemovesOnlyWhatFlyteboxMade) {
+  TempDir state;
+  std::ofstream(state / ".flytebox-state") << "flytebox state folder\n";
+  std::ofstream(state / "credentials.json") << "{}";
+  std::ofstream(state / "supervisor.json.tmp.123") << "{}";
+  fs::create_directories(state / "engine/data");
+  std::ofstream(state / "engine/data/db.sqlite") << "x";
+  std::ofstream(state / "notes.txt") << "mine";
+  Outcome o = Run({"demo", "teardown", "--volume", "--state-dir", state.path()});
+  EXPECT_EQ(o.code, kExitOk) << o.err;
+  EXPECT_TRUE(fs::exists(state / "notes.txt"));
+  for (const char* gone : {".flytebox-state", "credentials.json", "engine", "supervisor.json.tmp.123"}) {
+    EXPECT_FALSE(fs::exists(state / gone)) << gone;
+  }
+  EXPECT_NE(o.out.find("notes.txt"), std::string::npos) << o.out;
+
+  TempDir only_ours;
+  std::ofstream(only_ours / ".flytebox-state") << "flytebox state folder\n";
+  fs::create_directories(only_ours / "logs");
+  EXPECT_EQ(Run({"demo", "teardown", "--volume", "--state-dir", only_ours.path()}).code, kExitOk);
+  EXPECT_FALSE(fs::exists(only_ours.path()));
+}
+
 TEST_F(DemoCommandTest, DryRunPrintsTheConfigurationAndTouchesNothing) {
   std::string fake_engine = home_ / "flytebox-engine";
   std::string fake_sup = home_ / "flytebox-sandbox";

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 namespace flytebox {
@@ -43,6 +45,52 @@ TEST(FakeClockTest, WakeInterruptsSleep) {
   clock.Wake();
   sleeper.join();
   EXPECT_EQ(clock.sleepers(), 0);
+}
+
+TEST(FakeClockTest, WaitUntilWakesWhenDeadlinePasses) {
+  FakeClock clock;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::atomic<bool> woke{false};
+  auto deadline = clock.Monotonic() + 10s;
+  std::thread waiter([&] {
+    std::unique_lock<std::mutex> lock(mu);
+    while (clock.Monotonic() < deadline) clock.WaitUntil(cv, lock, deadline);
+    woke = true;
+  });
+  while (clock.sleepers() == 0) std::this_thread::yield();
+  clock.Advance(10s);
+  waiter.join();
+  EXPECT_TRUE(woke.load());
+  EXPECT_EQ(clock.sleepers(), 0);
+}
+
+TEST(FakeClockTest, WaitUntilWakesOnItsOwnNotify) {
+  FakeClock clock;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool posted = false;
+  std::thread waiter([&] {
+    std::unique_lock<std::mutex> lock(mu);
+    while (!posted) clock.WaitUntil(cv, lock, clock.Monotonic() + 1h);
+  });
+  while (clock.sleepers() == 0) std::this_thread::yield();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    posted = true;
+  }
+  cv.notify_all();
+  waiter.join();
+  EXPECT_EQ(clock.sleepers(), 0);
+}
+
+TEST(FakeClockTest, WaitUntilReturnsAtOnceWhenDeadlinePassed) {
+  FakeClock clock;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::unique_lock<std::mutex> lock(mu);
+  clock.WaitUntil(cv, lock, clock.Monotonic());
+  EXPECT_TRUE(lock.owns_lock());
 }
 
 TEST(RealClockTest, WakeInterruptsSleep) {

@@ -85,7 +85,7 @@ TEST_F(DataProxyTest, UploadLocationFromMd5) {
   const std::string folder = "PBOYQ62DFRXJB6FMDLBRXI6YIU======";
   const std::string md5_b64 = "eF2Ie0MsbpD4rBrDG6PYRQ==";
   // The local store hands out plain paths: flytekit refuses file:// files.
-  EXPECT_EQ(resp->native_url(), blobs_->NativeUri("flytesnacks/development/" + folder +
+  EXPECT_EQ(resp->native_url(), blobs_->NativeUri("uploads/flytesnacks/development/" + folder +
                                                   "/fastabc.tar.gz"));
   EXPECT_EQ(resp->native_url().rfind("file://", 0), std::string::npos);
   EXPECT_EQ(resp->headers().at("Content-MD5"), md5_b64);
@@ -109,12 +109,33 @@ TEST_F(DataProxyTest, SignedUrlIsScopedAndExpires) {
   auto resp = proxy_->CreateUploadLocation(req);
   ASSERT_TRUE(resp.ok());
   Parsed p = Parse(resp->signed_url());
-  EXPECT_EQ(proxy_->Upload("flytesnacks/development/root/other.txt", p.expires, "", p.signature,
+  EXPECT_EQ(proxy_->Upload("uploads/flytesnacks/development/root/other.txt", p.expires, "", p.signature,
                            "", "x").code(),
             Code::kPermissionDenied);
   clock_.Advance(3601s);
   EXPECT_EQ(proxy_->Upload(p.key, p.expires, "", p.signature, "", "x").code(),
             Code::kPermissionDenied);
+}
+
+// Even a correctly signed URL cannot write outside uploads/: never over metadata/, outputs
+// or the cache.
+TEST_F(DataProxyTest, UploadsOnlyUnderTheUploadPrefix) {
+  int64_t expires = std::chrono::duration_cast<std::chrono::seconds>(
+                        clock_.Now().time_since_epoch()).count() + 60;
+  for (std::string key : {"metadata/flytesnacks/development/e1/inputs", "cache/x/outputs.pb"}) {
+    std::string signature = signer_.Sign("PUT", key, expires, "");
+    Status st = proxy_->Upload(key, std::to_string(expires), "", signature, "", "x");
+    EXPECT_EQ(st.code(), Code::kPermissionDenied) << key << ": " << st.ToString();
+    EXPECT_FALSE(blobs_->Get(key).ok()) << key;
+  }
+  flyteidl::service::CreateUploadLocationRequest req;
+  req.set_project("metadata");
+  req.set_domain("flytesnacks");
+  req.set_filename_root("development");
+  req.set_filename("inputs");
+  auto resp = proxy_->CreateUploadLocation(req);
+  ASSERT_TRUE(resp.ok()) << resp.status().ToString();
+  EXPECT_EQ(resp->native_url(), blobs_->NativeUri("uploads/metadata/flytesnacks/development/inputs"));
 }
 
 TEST_F(DataProxyTest, RejectsBadRequests) {

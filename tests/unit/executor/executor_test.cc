@@ -318,6 +318,24 @@ TEST_F(ExecutorTest, TimeoutKillsTheAttempt) {
   EXPECT_EQ(runner_->count(), 4u);
 }
 
+// The sleep gate's wait reads the executor's clock: it ends exactly when its time has passed.
+TEST_F(ExecutorTest, SleepGateWaitsItsDurationOnTheClock) {
+  RegisterWorkflow("nap", R"(
+    nodes { id: "g" gate_node { sleep { duration { seconds: 30 } } } })");
+  Launch("nap", "z1");
+  ASSERT_TRUE(WaitForNodePhase("z1", "g", fc::NodeExecution::RUNNING));
+  clock_.Advance(29s);
+  // Let the loop look at its timers after the advance; the gate must still be waiting.
+  EXPECT_FALSE(WaitUntil([&] { return Execution("z1").closure().phase() ==
+                                      fc::WorkflowExecution::SUCCEEDED; },
+                         std::chrono::milliseconds(100)));
+  clock_.Advance(1s);
+  ASSERT_TRUE(WaitForPhase("z1", fc::WorkflowExecution::SUCCEEDED));
+  auto gate = NodeExecution("z1", "g");
+  ASSERT_TRUE(gate.ok());
+  EXPECT_EQ(gate->closure().duration().seconds(), 30);
+}
+
 TEST_F(ExecutorTest, TerminateKillsRunningAttemptsAndEndsAborted) {
   RegisterTask("inc", kIntToInt);
   RegisterWorkflow("pair", R"(

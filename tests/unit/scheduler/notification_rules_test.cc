@@ -1,4 +1,4 @@
-#include "embedded/scheduler/notification_rules.h"
+#include "embedded/schedule/notification_rules.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "embedded/scheduler/schedule.h"
+#include "embedded/schedule/schedule.h"
 
 #include <gtest/gtest.h>
 

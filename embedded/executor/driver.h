@@ -1,19 +1,24 @@
 #pragma once
+// The executor's implementation: it drives every run on one thread (the loop), asking each
+// graph's Plan what to start and acting on it through Admin, the blob store and the runner.
+
+#include <atomic>
 
 #include "embedded/executor/internal.h"
 
 namespace flytebox::executor {
 
-class Impl : public Executor {
+class Driver : public Executor {
  public:
-  explicit Impl(ExecutorOptions options);
-  ~Impl() override;
+  explicit Driver(ExecutorOptions options);
+  ~Driver() override;
 
   Status Resume();
   void OnCreated(const fc::WorkflowExecutionIdentifier& id) override;
   void OnTerminate(const fc::WorkflowExecutionIdentifier& id) override;
   void Stop() override;
   Result<std::string> LogFile(const std::string& link_path) const override;
+  uint64_t failed_writes() const override { return failed_writes_.load(); }
 
  private:
   // The loop (executor.cc).
@@ -21,14 +26,19 @@ class Impl : public Executor {
   uint64_t After(std::chrono::milliseconds delay, std::function<void()> fn);
   void Cancel(uint64_t timer);
   void Loop();
+  // Logs and counts a write that failed; the caller decides what else it means.
+  void CheckWrite(const Status& st, const std::string& what);
 
-  // Runs and graphs (executor.cc).
+  // Runs and graphs (runs.cc).
   void StartRun(const fc::WorkflowExecutionIdentifier& id, bool resume);
   Status LoadRun(Run* run);
   std::unique_ptr<Graph> NewGraph(Run* run, const fc::WorkflowTemplate* tmpl, Node* owner,
                                   Graph* scope);
+  // Starts and skips what the graph's plan says, until it has nothing more or the graph ends.
   void Drive(Graph& g);
   void DriveAll(Graph& g);  // children first
+  static std::vector<NodePhase> PhasesOf(const Graph& g);
+  void EndGraph(Graph& g, const Plan::Verdict& verdict);
   void FinishGraph(Graph& g, bool ok, const NodeError* error);
   // Starts the workflow's failure node once it failed; true while that node runs.
   bool RunFailureNode(Graph& g, const NodeError& error, const std::string& failed_node);
@@ -43,32 +53,38 @@ class Impl : public Executor {
   // When restoring_, gives a fresh child graph's nodes their recorded state (restore.cc).
   void RestoreChildren(Graph& g);
 
-  // Node lifecycle (executor.cc).
+  // Node lifecycle (nodes.cc).
   void StartNode(Node& n);
   void SucceedNode(Node& n, fc::LiteralMap outputs);
   void FailNode(Node& n, const NodeError& error);
   void SkipNode(Node& n);
-  void RecordNode(Node& n);
   Status WriteLiteralMap(const std::string& uri, const fc::LiteralMap& map);
   Result<fc::LiteralMap> ReadLiteralMap(const std::string& uri);
   Result<bool> Exists(const std::string& uri);
+
+  // Records (records.cc).
+  void RecordNode(Node& n);
+  void RecordTask(Node& n, fc::TaskExecution::Phase phase, const NodeError* error);
+  void RecordArrayTask(Node& n, fc::TaskExecution::Phase phase);
+  fa::TaskExecution TaskRecord(const Node& n, const fc::Identifier& task_id,
+                               fc::TaskExecution::Phase phase, int64_t started_us);
 
   // Task nodes (task_node.cc).
   void StartTask(Node& n);
   void StartAttempt(Node& n);
   void OnAttemptDone(const NodeRef& ref, int attempt, RunResult result);
+  // Reads what the attempt left (futures, error document, raw outputs, outputs).
+  AttemptFacts GatherFacts(Node& n, const RunResult& result);
   void RetryOrFail(Node& n, const NodeError& error);
   // Raw-container outputs → outputs.pb; the failure to report, if any.
   std::optional<NodeError> CollectRaw(Node& n, const std::string& out_dir, bool exited_ok);
-  void RecordTask(Node& n, fc::TaskExecution::Phase phase, const NodeError* error);
   Result<TaskRun> BuildTaskRun(Node& n, const fc::TaskTemplate& task, const std::string& out_dir,
                                int attempt, const std::string& key_suffix,
                                std::map<std::string, std::string> extra_env);
   const fc::TaskTemplate* TaskOf(Run& run, const fc::Identifier& id);
-  std::string CacheKey(const Node& n, const fc::TaskTemplate& task);
-  bool Cacheable(const Node& n, const fc::TaskTemplate& task);
   Result<std::optional<NodeError>> ReadError(const std::string& out_dir);
   void StartDynamic(Node& n, const std::string& futures_uri);
+  void ReleaseSerial(Node& n);
 
   // Array nodes (array_node.cc).
   void StartArray(Node& n);
@@ -76,7 +92,6 @@ class Impl : public Executor {
   void RestoreElements(Node& n);
   void OnElementDone(const NodeRef& ref, size_t i, int attempt, RunResult result);
   void FinishArray(Node& n);
-  void RecordArrayTask(Node& n, fc::TaskExecution::Phase phase);
 
   // Control nodes (control_nodes.cc).
   void StartBranch(Node& n);
@@ -87,6 +102,7 @@ class Impl : public Executor {
   void ChildRunEnded(const fa::Execution& child);
 
   ExecutorOptions options_;
+  std::atomic<uint64_t> failed_writes_{0};
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> queue_;                     // guarded by mu_
@@ -98,7 +114,6 @@ class Impl : public Executor {
   std::map<std::string, std::unique_ptr<Run>> runs_;  // by ExecKey
   // cache_serializable: one runner per cache key; the others wait for its result.
   std::map<std::string, std::vector<NodeRef>> serial_waiters_;
-  void ReleaseSerial(Node& n);
   bool restoring_ = false;
   uint64_t next_serial_ = 1;  // child graphs restore their nodes' records before driving
 };

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "embedded/scheduler/cron.h"
+#include "embedded/schedule/cron.h"
 
 namespace flytebox::scheduler {
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "embedded/scheduler/cron.h"
+#include "embedded/schedule/cron.h"
 #include "flyteidl/admin/launch_plan.pb.h"
 #include "flyteidl/admin/schedule.pb.h"
 #include "flyteidl/core/interface.pb.h"

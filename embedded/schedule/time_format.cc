@@ -1,4 +1,4 @@
-#include "embedded/scheduler/time_format.h"
+#include "embedded/schedule/time_format.h"
 
 #include <cstdio>
 

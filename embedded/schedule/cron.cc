@@ -1,4 +1,4 @@
-#include "embedded/scheduler/cron.h"
+#include "embedded/schedule/cron.h"
 
 #include <algorithm>
 #include <array>

@@ -1,11 +1,11 @@
-#include "embedded/scheduler/schedule.h"
+#include "embedded/schedule/schedule.h"
 
 #include <cstdio>
 #include <algorithm>
 #include <deque>
 
 #include "embedded/compiler/types.h"
-#include "embedded/scheduler/time_format.h"
+#include "embedded/schedule/time_format.h"
 
 namespace flytebox::scheduler {
 namespace {

@@ -1,0 +1,138 @@
+#include "embedded/engine_main.h"
+
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "common/version.h"
+
+namespace flytebox::engine {
+namespace {
+
+void AddOptions(CLI::App& app, EngineOptions& options, std::string& data_dir,
+                std::string& log_level, std::string& storage) {
+  app.set_version_flag("--version", std::string("flytebox-engine ") + kVersion);
+  app.add_option("--bind", options.bind_address, "Address to listen on")->capture_default_str();
+  app.add_option("--port", options.port, "Port for gRPC, REST and signed URLs (0: any free)")
+      ->capture_default_str();
+  app.add_option("--data-dir", data_dir, "State folder (database, objects)")->capture_default_str();
+  app.add_option("--database", options.database,
+                 "sqlite:PATH or postgres:CONNINFO (default: sqlite in the data dir)");
+  app.add_option("--public-url", options.public_url,
+                 "Base URL the host uses to reach this port (default http://localhost:PORT)");
+  app.add_option("--python", options.python,
+                 "Python whose environment has flytekit; tasks run as its processes")
+      ->capture_default_str();
+  app.add_option("--max-parallel-tasks", options.max_parallel_tasks,
+                 "Task processes running at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--log-level", log_level, "debug, info, warn, error")->capture_default_str();
+  app.add_option("--console-dir", options.console_dir,
+                 "Built web console served at /console (default: next to this program)");
+  app.add_flag("!--no-executions", options.run_executions,
+               "Serve the API only: executions are recorded but not run");
+  app.add_option("--storage", storage,
+                 "Object store: file (the data dir) or s3 (credentials from the environment: "
+                 "FLYTEBOX_S3_ACCESS_KEY, FLYTEBOX_S3_SECRET_KEY)")
+      ->check(CLI::IsMember({"file", "s3"}))
+      ->capture_default_str();
+  app.add_option("--s3-endpoint", options.s3.endpoint,
+                 "S3 URL for the engine and its tasks, e.g. http://127.0.0.1:30002");
+  app.add_option("--s3-public-endpoint", options.s3.public_endpoint,
+                 "S3 URL the host uses, for signed URLs (default: --s3-endpoint)");
+  app.add_option("--s3-region", options.s3.region, "S3 region")->capture_default_str();
+  app.add_option("--bucket", options.bucket, "Bucket for objects")->capture_default_str();
+}
+
+// Defaults that depend on other flags and on the environment. False (with `err` set) when the
+// combination cannot run.
+bool FillDefaults(const std::string& storage, const EnvLookup& env, EngineCommandLine& line) {
+  EngineOptions& options = line.options;
+  if (options.database.empty()) options.database = "sqlite:" + line.data_dir + "/flytebox.db";
+  options.blob_root = line.data_dir + "/blobs";
+  options.work_dir = line.data_dir + "/work";
+  const char* secret = env("FLYTEBOX_URL_SECRET");
+  options.url_secret = secret ? secret : "";
+  if (storage != "s3") return true;
+  const char* access_key = env("FLYTEBOX_S3_ACCESS_KEY");
+  const char* secret_key = env("FLYTEBOX_S3_SECRET_KEY");
+  if (options.s3.endpoint.empty() || !access_key || !*access_key || !secret_key || !*secret_key) {
+    line.err =
+        "flytebox-engine: --storage s3 needs --s3-endpoint and the environment "
+        "variables FLYTEBOX_S3_ACCESS_KEY and FLYTEBOX_S3_SECRET_KEY\n";
+    return false;
+  }
+  options.storage = EngineOptions::Storage::kS3;
+  options.s3.access_key = access_key;
+  options.s3.secret_key = secret_key;
+  return true;
+}
+
+}  // namespace
+
+EngineCommandLine ParseEngineCommandLine(const std::vector<std::string>& args,
+                                         const EnvLookup& env) {
+  EngineCommandLine line;
+  std::string log_level = "info";
+  std::string storage = "file";
+  CLI::App app("flytebox-engine: the Flyte control plane in one process", "flytebox-engine");
+  AddOptions(app, line.options, line.data_dir, log_level, storage);
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  if (!reversed.empty()) reversed.pop_back();  // the program name
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    std::ostringstream out, err;
+    line.exit_code = app.exit(e, out, err);
+    line.out = out.str();
+    line.err = err.str();
+    return line;
+  }
+  if (!log::ParseLevel(log_level, &line.log_level)) {
+    line.err = "flytebox-engine: unknown log level '" + log_level + "'\n";
+    line.exit_code = 2;
+    return line;
+  }
+  if (!FillDefaults(storage, env, line)) line.exit_code = 2;
+  return line;
+}
+
+int RunEngine(int argc, char** argv) {
+  EngineCommandLine line =
+      ParseEngineCommandLine(std::vector<std::string>(argv, argv + argc),
+                             [](const char* name) { return std::getenv(name); });
+  std::cout << line.out;
+  std::cerr << line.err;
+  if (line.exit_code) return *line.exit_code;
+  log::SetLevel(line.log_level);
+  std::error_code ec;
+  std::filesystem::create_directories(line.data_dir, ec);
+  if (ec) {
+    std::cerr << "flytebox-engine: cannot create " << line.data_dir << ": " << ec.message() << "\n";
+    return 1;
+  }
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // threads started below inherit the mask
+
+  auto engine = Engine::Start(line.options);
+  if (!engine.ok()) {
+    std::cerr << "flytebox-engine: " << engine.status().ToString() << "\n";
+    return 1;
+  }
+  int sig = 0;
+  sigwait(&signals, &sig);
+  FB_LOG(kInfo, "engine") << "signal " << sig << ": shutting down";
+  (*engine)->Stop();
+  return 0;
+}
+
+}  // namespace flytebox::engine
