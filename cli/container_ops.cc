@@ -9,6 +9,7 @@
 
 #include "cli/container_runtime.h"
 #include "cli/native_runtime.h"
+#include "sandbox/config.h"
 
 namespace flytebox::cli {
 namespace {
@@ -17,15 +18,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 constexpr const char* kFlyteConfigMarker = "# Written by `flytebox demo start`";
-
-bool ValidComponentName(const std::string& name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (char c : name) {
-    auto u = static_cast<unsigned char>(c);
-    if (!(std::islower(u) || std::isdigit(u) || c == '-')) return false;
-  }
-  return true;
-}
 
 std::string LogPath(const std::string& component) {
   return std::string(kImageStateDir) + "/logs/" + component + ".log";
@@ -169,7 +161,7 @@ int ContainerRuntime::Teardown(bool volume) {
 
 int ContainerRuntime::Logs(const std::string& component, bool follow) {
   std::string which = component.empty() ? "engine" : component;
-  if (!ValidComponentName(which)) {
+  if (!sandbox::ValidComponentName(which)) {
     ctx_.err << "flytebox: '" << which << "' is not a component name\n";
     return kExitUsage;
   }

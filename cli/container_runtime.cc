@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/strings.h"
 #include "common/version.h"
 #include "sandbox/net.h"
 
@@ -47,12 +48,6 @@ if sys.argv[1:] == ["credentials"]:
         out["credentials_error"] = str(e)
 print(json.dumps(out))
 )PY";
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 std::string FirstLines(const std::string& text, int lines) {
   std::istringstream in(text);
@@ -187,7 +182,7 @@ Result<ContainerState> ContainerRuntime::Inspect() {
   }
   ContainerState state;
   if (!result->status.success()) {
-    if (Lower(result->err).find("no such") != std::string::npos) return state;
+    if (strings::AsciiLower(result->err).find("no such") != std::string::npos) return state;
     return Status::FailedPrecondition(name() + " does not answer: " + FirstLines(result->err, 2) +
                                       "\n" + EngineDownHint(name()));
   }

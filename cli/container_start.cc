@@ -6,6 +6,7 @@
 
 #include "cli/container_runtime.h"
 #include "cli/preflight.h"
+#include "common/strings.h"
 #include "common/version.h"
 
 namespace flytebox::cli {
@@ -27,11 +28,6 @@ std::string Fingerprint(const std::string& text) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;
-}
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
-  return s;
 }
 
 void SleepFor(Clock* clock, std::chrono::milliseconds d) {
@@ -120,7 +116,9 @@ int ContainerRuntime::PrintDryRun(const StartOptions& o) {
 Result<std::string> ContainerRuntime::ImageIdOrBuild(Progress* progress) {
   const std::string& image = settings_.image;
   auto id = RunEngine(commands_.ImageId(image), 30s);
-  if (id.ok() && id->status.success() && !Trim(id->out).empty()) return Trim(id->out);
+  if (id.ok() && id->status.success() && !strings::TrimSpace(id->out).empty()) {
+    return std::string(strings::TrimSpace(id->out));
+  }
   std::string where = "image " + image + " is not in " + name();
   if (image != DefaultImage()) {
     return Status::NotFound(where + ": build or load it, or leave out --image to use " +
@@ -156,7 +154,9 @@ Result<std::string> ContainerRuntime::ImageIdOrBuild(Progress* progress) {
   }
   progress->Begin("pre-flight");
   id = RunEngine(commands_.ImageId(image), 30s);
-  if (id.ok() && id->status.success() && !Trim(id->out).empty()) return Trim(id->out);
+  if (id.ok() && id->status.success() && !strings::TrimSpace(id->out).empty()) {
+    return std::string(strings::TrimSpace(id->out));
+  }
   return Status::NotFound(where + " even after building it: " + Failure("image inspect", id));
 }
 

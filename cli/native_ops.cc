@@ -11,11 +11,12 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "cli/native_runtime.h"
+#include "sandbox/config.h"
 #include "sandbox/net.h"
 
 namespace flytebox::cli {
@@ -36,17 +37,6 @@ std::vector<std::string> Cmdline(pid_t pid) {
 
 void SleepFor(Clock* clock, std::chrono::milliseconds d) {
   clock->SleepUntil(clock->Monotonic() + d);
-}
-
-bool ValidComponentName(const std::string& name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (char c : name) {
-    auto u = static_cast<unsigned char>(c);
-    if (!(std::islower(u) || std::isdigit(u) || c == '-')) {
-      return false;
-    }
-  }
-  return true;
 }
 
 }  // namespace
@@ -262,7 +252,7 @@ int NativeRuntime::Teardown(bool volume) {
 
 int NativeRuntime::Logs(const std::string& component, bool follow) {
   std::string name = component.empty() ? "engine" : component;
-  if (!ValidComponentName(name)) {
+  if (!sandbox::ValidComponentName(name)) {
     ctx_.err << "flytebox: '" << name << "' is not a component name\n";
     return kExitUsage;
   }

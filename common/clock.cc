@@ -30,7 +30,7 @@ class RealClock : public Clock {
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  unsigned wake_gen_ = 0;
+  unsigned wake_gen_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace

@@ -5,6 +5,8 @@
 #include <mutex>
 #include <set>
 
+#include "common/thread_annotations.h"
+
 namespace flytebox {
 
 // Time is an interface so that back-off, timeouts, schedules and retries are tested by
@@ -53,12 +55,12 @@ class FakeClock : public Clock {
  private:
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  WallTime wall_;         // guarded by mu_
-  MonoTime mono_;         // guarded by mu_
-  int sleepers_ = 0;      // guarded by mu_
-  unsigned wake_gen_ = 0; // guarded by mu_
-  // Callers in WaitUntil, told by Advance; guarded by mu_.
-  std::set<std::pair<std::condition_variable*, std::mutex*>> waiters_;
+  WallTime wall_ GUARDED_BY(mu_);
+  MonoTime mono_ GUARDED_BY(mu_);
+  int sleepers_ GUARDED_BY(mu_) = 0;
+  unsigned wake_gen_ GUARDED_BY(mu_) = 0;
+  // Callers in WaitUntil, told by Advance.
+  std::set<std::pair<std::condition_variable*, std::mutex*>> waiters_ GUARDED_BY(mu_);
 };
 
 }  // namespace flytebox

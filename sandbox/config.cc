@@ -195,17 +195,6 @@ Result<SupervisorConfig> ParseTop(const json& doc) {
   return config;
 }
 
-bool ValidName(const std::string& name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (char ch : name) {
-    if (!(std::islower(static_cast<unsigned char>(ch)) ||
-          std::isdigit(static_cast<unsigned char>(ch)) || ch == '-')) {
-      return false;
-    }
-  }
-  return true;
-}
-
 Status ValidateProbe(const ComponentSpec& c) {
   std::string where = "component '" + c.name + "' probe";
   switch (c.probe.kind) {
@@ -262,7 +251,7 @@ std::string_view RestartPolicyName(RestartPolicy policy) {
 Status Validate(const SupervisorConfig& config) {
   std::set<std::string> names;
   for (const auto& c : config.components) {
-    if (!ValidName(c.name)) {
+    if (!ValidComponentName(c.name)) {
       return Status::InvalidArgument("component name '" + c.name +
                                      "' must be 1-64 characters of a-z, 0-9 and -");
     }
@@ -373,6 +362,17 @@ std::string ConfigToJson(const SupervisorConfig& config) {
               {"components", json::array()}};
   for (const auto& c : config.components) doc["components"].push_back(ComponentToJson(c));
   return doc.dump(2) + "\n";
+}
+
+bool ValidComponentName(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char ch : name) {
+    if (!(std::islower(static_cast<unsigned char>(ch)) ||
+          std::isdigit(static_cast<unsigned char>(ch)) || ch == '-')) {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace flytebox::sandbox

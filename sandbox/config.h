@@ -81,4 +81,7 @@ std::vector<std::string> StartOrder(const std::vector<ComponentSpec>& components
 
 std::string_view RestartPolicyName(RestartPolicy policy);
 
+// A component name: 1 to 64 of a-z, 0-9 and '-' (it names log files and CLI arguments).
+bool ValidComponentName(const std::string& name);
+
 }  // namespace flytebox::sandbox

@@ -16,6 +16,7 @@ APT_PACKAGES=(
   postgresql
   docker.io podman runc uidmap slirp4netns fuse-overlayfs busybox-static
   debootstrap chromium
+  clang-format clang-tidy
 )
 
 install_apt() {

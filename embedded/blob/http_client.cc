@@ -7,6 +7,8 @@
 #include <mutex>
 #include <vector>
 
+#include "common/thread_annotations.h"
+
 namespace flytebox::blob {
 namespace {
 
@@ -53,7 +55,7 @@ class CurlHttpClient final : public HttpClient {
   void Release(CURL* handle);
 
   std::mutex mu_;
-  std::vector<CURL*> idle_;  // guarded by mu_
+  std::vector<CURL*> idle_ GUARDED_BY(mu_);
 };
 
 CURL* CurlHttpClient::Acquire() {

@@ -4,7 +4,9 @@
 #include <cctype>
 #include <charconv>
 
+#include "common/digest.h"
 #include "common/log.h"
+#include "common/strings.h"
 #include "embedded/blob/http_client.h"
 #include "embedded/blob/sigv4.h"
 
@@ -151,7 +153,7 @@ S3Store::S3Store(S3Config config, Endpoint endpoint, Endpoint public_endpoint,
 S3Store::~S3Store() = default;
 
 std::string S3Store::ObjectPath(const std::string& key) const {
-  return "/" + config_.bucket + "/" + sigv4::UriEncode(key, true);
+  return "/" + config_.bucket + "/" + strings::PercentEncode(key, true);
 }
 
 Result<HttpResponse> S3Store::Send(const Call& call) {
@@ -161,7 +163,7 @@ Result<HttpResponse> S3Store::Send(const Call& call) {
   req.method = call.method;
   req.path = call.path;
   req.query = call.query;
-  req.payload_hash = sigv4::Sha256Hex(call.body ? *call.body : kNoBody);
+  req.payload_hash = digest::Sha256Hex(call.body ? *call.body : kNoBody);
   req.headers = {{"host", endpoint_.authority},
                  {"x-amz-content-sha256", req.payload_hash},
                  {"x-amz-date", amz_date}};

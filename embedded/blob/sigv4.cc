@@ -10,6 +10,7 @@
 #include <map>
 
 #include "common/digest.h"
+#include "common/strings.h"
 
 namespace flytebox::blob::sigv4 {
 namespace {
@@ -18,12 +19,6 @@ constexpr char kAlgorithm[] = "AWS4-HMAC-SHA256";
 
 std::string Hmac(std::string_view key, std::string_view data) {
   return digest::HmacSha256(key, data);
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 // Trims both ends and collapses inner runs of spaces to one, as SigV4 canonical headers want.
@@ -46,7 +41,7 @@ std::string CanonicalValue(std::string_view v) {
 std::map<std::string, std::string> CanonicalHeaderMap(const Request& request) {
   std::map<std::string, std::string> out;
   for (const auto& [name, value] : request.headers) {
-    std::string& slot = out[Lower(name)];
+    std::string& slot = out[strings::AsciiLower(name)];
     if (!slot.empty()) slot += ',';
     slot += CanonicalValue(value);
   }
@@ -61,24 +56,6 @@ std::string Credential(const Credentials& credentials, const std::string& amz_da
 
 }  // namespace
 
-std::string Sha256Hex(std::string_view data) { return digest::Sha256Hex(data); }
-
-std::string UriEncode(std::string_view text, bool keep_slash) {
-  std::string out;
-  out.reserve(text.size());
-  for (unsigned char c : text) {
-    bool unreserved = std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
-    if (unreserved || (keep_slash && c == '/')) {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
-
 std::string AmzDate(std::chrono::system_clock::time_point time) {
   std::time_t t = std::chrono::system_clock::to_time_t(time);
   std::tm tm{};
@@ -92,7 +69,7 @@ std::string CanonicalQuery(const Request& request) {
   std::vector<std::pair<std::string, std::string>> encoded;
   encoded.reserve(request.query.size());
   for (const auto& [name, value] : request.query) {
-    encoded.emplace_back(UriEncode(name, false), UriEncode(value, false));
+    encoded.emplace_back(strings::PercentEncode(name, false), strings::PercentEncode(value, false));
   }
   std::sort(encoded.begin(), encoded.end());
   std::string out;
@@ -124,7 +101,8 @@ std::string CanonicalRequest(const Request& request) {
 std::string StringToSign(const std::string& amz_date, const Scope& scope,
                          const std::string& canonical_request) {
   return std::string(kAlgorithm) + "\n" + amz_date + "\n" + amz_date.substr(0, 8) + "/" +
-         scope.region + "/" + scope.service + "/aws4_request\n" + Sha256Hex(canonical_request);
+         scope.region + "/" + scope.service + "/aws4_request\n" +
+         digest::Sha256Hex(canonical_request);
 }
 
 std::string Signature(const Credentials& credentials, const std::string& amz_date,

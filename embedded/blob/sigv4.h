@@ -36,10 +36,6 @@ struct Request {
 
 inline constexpr char kUnsignedPayload[] = "UNSIGNED-PAYLOAD";
 
-std::string Sha256Hex(std::string_view data);
-// RFC 3986 encoding as SigV4 wants it: all but A-Z a-z 0-9 - _ . ~ become %XX (upper case);
-// '/' is kept when `keep_slash`.
-std::string UriEncode(std::string_view text, bool keep_slash);
 // "20130524T000000Z" (UTC).
 std::string AmzDate(std::chrono::system_clock::time_point time);
 

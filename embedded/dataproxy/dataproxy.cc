@@ -3,6 +3,8 @@
 #include <charconv>
 #include <random>
 
+#include "common/digest.h"
+
 namespace flytebox::dataproxy {
 namespace {
 
@@ -139,7 +141,7 @@ Status DataProxy::Upload(const std::string& key, const std::string& expires, con
   if (body.size() > kMaxUploadBytes) {
     return Status::ResourceExhausted("upload larger than 1 GiB");
   }
-  std::string actual = Base64(Md5(body));
+  std::string actual = Base64(digest::Md5(body));
   if (!md5.empty() && actual != md5) {
     return Status::InvalidArgument("the body's MD5 does not match the one the URL was made for");
   }

@@ -4,8 +4,6 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include <cstdio>
-
 #include "common/digest.h"
 
 namespace flytebox::dataproxy {
@@ -61,22 +59,6 @@ std::string Base32WithPadding(const std::string& bytes) {
   }
   if (bits > 0) out += kAlphabet[(buffer << (5 - bits)) & 31];
   while (out.size() % 8 != 0) out += '=';
-  return out;
-}
-
-std::string Md5(const std::string& data) { return digest::Md5(data); }
-
-std::string UrlEscapePath(const std::string& path) {
-  std::string out;
-  for (unsigned char c : path) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
   return out;
 }
 

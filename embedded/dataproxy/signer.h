@@ -30,7 +30,5 @@ class UrlSigner {
 
 std::string Base64(const std::string& bytes);
 std::string Base32WithPadding(const std::string& bytes);
-std::string Md5(const std::string& data);  // raw 16 bytes
-std::string UrlEscapePath(const std::string& path);  // escapes all but unreserved and '/'
 
 }  // namespace flytebox::dataproxy

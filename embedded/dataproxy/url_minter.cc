@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "common/strings.h"
+
 namespace flytebox::dataproxy {
 
 Result<std::string> EngineUrlMinter::Mint(const UrlGrant& grant) const {
@@ -12,9 +14,11 @@ Result<std::string> EngineUrlMinter::Mint(const UrlGrant& grant) const {
   int64_t expires =
       std::chrono::duration_cast<std::chrono::seconds>(grant.now.time_since_epoch()).count() +
       grant.expires_seconds;
-  std::string url = public_url_ + "/blobs/" + UrlEscapePath(grant.key) +
+  std::string url = public_url_ + "/blobs/" + strings::PercentEncode(grant.key, true) +
                     "?expires=" + std::to_string(expires);
-  if (!grant.content_md5_b64.empty()) url += "&md5=" + UrlEscapePath(grant.content_md5_b64);
+  if (!grant.content_md5_b64.empty()) {
+    url += "&md5=" + strings::PercentEncode(grant.content_md5_b64, true);
+  }
   url += "&signature=" + signer_->Sign(grant.method, grant.key, expires, grant.content_md5_b64);
   return url;
 }

@@ -10,6 +10,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "common/thread_annotations.h"
 #include "embedded/admin/admin.h"
 #include "embedded/schedule/notification_rules.h"
 #include "embedded/store/metadata_store.h"
@@ -84,13 +85,13 @@ class Notifier {
   NotifierOptions options_;
 
   std::mutex cache_mu_;
-  std::map<std::string, NotificationList> launch_plan_rules_;  // guarded by cache_mu_
+  std::map<std::string, NotificationList> launch_plan_rules_ GUARDED_BY(cache_mu_);
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<fa::Execution> queue_;  // guarded by mu_
-  bool busy_ = false;                // guarded by mu_
-  bool stopping_ = false;            // guarded by mu_
+  std::deque<fa::Execution> queue_ GUARDED_BY(mu_);
+  bool busy_ GUARDED_BY(mu_) = false;
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

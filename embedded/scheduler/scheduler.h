@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "common/thread_annotations.h"
 #include "embedded/admin/admin.h"
 #include "embedded/schedule/schedule.h"
 #include "embedded/store/metadata_store.h"
@@ -96,15 +97,15 @@ class Scheduler {
   SchedulerOptions options_;
 
   std::mutex pass_mu_;                   // held during a pass
-  std::map<std::string, Entry> entries_;  // by "project/domain/name"; guarded by pass_mu_
-  std::set<std::string> invalid_;        // logged unparseable schedules; guarded by pass_mu_
+  std::map<std::string, Entry> entries_ GUARDED_BY(pass_mu_);  // by "project/domain/name"
+  std::set<std::string> invalid_ GUARDED_BY(pass_mu_);         // logged unparseable schedules
 
   mutable std::mutex mu_;
   std::condition_variable cv_;      // passes and loop exit
-  bool dirty_ = true;               // guarded by mu_
-  std::set<std::string> tracked_;   // keys of entries_, for OnLaunchPlanChanged; guarded by mu_
-  bool stopping_ = false;           // guarded by mu_
-  bool exited_ = false;             // guarded by mu_
+  bool dirty_ GUARDED_BY(mu_) = true;
+  std::set<std::string> tracked_ GUARDED_BY(mu_);  // keys of entries_, for OnLaunchPlanChanged
+  bool stopping_ GUARDED_BY(mu_) = false;
+  bool exited_ GUARDED_BY(mu_) = false;
   std::atomic<int64_t> passes_{0};
   std::thread thread_;
 };

@@ -1,6 +1,7 @@
 // ParseFilters: FlyteAdmin's filter syntax, `op(field,value)` terms joined with `+`.
 #include <string_view>
 
+#include "common/strings.h"
 #include "embedded/store/metadata_store.h"
 
 namespace flytebox::store {
@@ -8,12 +9,7 @@ namespace {
 
 constexpr std::string_view kSpace = " \t\r\n";
 
-std::string_view Trim(std::string_view s) {
-  const size_t begin = s.find_first_not_of(kSpace);
-  if (begin == std::string_view::npos) return {};
-  const size_t end = s.find_last_not_of(kSpace);
-  return s.substr(begin, end - begin + 1);
-}
+using strings::TrimSpace;
 
 bool ParseOp(std::string_view name, Filter::Op* op) {
   struct Entry {
@@ -42,21 +38,21 @@ bool ParseOp(std::string_view name, Filter::Op* op) {
 std::vector<std::string> SplitValues(std::string_view raw, Filter::Op op) {
   std::vector<std::string> values;
   if (op != Filter::Op::kValueIn) {
-    values.emplace_back(Trim(raw));
+    values.emplace_back(TrimSpace(raw));
     return values;
   }
   size_t start = 0;
   while (true) {
     const size_t semi = raw.find(';', start);
     values.emplace_back(
-        Trim(raw.substr(start, semi == std::string_view::npos ? semi : semi - start)));
+        TrimSpace(raw.substr(start, semi == std::string_view::npos ? semi : semi - start)));
     if (semi == std::string_view::npos) return values;
     start = semi + 1;
   }
 }
 
 Status BadTerm(std::string_view term, std::string_view why) {
-  return Status::InvalidArgument("invalid filter term '" + std::string(Trim(term)) +
+  return Status::InvalidArgument("invalid filter term '" + std::string(TrimSpace(term)) +
                                  "': " + std::string(why));
 }
 
@@ -73,8 +69,8 @@ Result<Filter> ParseTerm(std::string_view text, size_t* pos,
                    "expected op(field,value)");
   }
   const std::string_view term = text.substr(start, close + 1 - start);
-  const std::string_view op_name = Trim(text.substr(start, open - start));
-  const std::string_view field = Trim(text.substr(open + 1, comma - open - 1));
+  const std::string_view op_name = TrimSpace(text.substr(start, open - start));
+  const std::string_view field = TrimSpace(text.substr(open + 1, comma - open - 1));
   if (field.find(')') != std::string_view::npos) return BadTerm(term, "expected op(field,value)");
 
   Filter filter;
@@ -101,7 +97,7 @@ Result<std::vector<Filter>> ParseFilters(const std::string& text,
                                          const std::map<std::string, std::string>& field_map) {
   std::vector<Filter> filters;
   const std::string_view all(text);
-  if (Trim(all).empty()) return filters;
+  if (TrimSpace(all).empty()) return filters;
   size_t pos = 0;
   while (true) {
     FB_ASSIGN_OR_RETURN(Filter filter, ParseTerm(all, &pos, field_map));
@@ -110,10 +106,10 @@ Result<std::vector<Filter>> ParseFilters(const std::string& text,
     if (next == std::string_view::npos) return filters;
     if (all[next] != '+') {
       return Status::InvalidArgument("invalid filters '" + text + "': expected '+' after '" +
-                                     std::string(Trim(all.substr(0, pos))) + "'");
+                                     std::string(TrimSpace(all.substr(0, pos))) + "'");
     }
     pos = next + 1;
-    if (Trim(all.substr(pos)).empty()) {
+    if (TrimSpace(all.substr(pos)).empty()) {
       return Status::InvalidArgument("invalid filters '" + text + "': nothing after '+'");
     }
   }

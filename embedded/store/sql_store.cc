@@ -7,6 +7,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/thread_annotations.h"
 #include "embedded/store/sql_query.h"
 
 namespace flytebox::store::internal {
@@ -227,9 +228,9 @@ class SqlStore final : public MetadataStore {
   // Recursive so that a Transaction's fn can call the store on the same thread. Held for a
   // whole transaction: other threads never see or join an open transaction.
   std::recursive_mutex mu_;
-  std::unique_ptr<SqlDriver> driver_;  // guarded by mu_
+  std::unique_ptr<SqlDriver> driver_ GUARDED_BY(mu_);
   Clock* const clock_;
-  int tx_depth_ = 0;  // guarded by mu_; open Transaction calls
+  int tx_depth_ GUARDED_BY(mu_) = 0;  // open Transaction calls
 };
 
 Status SqlStore::Transaction(const std::function<Status(MetadataStore&)>& fn) {
