@@ -119,7 +119,7 @@ TEST_F(PresignTest, UploadWithFlytekitHeadersThenDownload) {
   std::string body = "fast register archive\n" + std::string(5000, 'z');
   auto loc = UploadLocation(body, "fastabc.tar.gz");
   // The body's MD5 in base32 and base64, worked out apart from the engine.
-  std::string key = "flytesnacks/development/ZFVMWWIFHWYX5N7LGHEBJ3TCCA======/fastabc.tar.gz";
+  std::string key = "uploads/flytesnacks/development/ZFVMWWIFHWYX5N7LGHEBJ3TCCA======/fastabc.tar.gz";
   const std::string md5_b64 = "yWrLWQU9sX636zHIFO5iEA==";
   EXPECT_EQ(loc.native_url(), store_->Uri(key));
   EXPECT_EQ(loc.signed_url().rfind("http://localhost:" + std::to_string(gw_->port()) + "/", 0), 0u)
@@ -212,7 +212,7 @@ TEST_F(PresignTest, UploadWithoutMd5AcceptsAnyBody) {
   std::string body = "{\"a\": 1}";
   HttpResult put = Curl(loc->signed_url(), {}, &body);
   ASSERT_EQ(put.status, 200) << put.body;
-  EXPECT_EQ(store_->Get("flytesnacks/development/root/data.json").value_or("?"), body);
+  EXPECT_EQ(store_->Get("uploads/flytesnacks/development/root/data.json").value_or("?"), body);
 }
 
 TEST_F(PresignTest, MissingObjectAndForeignUris) {

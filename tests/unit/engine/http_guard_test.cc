@@ -58,7 +58,9 @@ TEST(HttpGuardTest, OnlyTheSandboxsOwnOriginMayCall) {
     h.origin = bad;
     auto r = g.Check(h);
     EXPECT_EQ(StatusOf(r), 403) << bad;
-    if (r) EXPECT_NE(r->message.find(bad), std::string::npos) << r->message;
+    if (r) {
+      EXPECT_NE(r->message.find(bad), std::string::npos) << r->message;
+    }
   }
 }
 
