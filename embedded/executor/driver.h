@@ -4,6 +4,8 @@
 
 #include <atomic>
 
+#include "common/thread_annotations.h"
+
 #include "embedded/executor/internal.h"
 
 namespace flytebox::executor {
@@ -105,10 +107,11 @@ class Driver : public Executor {
   std::atomic<uint64_t> failed_writes_{0};
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::function<void()>> queue_;                     // guarded by mu_
-  std::multimap<Clock::MonoTime, std::pair<uint64_t, std::function<void()>>> timers_;  // mu_
-  uint64_t next_timer_ = 1;                                     // guarded by mu_
-  bool stopping_ = false;                                       // guarded by mu_
+  std::deque<std::function<void()>> queue_ GUARDED_BY(mu_);
+  std::multimap<Clock::MonoTime, std::pair<uint64_t, std::function<void()>>> timers_
+      GUARDED_BY(mu_);
+  uint64_t next_timer_ GUARDED_BY(mu_) = 1;
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::thread thread_;
   // Executor thread only.
   std::map<std::string, std::unique_ptr<Run>> runs_;  // by ExecKey

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/strings.h"
 #include "embedded/executor/templating.h"
 
 namespace flytebox::executor {
@@ -34,11 +35,6 @@ Result<std::string> ReadFile(const fs::path& path) {
   return ss.str();
 }
 
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  size_t b = s.find_first_not_of(" \t");
-  return b == std::string::npos ? "" : s.substr(b);
-}
 
 // A blob's bytes, from the sandbox's object store only.
 Status CopyBlobIn(const fc::Blob& blob, blob::BlobStore& blobs, const fs::path& to) {
@@ -68,7 +64,7 @@ Status CopyBlobIn(const fc::Blob& blob, blob::BlobStore& blobs, const fs::path& 
 Result<fc::Literal> ParseSimple(fc::SimpleType type, const std::string& raw, const std::string& name) {
   fc::Literal lit;
   auto* p = lit.mutable_scalar()->mutable_primitive();
-  std::string text = Trim(raw);
+  std::string text(strings::TrimSpace(raw));
   try {
     switch (type) {
       case fc::INTEGER: p->set_integer(std::stoll(text)); break;
@@ -161,7 +157,7 @@ Status PutTree(const fs::path& dir, const std::string& base, blob::BlobStore& bl
 Result<fc::LiteralMap> CollectRawOutputs(const fc::TypedInterface& iface, blob::BlobStore& blobs,
                                          const RawIo& io, const std::string& output_prefix) {
   auto error = ReadFile(fs::path(io.outputs()) / "_ERROR");
-  if (error.ok()) return Status::FailedPrecondition(Trim(*error));
+  if (error.ok()) return Status::FailedPrecondition(std::string(strings::TrimSpace(*error)));
   fc::LiteralMap out;
   for (const auto& [name, var] : iface.outputs().variables()) {
     FB_RETURN_IF_ERROR(CheckFileName(name, "output"));

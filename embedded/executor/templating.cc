@@ -8,22 +8,12 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "common/strings.h"
+
 namespace flytebox::executor {
 namespace {
 
 namespace fc = ::flyteidl::core;
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
-std::string Trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  size_t e = s.find_last_not_of(" \t");
-  return s.substr(b, e - b + 1);
-}
 
 std::string Rfc3339(const google::protobuf::Timestamp& ts) {
   std::time_t secs = ts.seconds();
@@ -71,7 +61,7 @@ std::string PrimitiveText(const fc::Primitive& p) {
 }
 
 Result<std::string> Lookup(const std::string& name, const TemplateVars& v) {
-  std::string key = Lower(name);
+  std::string key = strings::AsciiLower(name);
   if (key == "input") return v.input;
   if (key == "inputprefix") return v.input_prefix;
   if (key == "outputprefix") return v.output_prefix;
@@ -84,7 +74,7 @@ Result<std::string> Lookup(const std::string& name, const TemplateVars& v) {
     std::string var = name.substr(7);
     if (v.inputs) {
       for (const auto& [k, lit] : v.inputs->literals()) {
-        if (Lower(k) == Lower(var)) return LiteralText(lit);
+        if (strings::AsciiLower(k) == strings::AsciiLower(var)) return LiteralText(lit);
       }
     }
     return Status::InvalidArgument("the task's command refers to {{.inputs." + var +
@@ -122,7 +112,7 @@ Result<std::string> Render(const std::string& text, const TemplateVars& vars) {
     if (open == std::string::npos) break;
     size_t close = text.find("}}", open + 2);
     if (close == std::string::npos) break;
-    std::string inner = Trim(text.substr(open + 2, close - open - 2));
+    std::string inner(strings::TrimSpace(text.substr(open + 2, close - open - 2)));
     out += text.substr(pos, open - pos);
     if (!inner.empty() && inner[0] == '.') {
       auto value = Lookup(inner.substr(1), vars);
