@@ -146,6 +146,8 @@ TEST_F(ExecutorRestartTest, ReattachedAttemptReportedLostIsASystemRetry) {
   TaskRun retry = Run(2);
   EXPECT_EQ(retry.env.at("FLYTE_ATTEMPT_NUMBER"), "1");
   EXPECT_EQ(OutputPrefix(retry), WfDir("rl") + "/n0/data/1");
+  // The runner sees the retry before the executor records it RUNNING.
+  ASSERT_TRUE(WaitForTaskPhase("rl", "n0", 1, fc::TaskExecution::RUNNING));
   auto tasks = TaskExecutions("rl", "n0");
   ASSERT_EQ(tasks.size(), 2u);
   EXPECT_EQ(tasks[0].closure().error().code(), "TaskLost");
