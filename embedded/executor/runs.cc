@@ -128,14 +128,10 @@ std::unique_ptr<Graph> Driver::NewGraph(Run* run, const fc::WorkflowTemplate* tm
     g->base_dir = owner->output_dir();
   }
   g->plan = Plan::Of(*tmpl);
-  for (size_t i = 0; i < g->plan.size(); ++i) {
-    const fc::Node* spec = nullptr;
-    for (const auto& candidate : tmpl->nodes()) {
-      if (candidate.id() == g->plan.spec_id(static_cast<int>(i))) {
-        spec = &candidate;
-        break;
-      }
-    }
+  // The plan keeps the template's order, start-node and end-node left out: node i is plan i.
+  for (const auto& candidate : tmpl->nodes()) {
+    const fc::Node* spec = &candidate;
+    if (spec->id() == "start-node" || spec->id() == "end-node") continue;
     auto n = std::make_unique<Node>();
     n->spec = spec;
     n->graph = g.get();
@@ -206,9 +202,10 @@ void Driver::Drive(Graph& g) {
   const bool fail_late =
       g.tmpl->metadata().on_failure() == fc::WorkflowMetadata::FAIL_AFTER_EXECUTABLE_NODES_COMPLETE;
   while (true) {
-    Plan::Verdict verdict = g.plan.Judge(PhasesOf(g), fail_late);
+    std::vector<NodePhase> phases = PhasesOf(g);
+    Plan::Verdict verdict = g.plan.Judge(phases, fail_late);
     if (verdict.kind != Plan::Verdict::Kind::kRunning) return EndGraph(g, verdict);
-    std::vector<Plan::Action> actions = g.plan.Ready(PhasesOf(g));
+    std::vector<Plan::Action> actions = g.plan.Ready(phases);
     if (actions.empty()) return;
     for (const Plan::Action& a : actions) {
       Node& n = *g.nodes[a.node];
