@@ -125,6 +125,9 @@ class Admin {
 
   Result<fa::ExecutionTerminateResponse> TerminateExecution(const fa::ExecutionTerminateRequest& req);
   Result<fa::ExecutionCreateResponse> RelaunchExecution(const fa::ExecutionRelaunchRequest& req);
+  // A new execution (mode RECOVERED, referencing `req.id`) that re-runs only what did not
+  // succeed there.
+  Result<fa::ExecutionCreateResponse> RecoverExecution(const fa::ExecutionRecoverRequest& req);
 
   // Node and task executions, as the executor records them.
   Result<fa::NodeExecution> GetNodeExecution(const fa::NodeExecutionGetRequest& req);
@@ -174,6 +177,9 @@ class Admin {
   // Makes (or finds) the `.flytegen.<task>` workflow and launch plan for a task execution.
   Result<fa::LaunchPlan> SingleTaskLaunchPlan(const fc::Identifier& task_id);
   Status SaveExecution(const fa::Execution& exec, bool create);
+  // The request that runs `id` again (same launch plan, spec and user inputs) as `name`.
+  Result<fa::ExecutionCreateRequest> RerunRequest(const fc::WorkflowExecutionIdentifier& id,
+                                                  const std::string& name);
   Result<fc::LiteralMap> ResolveInputs(const fa::LaunchPlan& lp, const fc::LiteralMap& given);
 
   AdminOptions options_;

@@ -295,29 +295,51 @@ Result<fa::ExecutionTerminateResponse> Admin::TerminateExecution(
   return fa::ExecutionTerminateResponse();
 }
 
-Result<fa::ExecutionCreateResponse> Admin::RelaunchExecution(const fa::ExecutionRelaunchRequest& req) {
+Result<fa::ExecutionCreateRequest> Admin::RerunRequest(const fc::WorkflowExecutionIdentifier& id,
+                                                        const std::string& name) {
   fa::WorkflowExecutionGetRequest get;
-  *get.mutable_id() = req.id();
+  *get.mutable_id() = id;
   FB_ASSIGN_OR_RETURN(fa::Execution old, GetExecution(get));
   fa::WorkflowExecutionGetDataRequest data_req;
-  *data_req.mutable_id() = req.id();
+  *data_req.mutable_id() = id;
   FB_ASSIGN_OR_RETURN(auto data, GetExecutionData(data_req));
   fa::ExecutionCreateRequest create;
   create.set_project(old.id().project());
   create.set_domain(old.id().domain());
-  create.set_name(req.name());
+  create.set_name(name);
   *create.mutable_spec() = old.spec();
-  create.mutable_spec()->set_overwrite_cache(req.overwrite_cache());
-  auto* meta = create.mutable_spec()->mutable_metadata();
-  meta->set_mode(fa::ExecutionMetadata::RELAUNCH);
-  *meta->mutable_reference_execution() = old.id();
+  *create.mutable_spec()->mutable_metadata()->mutable_reference_execution() = old.id();
   *create.mutable_inputs() = data.full_inputs();
   if (old.spec().launch_plan().resource_type() != fc::TASK) {
     FB_ASSIGN_OR_RETURN(fa::LaunchPlan lp, LoadLaunchPlan(old.spec().launch_plan()));
-    for (const auto& [name, value] : lp.spec().fixed_inputs().literals()) {
-      create.mutable_inputs()->mutable_literals()->erase(name);
+    for (const auto& [input, value] : lp.spec().fixed_inputs().literals()) {
+      create.mutable_inputs()->mutable_literals()->erase(input);
     }
   }
+  return create;
+}
+
+Result<fa::ExecutionCreateResponse> Admin::RelaunchExecution(const fa::ExecutionRelaunchRequest& req) {
+  FB_ASSIGN_OR_RETURN(fa::ExecutionCreateRequest create, RerunRequest(req.id(), req.name()));
+  create.mutable_spec()->set_overwrite_cache(req.overwrite_cache());
+  create.mutable_spec()->mutable_metadata()->set_mode(fa::ExecutionMetadata::RELAUNCH);
+  return CreateExecution(create);
+}
+
+// The executor sees mode RECOVERED and takes the outputs of every node that succeeded in the
+// reference execution instead of running it again.
+Result<fa::ExecutionCreateResponse> Admin::RecoverExecution(const fa::ExecutionRecoverRequest& req) {
+  if (req.id().project().empty() || req.id().domain().empty() || req.id().name().empty()) {
+    return Status::InvalidArgument("id: the execution to recover needs a project, domain and name");
+  }
+  FB_ASSIGN_OR_RETURN(fa::ExecutionCreateRequest create, RerunRequest(req.id(), req.name()));
+  auto* meta = create.mutable_spec()->mutable_metadata();
+  // The caller's metadata overwrites the reference execution's, as FlyteAdmin does.
+  if (!req.metadata().principal().empty()) meta->set_principal(req.metadata().principal());
+  if (req.metadata().has_system_metadata()) {
+    *meta->mutable_system_metadata() = req.metadata().system_metadata();
+  }
+  meta->set_mode(fa::ExecutionMetadata::RECOVERED);
   return CreateExecution(create);
 }
 

@@ -34,6 +34,7 @@ FB_RPC_IMPL(GetExecutionData, fa::WorkflowExecutionGetDataRequest, fa::WorkflowE
 FB_RPC_IMPL(UpdateExecution, fa::ExecutionUpdateRequest, fa::ExecutionUpdateResponse)
 FB_RPC_IMPL(TerminateExecution, fa::ExecutionTerminateRequest, fa::ExecutionTerminateResponse)
 FB_RPC_IMPL(RelaunchExecution, fa::ExecutionRelaunchRequest, fa::ExecutionCreateResponse)
+FB_RPC_IMPL(RecoverExecution, fa::ExecutionRecoverRequest, fa::ExecutionCreateResponse)
 FB_RPC_IMPL(GetNodeExecution, fa::NodeExecutionGetRequest, fa::NodeExecution)
 FB_RPC_IMPL(ListNodeExecutions, fa::NodeExecutionListRequest, fa::NodeExecutionList)
 FB_RPC_IMPL(GetNodeExecutionData, fa::NodeExecutionGetDataRequest, fa::NodeExecutionGetDataResponse)

@@ -50,6 +50,7 @@ class AdminServiceImpl final : public fsvc::AdminService::Service {
   FB_RPC(UpdateExecution, fa::ExecutionUpdateRequest, fa::ExecutionUpdateResponse)
   FB_RPC(TerminateExecution, fa::ExecutionTerminateRequest, fa::ExecutionTerminateResponse)
   FB_RPC(RelaunchExecution, fa::ExecutionRelaunchRequest, fa::ExecutionCreateResponse)
+  FB_RPC(RecoverExecution, fa::ExecutionRecoverRequest, fa::ExecutionCreateResponse)
   FB_RPC(GetNodeExecution, fa::NodeExecutionGetRequest, fa::NodeExecution)
   FB_RPC(ListNodeExecutions, fa::NodeExecutionListRequest, fa::NodeExecutionList)
   FB_RPC(GetNodeExecutionData, fa::NodeExecutionGetDataRequest, fa::NodeExecutionGetDataResponse)

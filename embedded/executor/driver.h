@@ -64,6 +64,11 @@ class Driver : public Executor {
   Result<fc::LiteralMap> ReadLiteralMap(const std::string& uri);
   Result<bool> Exists(const std::string& uri);
 
+  // Recovery (recovery.cc): true when the node was recovered from the execution a
+  // RECOVERED execution references (then it is done, or runs its recovered dynamic workflow).
+  bool TryRecover(Node& n);
+  bool RecoverDynamic(Node& n, const fa::NodeExecution& old);
+
   // Records (records.cc).
   void RecordNode(Node& n);
   void RecordTask(Node& n, fc::TaskExecution::Phase phase, const NodeError* error);

@@ -63,6 +63,7 @@ void Driver::StartNode(Node& n) {
   // A launch-plan node is first recorded with its child execution (StartLaunchPlan): flytekit
   // follows such a node only through that id.
   bool launch_plan = n.spec->has_workflow_node() && n.spec->workflow_node().has_launchplan_ref();
+  if (TryRecover(n)) return;
   if (!launch_plan) RecordNode(n);
   switch (n.spec->target_case()) {
     case fc::Node::kTaskNode: return StartTask(n);

@@ -15,8 +15,12 @@ void CollectPromises(const fc::BindingData& b, std::set<std::string>* out) {
 
 }  // namespace
 
+bool IsSucceededPhase(NodePhase p) {
+  return p == fc::NodeExecution::SUCCEEDED || p == fc::NodeExecution::RECOVERED;
+}
+
 bool IsDonePhase(NodePhase p) {
-  return p == fc::NodeExecution::SUCCEEDED || p == fc::NodeExecution::FAILED ||
+  return IsSucceededPhase(p) || p == fc::NodeExecution::FAILED ||
          p == fc::NodeExecution::SKIPPED || p == fc::NodeExecution::ABORTED ||
          p == fc::NodeExecution::TIMED_OUT;
 }
@@ -63,7 +67,7 @@ std::vector<Plan::Action> Plan::Ready(std::span<const NodePhase> phases) const {
         skipped = true;
       } else if (IsFailedPhase(p) || p == fc::NodeExecution::ABORTED) {
         blocked = true;
-      } else if (p != fc::NodeExecution::SUCCEEDED) {
+      } else if (!IsSucceededPhase(p)) {
         ready = false;
       }
     }

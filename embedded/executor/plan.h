@@ -15,7 +15,9 @@ namespace flytebox::executor {
 
 using NodePhase = ::flyteidl::core::NodeExecution::Phase;
 
-// SUCCEEDED, FAILED, SKIPPED, ABORTED or TIMED_OUT.
+// SUCCEEDED, or RECOVERED: outputs taken from the execution a recovery re-runs.
+bool IsSucceededPhase(NodePhase p);
+// A succeeded phase, FAILED, SKIPPED, ABORTED or TIMED_OUT.
 bool IsDonePhase(NodePhase p);
 // FAILED or TIMED_OUT: a node that fails its graph.
 bool IsFailedPhase(NodePhase p);

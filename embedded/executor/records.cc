@@ -49,7 +49,7 @@ void Driver::RecordNode(Node& n) {
   *c->mutable_created_at() = admin::ToTimestamp(n.created_us ? n.created_us : now);
   *c->mutable_updated_at() = admin::ToTimestamp(now);
   if (n.ended_us && n.started_us) *c->mutable_duration() = DurationOf(n.ended_us - n.started_us);
-  if (n.phase == fc::NodeExecution::SUCCEEDED && !n.output_uri.empty()) {
+  if (IsSucceededPhase(n.phase) && !n.output_uri.empty()) {
     c->set_output_uri(n.output_uri);
   }
   if (n.error && IsFailedPhase(n.phase)) {

@@ -176,7 +176,7 @@ Result<const fc::LiteralMap*> Driver::OutputsOf(Graph& g, const std::string& spe
     return Status::FailedPrecondition("no node '" + spec_id + "' in this workflow");
   }
   Node& n = *g.nodes[index];
-  if (n.phase != fc::NodeExecution::SUCCEEDED) {
+  if (!IsSucceededPhase(n.phase)) {
     return Status::FailedPrecondition("node " + spec_id + " has not succeeded");
   }
   if (!n.outputs) {
