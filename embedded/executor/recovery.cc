@@ -12,6 +12,8 @@ constexpr char kLog[] = "executor";
 
 }  // namespace
 
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"  // output_uri: where outputs are
 bool Driver::TryRecover(Node& n) {
   const auto& meta = n.graph->run->exec.spec().metadata();
   if (meta.mode() != fa::ExecutionMetadata::RECOVERED || !meta.has_reference_execution() ||
@@ -54,6 +56,7 @@ bool Driver::TryRecover(Node& n) {
   Drive(*n.graph);
   return true;
 }
+#pragma GCC diagnostic pop
 
 bool Driver::RecoverDynamic(Node& n, const fa::NodeExecution& old) {
   const std::string& futures = old.closure().dynamic_job_spec_uri();
