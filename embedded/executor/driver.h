@@ -73,12 +73,16 @@ class Driver : public Executor {
   void RecordNode(Node& n);
   void RecordTask(Node& n, fc::TaskExecution::Phase phase, const NodeError* error);
   void RecordArrayTask(Node& n, fc::TaskExecution::Phase phase);
+  // started_us 0: not started yet (QUEUED, INITIALIZING, or failed to start).
   fa::TaskExecution TaskRecord(const Node& n, const fc::Identifier& task_id,
-                               fc::TaskExecution::Phase phase, int64_t started_us);
+                               fc::TaskExecution::Phase phase, int64_t created_us,
+                               int64_t started_us);
 
   // Task nodes (task_node.cc).
   void StartTask(Node& n);
   void StartAttempt(Node& n);
+  // The runner started the attempt's process: RUNNING, with its start time.
+  void OnAttemptStarted(const NodeRef& ref, int attempt);
   void OnAttemptDone(const NodeRef& ref, int attempt, RunResult result);
   // Reads what the attempt left (futures, error document, raw outputs, outputs).
   AttemptFacts GatherFacts(Node& n, const RunResult& result);

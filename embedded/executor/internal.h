@@ -65,10 +65,12 @@ struct Node {
   std::optional<CatalogKey> catalog_key;              // cacheable tasks: their outputs' entry
   std::string serial_key;  // cache_serializable: the cache key this node runs for
   std::string log_uri;
+  std::string deck_uri;  // set once the ended attempt left a deck
   std::string log_path;
   std::string raw_io_dir;  // raw-container tasks: the attempt's local input/output folders
   std::string handle;
-  int64_t attempt_started_us = 0;
+  int64_t attempt_created_us = 0;  // the attempt was queued (QUEUED)
+  int64_t attempt_started_us = 0;  // its process started (RUNNING); 0 before
   // Array nodes.
   std::vector<Element> elements;
   int element_parallelism = 0;

@@ -193,6 +193,20 @@ class LocalRunner : public TaskRunner {
     return found.empty() ? options_.python : found;
   }
 
+  // Why `command` did not start, and what to do about it.
+  std::string NotStarted(const std::string& command, const Status& st) const {
+    std::string name = fs::path(command).filename().string();
+    if (name.rfind("pyflyte-", 0) == 0) {
+      return "cannot start the task: its command '" + name + "' is not installed for the task " +
+             "Python " + ResolvePython() + " (" + st.message() + "). That Python needs flytekit: " +
+             "run '" + ResolvePython() + " -m pip install flytekit', or start the engine with " +
+             "--python naming a Python that has flytekit";
+    }
+    return "cannot start the task: its command '" + command + "' was not found or is not " +
+           "executable (" + st.message() + "). Install it where tasks run, or fix the task's " +
+           "command";
+  }
+
   std::string Executable(const std::string& name) const {
     if (name.find('/') != std::string::npos) return name;
     fs::path near = fs::path(python_dir_) / name;
@@ -250,10 +264,11 @@ class LocalRunner : public TaskRunner {
     auto proc = options_.launcher->Launch(spec);
     if (!proc.ok()) {
       fs::remove_all(dir, ec);
-      task.Finish({RunResult::Kind::kExited, 127, proc.status().message()});
+      task.Finish({RunResult::Kind::kNotStarted, 127, NotStarted(run.argv[0], proc.status())});
       return;
     }
     task.SetProcess(std::move(proc).value());
+    if (run.started) run.started();
     {
       std::lock_guard<std::mutex> lock(mu_);
       active_.insert(&task);
@@ -287,7 +302,10 @@ class LocalRunner : public TaskRunner {
       std::lock_guard<std::mutex> lock(mu_);
       active_.insert(&task);
     }
-    auto code = host_->Run(req, [&task](pid_t pid) { task.SetHostPid(pid); });
+    auto code = host_->Run(req, [&task](pid_t pid) {
+      task.SetHostPid(pid);
+      if (task.run().started) task.run().started();
+    });
     {
       std::lock_guard<std::mutex> lock(mu_);
       active_.erase(&task);

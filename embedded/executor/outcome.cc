@@ -41,7 +41,17 @@ AttemptOutcome ClassifyAttempt(const AttemptFacts& f) {
   if (f.result.kind == K::kKilled) {
     return Failed("Killed", f.result.message, fc::ExecutionError::SYSTEM, true);
   }
+  if (f.result.kind == K::kNotStarted) {  // the same command would not start on a retry
+    return Failed("TaskCommandNotFound", f.result.message, fc::ExecutionError::USER, false);
+  }
   if (f.result.kind == K::kExited && f.result.exit_code != 0) {
+    if (f.log_tail.find("No module named 'flytekit'") != std::string::npos) {
+      return Failed("FlytekitNotInstalled",
+                    "the task's Python has no flytekit: install it there (python -m pip install "
+                    "flytekit) or give the engine a Python that has it (--python); its log ends "
+                    "with:\n" + f.log_tail,
+                    fc::ExecutionError::USER, false);
+    }
     return Failed("NonZeroExit",
                   "the task process exited with code " + std::to_string(f.result.exit_code) +
                       (f.log_tail.empty() ? std::string() : "; its log ends with:\n" + f.log_tail),

@@ -72,6 +72,7 @@ void Driver::RecordNode(Node& n) {
     id->set_name(n.child_execution);
   }
   if (n.is_dynamic) c->set_dynamic_job_spec_uri(n.output_dir() + "/futures.pb");
+  if (!n.deck_uri.empty()) c->set_deck_uri(n.deck_uri);
   auto* m = rec.mutable_metadata();
   m->set_retry_group(std::to_string(n.attempt));
   m->set_spec_node_id(n.spec ? n.spec->id() : n.id);
@@ -85,7 +86,8 @@ void Driver::RecordNode(Node& n) {
 }
 
 fa::TaskExecution Driver::TaskRecord(const Node& n, const fc::Identifier& task_id,
-                                     fc::TaskExecution::Phase phase, int64_t started_us) {
+                                     fc::TaskExecution::Phase phase, int64_t created_us,
+                                     int64_t started_us) {
   const Run& run = *n.graph->run;
   fa::TaskExecution rec;
   auto* id = rec.mutable_id();
@@ -97,10 +99,10 @@ fa::TaskExecution Driver::TaskRecord(const Node& n, const fc::Identifier& task_i
   auto* c = rec.mutable_closure();
   c->set_phase(phase);
   int64_t now = NowMicros(options_.clock);
-  *c->mutable_created_at() = admin::ToTimestamp(started_us);
-  *c->mutable_started_at() = admin::ToTimestamp(started_us);
+  *c->mutable_created_at() = admin::ToTimestamp(created_us);
+  if (started_us) *c->mutable_started_at() = admin::ToTimestamp(started_us);
   *c->mutable_updated_at() = admin::ToTimestamp(now);
-  if (EndedTaskPhase(phase)) *c->mutable_duration() = DurationOf(now - started_us);
+  if (EndedTaskPhase(phase)) *c->mutable_duration() = DurationOf(now - (started_us ? started_us : created_us));
   if (const fc::TaskTemplate* task = TaskOf(*n.graph->run, task_id)) c->set_task_type(task->type());
   c->set_event_version(1);
   c->mutable_metadata()->set_plugin_identifier(options_.runner->name());
@@ -111,8 +113,10 @@ void Driver::RecordTask(Node& n, fc::TaskExecution::Phase phase, const NodeError
   const fc::Identifier& task_id = n.spec->has_task_node()
                                       ? n.spec->task_node().reference_id()
                                       : n.spec->array_node().node().task_node().reference_id();
-  int64_t started = n.attempt_started_us ? n.attempt_started_us : NowMicros(options_.clock);
-  fa::TaskExecution rec = TaskRecord(n, task_id, phase, started);
+  int64_t created = n.attempt_created_us   ? n.attempt_created_us
+                    : n.attempt_started_us ? n.attempt_started_us
+                                           : NowMicros(options_.clock);
+  fa::TaskExecution rec = TaskRecord(n, task_id, phase, created, n.attempt_started_us);
   rec.mutable_id()->set_retry_attempt(static_cast<uint32_t>(n.attempt));
   rec.set_is_parent(n.is_dynamic);
   auto* c = rec.mutable_closure();
@@ -138,7 +142,7 @@ void Driver::RecordTask(Node& n, fc::TaskExecution::Phase phase, const NodeError
 
 void Driver::RecordArrayTask(Node& n, fc::TaskExecution::Phase phase) {
   const fc::Identifier& task_id = n.spec->array_node().node().task_node().reference_id();
-  fa::TaskExecution rec = TaskRecord(n, task_id, phase, n.attempt_started_us);
+  fa::TaskExecution rec = TaskRecord(n, task_id, phase, n.attempt_started_us, n.attempt_started_us);
   auto* m = rec.mutable_closure()->mutable_metadata();
   m->set_generated_name(n.id);
   for (size_t i = 0; i < n.elements.size(); ++i) {

@@ -75,7 +75,12 @@ Status Driver::RestoreNode(Node& n) {
         StartTask(n);  // recorded QUEUED, never started
         return Status::Ok();
       }
+      if (task->closure().phase() == fc::TaskExecution::QUEUED) {
+        StartAttempt(n);  // recorded, never handed to the runner
+        return Status::Ok();
+      }
       n.phase = fc::NodeExecution::RUNNING;
+      n.attempt_created_us = task->closure().created_at().seconds() * 1'000'000;
       n.attempt_started_us = task->closure().started_at().seconds() * 1'000'000;
       for (const auto& l : task->closure().logs()) n.log_uri = l.uri();
       const auto& res = task->closure().metadata().external_resources();

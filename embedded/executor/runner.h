@@ -20,14 +20,18 @@ struct TaskRun {
   std::map<std::string, std::string> env;  // added to the runner's base environment
   std::string image;                // the task's image (runners that honour images use it)
   std::string log_path;             // stdout and stderr, appended
+  // Called once, from a runner thread, when the attempt's process has started (before
+  // `done`); may be empty. Runners that cannot tell call it when they start the attempt.
+  std::function<void()> started;
 };
 
 // How an attempt ended, as the runner saw it. The executor then reads outputs.pb / error.pb.
 struct RunResult {
-  enum class Kind { kExited, kKilled, kLost };
+  // kNotStarted: the command could not be started (not installed, not executable).
+  enum class Kind { kExited, kKilled, kLost, kNotStarted };
   Kind kind = Kind::kExited;
   int exit_code = 0;  // kExited
-  std::string message;  // kKilled / kLost: why
+  std::string message;  // kKilled / kLost / kNotStarted: why, and for kNotStarted what to fix
 };
 
 // A started attempt. Thread-safe.

@@ -166,11 +166,16 @@ void Driver::StartAttempt(Node& n) {
   const auto& e = run.exec.id();
   n.log_uri = options_.public_url + "/logs/" + e.project() + "/" + e.domain() + "/" + e.name() +
               "/" + n.id + "/" + std::to_string(n.attempt);
-  n.attempt_started_us = NowMicros(options_.clock);
+  n.attempt_created_us = NowMicros(options_.clock);
+  n.attempt_started_us = 0;
+  n.handle.clear();  // the previous attempt's, until the runner takes this one
+  n.deck_uri.clear();
   n.timed_out = false;
   n.log_path = tr->log_path;
   NodeRef ref = RefOf(n);
   int attempt = n.attempt;
+  tr->started = [this, ref, attempt] { Post([this, ref, attempt] { OnAttemptStarted(ref, attempt); }); };
+  RecordTask(n, fc::TaskExecution::QUEUED, nullptr);
   auto running = options_.runner->Start(*tr, [this, ref, attempt](RunResult r) {
     Post([this, ref, attempt, r] { OnAttemptDone(ref, attempt, r); });
   });
@@ -191,8 +196,15 @@ void Driver::StartAttempt(Node& n) {
     });
   }
   n.phase = fc::NodeExecution::RUNNING;
-  RecordTask(n, fc::TaskExecution::RUNNING, nullptr);
+  RecordTask(n, fc::TaskExecution::INITIALIZING, nullptr);  // the runner has it
   RecordNode(n);
+}
+
+void Driver::OnAttemptStarted(const NodeRef& ref, int attempt) {
+  Node* n = Resolve(ref);
+  if (!n || n->attempt != attempt || n->done() || !n->running || n->attempt_started_us) return;
+  n->attempt_started_us = NowMicros(options_.clock);
+  RecordTask(*n, fc::TaskExecution::RUNNING, nullptr);
 }
 
 Result<std::optional<NodeError>> Driver::ReadError(const std::string& out_dir) {
@@ -252,6 +264,8 @@ void Driver::OnAttemptDone(const NodeRef& ref, int attempt, RunResult result) {
   Cancel(n.timer);
   n.timer = 0;
   n.running.reset();
+  auto deck = Exists(n.output_dir() + "/deck.html");
+  if (deck.ok() && *deck) n.deck_uri = n.output_dir() + "/deck.html";
   AttemptFacts facts = GatherFacts(n, result);
   AttemptOutcome outcome = ClassifyAttempt(facts);
   switch (outcome.kind) {
@@ -259,6 +273,7 @@ void Driver::OnAttemptDone(const NodeRef& ref, int attempt, RunResult result) {
       RecordTask(n, fc::TaskExecution::FAILED, &outcome.error);
       return RetryOrFail(n, outcome.error);
     case AttemptOutcome::Kind::kDynamic:
+      n.is_dynamic = true;  // the attempt's record names it the parent of the nodes it made
       RecordTask(n, fc::TaskExecution::SUCCEEDED, nullptr);
       return StartDynamic(n, n.output_dir() + "/futures.pb");
     case AttemptOutcome::Kind::kSucceeded:

@@ -127,7 +127,9 @@ TEST_F(ExecutorTest, TwoTaskChainRunsWithTheContractsTemplatesAndEnvironment) {
     EXPECT_EQ(n->metadata().retry_group(), "0");
     EXPECT_EQ(log_->NodePhases("e1", node),
               (std::vector<std::string>{"QUEUED", "RUNNING", "SUCCEEDED"}));
-    EXPECT_EQ(log_->TaskPhases("e1", node, 0), (std::vector<std::string>{"RUNNING", "SUCCEEDED"}));
+    // As propeller records attempts: queued, handed to the runner, its process running.
+    EXPECT_EQ(log_->TaskPhases("e1", node, 0),
+              (std::vector<std::string>{"QUEUED", "INITIALIZING", "RUNNING", "SUCCEEDED"}));
     auto tasks = TaskExecutions("e1", node);
     ASSERT_EQ(tasks.size(), 1u);
     const auto& t = tasks[0];
@@ -183,7 +185,8 @@ TEST_F(ExecutorTest, RecoverableErrorIsRetriedThenSucceeds) {
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(OutputUri(*n), data + "/1/outputs.pb");
   EXPECT_EQ(n->metadata().retry_group(), "1");
-  EXPECT_EQ(log_->TaskPhases("r1", "n0", 0), (std::vector<std::string>{"RUNNING", "FAILED"}));
+  EXPECT_EQ(log_->TaskPhases("r1", "n0", 0),
+            (std::vector<std::string>{"QUEUED", "INITIALIZING", "RUNNING", "FAILED"}));
   EXPECT_EQ(IntOf(ExecOutputs("r1"), "o0"), 2);
 }
 

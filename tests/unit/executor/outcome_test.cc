@@ -107,6 +107,27 @@ TEST(ClassifyAttemptTest, NonZeroExitCarriesTheLogTail) {
   EXPECT_EQ(o.error.kind, fc::ExecutionError::USER);
 }
 
+TEST(ClassifyAttemptTest, ACommandThatCannotStartSaysWhyAndIsNotRetried) {
+  AttemptFacts f;
+  f.result = {RunResult::Kind::kNotStarted, 127, "install flytekit into /usr/bin/python3"};
+  f.outputs_read = Status::NotFound("outputs.pb");
+  AttemptOutcome o = ClassifyAttempt(f);
+  EXPECT_EQ(o.error.code, "TaskCommandNotFound");
+  EXPECT_EQ(o.error.message, "install flytekit into /usr/bin/python3");
+  EXPECT_EQ(o.error.kind, fc::ExecutionError::USER);
+  EXPECT_FALSE(o.error.recoverable);
+}
+
+TEST(ClassifyAttemptTest, APythonWithoutFlytekitIsNamed) {
+  AttemptFacts f = Exited(1);
+  f.log_tail = "ModuleNotFoundError: No module named 'flytekit'";
+  AttemptOutcome o = ClassifyAttempt(f);
+  EXPECT_EQ(o.error.code, "FlytekitNotInstalled");
+  EXPECT_NE(o.error.message.find("pip install flytekit"), std::string::npos);
+  EXPECT_NE(o.error.message.find("No module named 'flytekit'"), std::string::npos);
+  EXPECT_FALSE(o.error.recoverable);
+}
+
 TEST(ClassifyAttemptTest, LostWithoutOutputsIsASystemErrorWithOutputsASuccess) {
   AttemptFacts f;
   f.result = {RunResult::Kind::kLost, 0, "gone after restart"};
