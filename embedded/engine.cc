@@ -381,6 +381,21 @@ class EngineImpl : public Engine {
       return api::Reply("CreateDownloadLink", resp,
                         [&] { return engine->proxy_->CreateDownloadLink(*req); });
     }
+    // Inputs and outputs from Admin; a deck as CreateDownloadLink gives it.
+    grpc::Status GetData(grpc::ServerContext*, const api::fsvc::GetDataRequest* req,
+                         api::fsvc::GetDataResponse* resp) override {
+      return api::Reply("GetData", resp, [&]() -> Result<api::fsvc::GetDataResponse> {
+        FB_ASSIGN_OR_RETURN(admin::FlyteUrl url, admin::ParseFlyteUrl(req->flyte_url()));
+        if (url.kind != 'd') return engine->admin_->GetData(*req);
+        api::fsvc::CreateDownloadLinkRequest link;
+        link.set_artifact_type(api::fsvc::ARTIFACT_TYPE_DECK);
+        *link.mutable_node_execution_id() = url.node;
+        FB_ASSIGN_OR_RETURN(auto made, engine->proxy_->CreateDownloadLink(link));
+        api::fsvc::GetDataResponse out;
+        *out.mutable_pre_signed_urls() = made.pre_signed_urls();
+        return out;
+      });
+    }
     EngineImpl* engine;
   };
   struct AuthForwarder final : api::fsvc::AuthMetadataService::Service {

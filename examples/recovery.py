@@ -16,6 +16,10 @@ def _note(log_dir: str, what: str) -> None:
 
 @task
 def step(log_dir: str, x: int) -> int:
+    """Adds one to x.
+
+    Notes the run in runs.txt first, so a test sees whether it ran again.
+    """
     _note(log_dir, f"step {x}")
     return x + 1
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <memory>
 #include <vector>
 #include <string>
@@ -22,6 +23,10 @@
 #include "flyteidl/admin/task.pb.h"
 #include "flyteidl/admin/version.pb.h"
 #include "flyteidl/admin/workflow.pb.h"
+#include "flyteidl/admin/description_entity.pb.h"
+#include "flyteidl/admin/event.pb.h"
+#include "flyteidl/core/metrics.pb.h"
+#include "flyteidl/service/dataproxy.pb.h"
 
 namespace flytebox::admin {
 
@@ -54,6 +59,16 @@ struct AdminOptions {
   // empty.
   std::function<void(const fa::Execution&)> on_execution_saved = nullptr;
 };
+
+// A parsed flyte:// URL (flyte_url.cc): a node execution, or one attempt of its task, and
+// its inputs ('i'), outputs ('o') or deck ('d'), possibly one variable of them.
+struct FlyteUrl {
+  fc::NodeExecutionIdentifier node;
+  std::optional<int> attempt;
+  char kind = 'o';
+  std::string variable;
+};
+Result<FlyteUrl> ParseFlyteUrl(const std::string& url);
 
 // FlyteAdmin's control-plane behaviour over the metadata store: entity registration with
 // FlyteAdmin's codes (identical re-create ALREADY_EXISTS, conflicting INVALID_ARGUMENT),
@@ -139,6 +154,26 @@ class Admin {
   Result<fa::TaskExecutionGetDataResponse> GetTaskExecutionData(
       const fa::TaskExecutionGetDataRequest& req);
 
+  Result<fa::DynamicNodeWorkflowResponse> GetDynamicNodeWorkflow(
+      const fa::GetDynamicNodeWorkflowRequest& req);
+  Result<fa::NodeExecutionList> ListNodeExecutionsForTask(
+      const fa::NodeExecutionForTaskListRequest& req);
+  Result<fa::WorkflowExecutionGetMetricsResponse> GetExecutionMetrics(
+      const fa::WorkflowExecutionGetMetricsRequest& req);
+  // DataProxy's GetData: the inputs or outputs a flyte:// URL names.
+  Result<flyteidl::service::GetDataResponse> GetData(const flyteidl::service::GetDataRequest& req);
+
+  // Events from an external propeller (events.cc).
+  Result<fa::WorkflowExecutionEventResponse> CreateWorkflowEvent(
+      const fa::WorkflowExecutionEventRequest& req);
+  Result<fa::NodeExecutionEventResponse> CreateNodeEvent(const fa::NodeExecutionEventRequest& req);
+  Result<fa::TaskExecutionEventResponse> CreateTaskEvent(const fa::TaskExecutionEventRequest& req);
+
+  // Description entities written at task / workflow registration (descriptions.cc).
+  Result<fa::DescriptionEntity> GetDescriptionEntity(const fa::ObjectGetRequest& req);
+  Result<fa::DescriptionEntityList> ListDescriptionEntities(
+      const fa::DescriptionEntityListRequest& req);
+
   // Named entities.
   Result<fa::NamedEntity> GetNamedEntity(const fa::NamedEntityGetRequest& req);
   Result<fa::NamedEntityList> ListNamedEntities(const fa::NamedEntityListRequest& req);
@@ -164,6 +199,9 @@ class Admin {
   Result<fa::WorkflowAttributesDeleteResponse> DeleteWorkflowAttributes(
       const fa::WorkflowAttributesDeleteRequest& req);
 
+  Result<fa::ListMatchableAttributesResponse> ListMatchableAttributes(
+      const fa::ListMatchableAttributesRequest& req);
+
   // Signals (gate nodes).
   Result<fa::Signal> GetOrCreateSignal(const fa::SignalGetOrCreateRequest& req);
   Result<fa::SignalList> ListSignals(const fa::SignalListRequest& req);
@@ -177,6 +215,10 @@ class Admin {
   // Makes (or finds) the `.flytegen.<task>` workflow and launch plan for a task execution.
   Result<fa::LaunchPlan> SingleTaskLaunchPlan(const fc::Identifier& task_id);
   Status SaveExecution(const fa::Execution& exec, bool create);
+  Status SaveDescription(const fc::Identifier& id, const fa::DescriptionEntity& description);
+  // Spans of the node executions under `parent` ("" for the top level), `depth` levels deep.
+  Status AddNodeSpans(const fc::WorkflowExecutionIdentifier& exec, const std::string& parent,
+                      int depth, fc::Span* out);
   // The request that runs `id` again (same launch plan, spec and user inputs) as `name`.
   Result<fa::ExecutionCreateRequest> RerunRequest(const fc::WorkflowExecutionIdentifier& id,
                                                   const std::string& name);

@@ -147,4 +147,39 @@ Result<fa::WorkflowAttributesDeleteResponse> Admin::DeleteWorkflowAttributes(
   return fa::WorkflowAttributesDeleteResponse();
 }
 
+// Every level's attributes of one resource type: project (domain ""), project-domain and
+// workflow level, ordered by their keys.
+Result<fa::ListMatchableAttributesResponse> Admin::ListMatchableAttributes(
+    const fa::ListMatchableAttributesRequest& req) {
+  if (!fa::MatchableResource_IsValid(req.resource_type())) {
+    return Status::InvalidArgument("resource_type " + std::to_string(req.resource_type()) +
+                                   " is not a MatchableResource");
+  }
+  fa::ListMatchableAttributesResponse out;
+  store::ListQuery q;
+  q.where = {{"resource_type", static_cast<int64_t>(req.resource_type())}};
+  q.sort_key = "project";
+  q.ascending = true;
+  q.limit = 1000;
+  while (true) {
+    FB_ASSIGN_OR_RETURN(auto page, options_.store->List(store::Table::kAttributes, q));
+    for (const auto& r : page.records) {
+      auto* c = out.add_configurations();
+      FB_ASSIGN_OR_RETURN(*c->mutable_attributes(), ParseRecord<fa::MatchingAttributes>(r));
+      auto text = [&](const char* col) {
+        auto it = r.columns.find(col);
+        const std::string* v = it == r.columns.end() ? nullptr : std::get_if<std::string>(&it->second);
+        return v ? *v : std::string();
+      };
+      c->set_project(text("project"));
+      c->set_domain(text("domain"));
+      c->set_workflow(text("workflow"));
+      c->set_org(req.org());
+    }
+    if (page.next_token.empty()) break;
+    q.offset += static_cast<int64_t>(page.records.size());
+  }
+  return out;
+}
+
 }  // namespace flytebox::admin

@@ -126,6 +126,46 @@ Result<fa::NodeExecutionGetDataResponse> Admin::GetNodeExecutionData(
   return out;
 }
 
+Result<fa::DynamicNodeWorkflowResponse> Admin::GetDynamicNodeWorkflow(
+    const fa::GetDynamicNodeWorkflowRequest& req) {
+  fa::NodeExecutionGetDataRequest data_req;
+  *data_req.mutable_id() = req.id();
+  FB_ASSIGN_OR_RETURN(fa::NodeExecutionGetDataResponse data, GetNodeExecutionData(data_req));
+  if (!data.has_dynamic_workflow()) {
+    return Status::NotFound("node execution " + req.id().node_id() + " of " +
+                            req.id().execution_id().name() + " has no dynamic workflow");
+  }
+  fa::DynamicNodeWorkflowResponse out;
+  *out.mutable_compiled_workflow() = std::move(*data.mutable_dynamic_workflow()->mutable_compiled_workflow());
+  return out;
+}
+
+// The nodes a task execution started: a dynamic task's children (none for other tasks).
+Result<fa::NodeExecutionList> Admin::ListNodeExecutionsForTask(
+    const fa::NodeExecutionForTaskListRequest& req) {
+  fa::TaskExecutionGetRequest get;
+  *get.mutable_id() = req.task_execution_id();
+  FB_ASSIGN_OR_RETURN(fa::TaskExecution te, GetTaskExecution(get));
+  const auto& node = req.task_execution_id().node_execution_id();
+  FB_ASSIGN_OR_RETURN(store::ListQuery q,
+                      ListQueryFrom(req.limit(), req.token(), req.filters(),
+                                    req.has_sort_by() ? &req.sort_by() : nullptr, NodeFields()));
+  fa::NodeExecutionList out;
+  if (!te.is_parent()) return out;
+  const auto& e = node.execution_id();
+  q.where = {{"project", e.project()}, {"domain", e.domain()}, {"execution", e.name()},
+             {"parent_id", node.node_id()}};
+  if (!req.has_sort_by()) q.ascending = true;
+  FB_ASSIGN_OR_RETURN(auto list, options_.store->List(store::Table::kNodeExecution, q));
+  // Only the attempt that produced the dynamic workflow has children.
+  for (const auto& r : list.records) {
+    FB_ASSIGN_OR_RETURN(fa::NodeExecution child, ParseRecord<fa::NodeExecution>(r));
+    *out.add_node_executions() = std::move(child);
+  }
+  out.set_token(list.next_token);
+  return out;
+}
+
 Result<fa::TaskExecution> Admin::GetTaskExecution(const fa::TaskExecutionGetRequest& req) {
   FB_RETURN_IF_ERROR(RequireExec(req.id().node_execution_id().execution_id()));
   auto rec = options_.store->Get(store::Table::kTaskExecution, TaskExecKey(req.id()));

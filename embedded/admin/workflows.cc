@@ -45,6 +45,7 @@ Result<fa::WorkflowCreateResponse> Admin::CreateWorkflow(const fa::WorkflowCreat
         FB_ASSIGN_OR_RETURN(fa::Workflow old, ParseRecord<fa::Workflow>(existing));
         return Deterministic(old.closure().compiled_workflow()) == mine;
       }));
+  if (spec.has_description()) FB_RETURN_IF_ERROR(SaveDescription(wf.id(), spec.description()));
   return fa::WorkflowCreateResponse();
 }
 

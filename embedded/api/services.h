@@ -51,6 +51,17 @@ class AdminServiceImpl final : public fsvc::AdminService::Service {
   FB_RPC(TerminateExecution, fa::ExecutionTerminateRequest, fa::ExecutionTerminateResponse)
   FB_RPC(RelaunchExecution, fa::ExecutionRelaunchRequest, fa::ExecutionCreateResponse)
   FB_RPC(RecoverExecution, fa::ExecutionRecoverRequest, fa::ExecutionCreateResponse)
+  FB_RPC(GetDynamicNodeWorkflow, fa::GetDynamicNodeWorkflowRequest, fa::DynamicNodeWorkflowResponse)
+  FB_RPC(ListNodeExecutionsForTask, fa::NodeExecutionForTaskListRequest, fa::NodeExecutionList)
+  FB_RPC(GetExecutionMetrics, fa::WorkflowExecutionGetMetricsRequest,
+         fa::WorkflowExecutionGetMetricsResponse)
+  FB_RPC(CreateWorkflowEvent, fa::WorkflowExecutionEventRequest, fa::WorkflowExecutionEventResponse)
+  FB_RPC(CreateNodeEvent, fa::NodeExecutionEventRequest, fa::NodeExecutionEventResponse)
+  FB_RPC(CreateTaskEvent, fa::TaskExecutionEventRequest, fa::TaskExecutionEventResponse)
+  FB_RPC(GetDescriptionEntity, fa::ObjectGetRequest, fa::DescriptionEntity)
+  FB_RPC(ListDescriptionEntities, fa::DescriptionEntityListRequest, fa::DescriptionEntityList)
+  FB_RPC(ListMatchableAttributes, fa::ListMatchableAttributesRequest,
+         fa::ListMatchableAttributesResponse)
   FB_RPC(GetNodeExecution, fa::NodeExecutionGetRequest, fa::NodeExecution)
   FB_RPC(ListNodeExecutions, fa::NodeExecutionListRequest, fa::NodeExecutionList)
   FB_RPC(GetNodeExecutionData, fa::NodeExecutionGetDataRequest, fa::NodeExecutionGetDataResponse)

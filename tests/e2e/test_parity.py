@@ -25,7 +25,8 @@ PROJECT, DOMAIN = "flytesnacks", "development"
 def version(engine):
     v = "v" + uuid.uuid4().hex[:10]
     pyflyte(engine, "register", "--project", PROJECT, "--domain", DOMAIN, "--version", v,
-            str(EXAMPLES / "recovery.py"), str(EXAMPLES / "control_flow.py"), cwd=str(REPO))
+            str(EXAMPLES / "recovery.py"), str(EXAMPLES / "control_flow.py"),
+            str(EXAMPLES / "decks.py"), cwd=str(REPO))
     return v
 
 
@@ -130,3 +131,237 @@ def test_recover_refuses_unknown_and_incomplete_ids(admin_stub):
     with pytest.raises(grpc.RpcError) as err:
         admin_stub.RecoverExecution(execution_pb2.ExecutionRecoverRequest())
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def run_dynamic(remote, version, engine, n=3):
+    lp = remote.fetch_launch_plan(name="control_flow.dynamic_wf", version=version)
+    ex = finish(remote, remote.execute(lp, inputs={"n": n}, wait=False), engine)
+    assert ex.closure.phase == Phase.SUCCEEDED, engine.log_text()[-3000:]
+    return remote.sync_execution(ex, sync_nodes=True)
+
+
+def node_id(ex, node):
+    from flyteidl.core import identifier_pb2 as ids
+    return ids.NodeExecutionIdentifier(node_id=node, execution_id=ex.id.to_flyte_idl())
+
+
+def test_dynamic_node_workflow_and_its_nodes(engine, remote, version, admin_stub):
+    from flyteidl.admin import node_execution_pb2
+    ex = run_dynamic(remote, version, engine, n=3)
+    resp = admin_stub.GetDynamicNodeWorkflow(
+        node_execution_pb2.GetDynamicNodeWorkflowRequest(id=node_id(ex, "n0")))
+    nodes = [n.id for n in resp.compiled_workflow.primary.template.nodes]
+    assert len([n for n in nodes if n not in ("start-node", "end-node")]) == 4, nodes
+    with pytest.raises(grpc.RpcError) as err:  # not a dynamic node
+        admin_stub.GetDynamicNodeWorkflow(
+            node_execution_pb2.GetDynamicNodeWorkflowRequest(id=node_id(ex, "start-node")))
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND
+    from flyteidl.admin import task_execution_pb2
+    [attempt] = admin_stub.ListTaskExecutions(task_execution_pb2.TaskExecutionListRequest(
+        node_execution_id=node_id(ex, "n0"), limit=10)).task_executions
+    children = admin_stub.ListNodeExecutionsForTask(
+        node_execution_pb2.NodeExecutionForTaskListRequest(task_execution_id=attempt.id, limit=10))
+    assert len(children.node_executions) == 4
+    assert all(c.closure.phase == NodeExecutionPhase.SUCCEEDED for c in children.node_executions)
+    with pytest.raises(grpc.RpcError) as err:
+        missing = type(attempt.id)()
+        missing.CopyFrom(attempt.id)
+        missing.retry_attempt = 7
+        admin_stub.ListNodeExecutionsForTask(
+            node_execution_pb2.NodeExecutionForTaskListRequest(task_execution_id=missing,
+                                                               limit=10))
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_metrics_dump(engine, remote, version):
+    ex = run_dynamic(remote, version, engine, n=2)
+    out = pyflyte(engine, "metrics", "dump", ex.id.name).stdout
+    for part in ("n0", "TASK_RUNTIME", "WORKFLOW_SETUP", "task_attempts", "nodes"):
+        assert part in out, out
+    span = remote.get_execution_metrics(id=ex.id, depth=-1).to_flyte_idl()
+    assert span.workflow_id.name == ex.id.name
+    assert span.end_time.ToMicroseconds() >= span.start_time.ToMicroseconds()
+    [n0] = [s for s in span.spans if s.WhichOneof("id") == "node_id"]
+    # The dynamic node's own attempt and its three children (two doubles and the total).
+    assert len([s for s in n0.spans if s.WhichOneof("id") == "task_id"]) == 1
+    assert len([s for s in n0.spans if s.WhichOneof("id") == "node_id"]) == 3
+
+
+def test_fetch_flyte_urls(engine, remote, version):
+    ex = run_dynamic(remote, version, engine, n=3)
+    base = f"flyte://v1/{PROJECT}/{DOMAIN}/{ex.id.name}/n0"
+    out = pyflyte(engine, "fetch", base + "/o").stdout
+    assert "6" in out, out  # the total of the doubles of 0, 1, 2
+    assert remote.get(base + "/i").get("n", int) == 3
+    assert remote.get(base + "/o/o0").scalar.primitive.integer == 6
+    assert remote.get(base + "/0/i").get("n", int) == 3
+    from flyteidl.service import dataproxy_pb2, dataproxy_pb2_grpc
+    stub = dataproxy_pb2_grpc.DataProxyServiceStub(grpc.insecure_channel(engine.endpoint))
+    for bad, code in ((base + "/x", grpc.StatusCode.INVALID_ARGUMENT),
+                      (base + "/o/nosuch", grpc.StatusCode.NOT_FOUND),
+                      (base + "/9/o", grpc.StatusCode.NOT_FOUND)):
+        with pytest.raises(grpc.RpcError) as err:
+            stub.GetData(dataproxy_pb2.GetDataRequest(flyte_url=bad))
+        assert err.value.code() == code, bad
+
+
+def test_description_entities(admin_stub, version):
+    from flyteidl.admin import common_pb2, description_entity_pb2
+    tid = identifier_pb2.Identifier(resource_type=identifier_pb2.TASK, project=PROJECT,
+                                    domain=DOMAIN, name="recovery.step", version=version)
+    d = admin_stub.GetDescriptionEntity(common_pb2.ObjectGetRequest(id=tid))
+    assert d.short_description == "Adds one to x."
+    assert "runs.txt" in d.long_description.value
+    assert d.id.name == "recovery.step"
+    listed = admin_stub.ListDescriptionEntities(description_entity_pb2.DescriptionEntityListRequest(
+        resource_type=identifier_pb2.TASK,
+        id=common_pb2.NamedEntityIdentifier(project=PROJECT, domain=DOMAIN, name="recovery.step"),
+        limit=10))
+    assert [e.id.version for e in listed.descriptionEntities] == [version]
+    tid.version = "nosuchversion"
+    with pytest.raises(grpc.RpcError) as err:
+        admin_stub.GetDescriptionEntity(common_pb2.ObjectGetRequest(id=tid))
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND
+    tid.resource_type = identifier_pb2.LAUNCH_PLAN
+    with pytest.raises(grpc.RpcError) as err:
+        admin_stub.GetDescriptionEntity(common_pb2.ObjectGetRequest(id=tid))
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_list_matchable_attributes(admin_stub):
+    from flyteidl.admin import matchable_resource_pb2 as mr
+    from flyteidl.admin import project_domain_attributes_pb2 as pda
+    attrs = mr.MatchingAttributes(task_resource_attributes=mr.TaskResourceAttributes(
+        defaults=mr.TaskResourceSpec(cpu="1", memory="200Mi")))
+    admin_stub.UpdateProjectDomainAttributes(pda.ProjectDomainAttributesUpdateRequest(
+        attributes=pda.ProjectDomainAttributes(project=PROJECT, domain=DOMAIN,
+                                               matching_attributes=attrs)))
+    got = admin_stub.ListMatchableAttributes(
+        mr.ListMatchableAttributesRequest(resource_type=mr.TASK_RESOURCE))
+    mine = [c for c in got.configurations if c.project == PROJECT and c.domain == DOMAIN
+            and not c.workflow]
+    assert len(mine) == 1 and mine[0].attributes == attrs
+    none = admin_stub.ListMatchableAttributes(
+        mr.ListMatchableAttributesRequest(resource_type=mr.PLUGIN_OVERRIDE))
+    assert all(c.attributes.WhichOneof("target") == "plugin_overrides"
+               for c in none.configurations)
+
+
+def test_task_python_without_flytekit_says_what_to_install(monkeypatch):
+    """An engine whose task Python lacks flytekit fails the task with the command to run,
+    not with a bare exit code."""
+    import sys
+    from flytekit.configuration import Config
+    from flytekit.remote import FlyteRemote
+    from conftest import Engine, engine_database
+    with tempfile.TemporaryDirectory(prefix="flytebox-e2e-") as tmp:
+        with monkeypatch.context() as m:
+            m.setattr(sys, "executable", "/usr/bin/python3")  # the engine's --python
+            m.setenv("PATH", "/usr/bin:/bin")
+            e = Engine(pathlib.Path(tmp), engine_database())
+        try:
+            v = "v" + uuid.uuid4().hex[:10]
+            pyflyte(e, "register", "--project", PROJECT, "--domain", DOMAIN, "--version", v,
+                    str(EXAMPLES / "hello_world.py"), cwd=str(REPO))
+            r = FlyteRemote(Config.for_endpoint(e.endpoint, insecure=True),
+                            default_project=PROJECT, default_domain=DOMAIN)
+            lp = r.fetch_launch_plan(name="hello_world.hello_wf", version=v)
+            ex = finish(r, r.execute(lp, inputs={"name": "x"}, wait=False), e)
+            assert ex.closure.phase == Phase.FAILED
+            msg = ex.closure.error.message
+            assert "/usr/bin/python3 -m pip install flytekit" in msg, msg
+            assert "exited with code" not in msg, msg
+        finally:
+            e.stop()
+
+
+def test_task_phases_and_node_closure(engine, remote, version, admin_stub):
+    """Attempts are recorded QUEUED, INITIALIZING, then RUNNING from their process start; the
+    node closure carries its task metadata and, for a task that wrote one, its deck."""
+    lp = remote.fetch_launch_plan(name="decks.deck_wf", version=version)
+    ex = finish(remote, remote.execute(lp, inputs={"title": "hi"}, wait=False), engine)
+    assert ex.closure.phase == Phase.SUCCEEDED, engine.log_text()[-3000:]
+    ex = remote.sync_execution(ex, sync_nodes=True)
+    node = ex.node_executions["n0"]
+    [attempt] = node.task_executions
+    c = attempt.closure
+    assert c.created_at <= c.started_at <= c.updated_at
+    assert c.duration.total_seconds() > 0
+    raw = admin_stub.GetNodeExecution(node_execution_pb2_request(ex, "n0"))
+    assert raw.closure.WhichOneof("target_metadata") == "task_node_metadata"
+    assert raw.closure.deck_uri.endswith("/deck.html"), raw.closure
+    html = remote.get(f"flyte://v1/{PROJECT}/{DOMAIN}/{ex.id.name}/n0/d")
+    assert b"<h1>hi</h1>" in (html if isinstance(html, bytes) else str(html).encode())
+
+
+def node_execution_pb2_request(ex, node):
+    from flyteidl.admin import node_execution_pb2
+    return node_execution_pb2.NodeExecutionGetRequest(id=node_id(ex, node))
+
+
+def test_events_as_an_external_propeller_sends_them(engine, remote, version, admin_stub):
+    from flyteidl.admin import event_pb2 as admin_events
+    from flyteidl.admin import node_execution_pb2, task_execution_pb2
+    from flyteidl.core import execution_pb2 as core_exec
+    from flyteidl.event import event_pb2
+    from google.protobuf import timestamp_pb2
+
+    def now():
+        ts = timestamp_pb2.Timestamp()
+        ts.GetCurrentTime()
+        return ts
+
+    def code_of(call, req):
+        with pytest.raises(grpc.RpcError) as err:
+            call(req)
+        return err.value.code()
+
+    ex = run_dynamic(remote, version, engine, n=1)
+    exec_id = ex.id.to_flyte_idl()
+    wf_event = lambda eid, phase: admin_events.WorkflowExecutionEventRequest(  # noqa: E731
+        request_id="r", event=event_pb2.WorkflowExecutionEvent(
+            execution_id=eid, phase=phase, occurred_at=now(), producer_id="ext"))
+    unknown = identifier_pb2.WorkflowExecutionIdentifier(project=PROJECT, domain=DOMAIN,
+                                                         name="nosuchexec")
+    assert code_of(admin_stub.CreateWorkflowEvent,
+                   wf_event(unknown, core_exec.WorkflowExecution.RUNNING)) == grpc.StatusCode.NOT_FOUND
+    assert code_of(admin_stub.CreateWorkflowEvent,
+                   wf_event(exec_id, core_exec.WorkflowExecution.RUNNING)) == \
+        grpc.StatusCode.FAILED_PRECONDITION  # it already SUCCEEDED
+
+    nid = node_id(ex, "ext-n0")
+    node_event = lambda phase, **kw: admin_events.NodeExecutionEventRequest(  # noqa: E731
+        request_id="r", event=event_pb2.NodeExecutionEvent(
+            id=nid, phase=phase, occurred_at=now(), producer_id="ext", spec_node_id="ext-n0",
+            retry_group="0", **kw))
+    admin_stub.CreateNodeEvent(node_event(core_exec.NodeExecution.RUNNING, input_uri="s3://b/in"))
+    assert code_of(admin_stub.CreateNodeEvent, node_event(core_exec.NodeExecution.RUNNING)) == \
+        grpc.StatusCode.ALREADY_EXISTS
+    admin_stub.CreateNodeEvent(node_event(core_exec.NodeExecution.SUCCEEDED, output_uri="s3://b/out"))
+    got = admin_stub.GetNodeExecution(node_execution_pb2.NodeExecutionGetRequest(id=nid))
+    assert got.closure.phase == core_exec.NodeExecution.SUCCEEDED
+    assert got.input_uri == "s3://b/in" and got.metadata.spec_node_id == "ext-n0"
+    assert got.closure.started_at.ToMicroseconds() > 0
+    assert code_of(admin_stub.CreateNodeEvent, node_event(core_exec.NodeExecution.RUNNING)) == \
+        grpc.StatusCode.FAILED_PRECONDITION
+
+    task_id = identifier_pb2.Identifier(resource_type=identifier_pb2.TASK, project=PROJECT,
+                                        domain=DOMAIN, name="ext.task", version="1")
+    task_event = lambda phase, node=nid, **kw: admin_events.TaskExecutionEventRequest(  # noqa: E731
+        request_id="r", event=event_pb2.TaskExecutionEvent(
+            task_id=task_id, parent_node_execution_id=node, retry_attempt=0, phase=phase,
+            occurred_at=now(), producer_id="ext", **kw))
+    admin_stub.CreateTaskEvent(task_event(core_exec.TaskExecution.RUNNING,
+                                          logs=[core_exec.TaskLog(uri="http://l", name="log")]))
+    assert code_of(admin_stub.CreateTaskEvent, task_event(core_exec.TaskExecution.RUNNING)) == \
+        grpc.StatusCode.ALREADY_EXISTS
+    admin_stub.CreateTaskEvent(task_event(core_exec.TaskExecution.SUCCEEDED))
+    [te] = admin_stub.ListTaskExecutions(task_execution_pb2.TaskExecutionListRequest(
+        node_execution_id=nid, limit=10)).task_executions
+    assert te.closure.phase == core_exec.TaskExecution.SUCCEEDED
+    assert [log.uri for log in te.closure.logs] == ["http://l"]
+    assert code_of(admin_stub.CreateTaskEvent, task_event(core_exec.TaskExecution.RUNNING)) == \
+        grpc.StatusCode.FAILED_PRECONDITION
+    assert code_of(admin_stub.CreateTaskEvent, task_event(core_exec.TaskExecution.RUNNING,
+                                                          node=node_id(ex, "nosuchnode"))) == \
+        grpc.StatusCode.NOT_FOUND
