@@ -1,30 +1,30 @@
 #pragma once
 
 #include <functional>
-#include <optional>
 #include <memory>
-#include <vector>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/result.h"
 #include "embedded/blob/blob_store.h"
 #include "embedded/store/metadata_store.h"
+#include "flyteidl/admin/description_entity.pb.h"
+#include "flyteidl/admin/event.pb.h"
 #include "flyteidl/admin/execution.pb.h"
 #include "flyteidl/admin/launch_plan.pb.h"
 #include "flyteidl/admin/matchable_resource.pb.h"
 #include "flyteidl/admin/node_execution.pb.h"
+#include "flyteidl/admin/project.pb.h"
 #include "flyteidl/admin/project_attributes.pb.h"
 #include "flyteidl/admin/project_domain_attributes.pb.h"
 #include "flyteidl/admin/signal.pb.h"
-#include "flyteidl/admin/task_execution.pb.h"
-#include "flyteidl/admin/workflow_attributes.pb.h"
-#include "flyteidl/admin/project.pb.h"
 #include "flyteidl/admin/task.pb.h"
+#include "flyteidl/admin/task_execution.pb.h"
 #include "flyteidl/admin/version.pb.h"
 #include "flyteidl/admin/workflow.pb.h"
-#include "flyteidl/admin/description_entity.pb.h"
-#include "flyteidl/admin/event.pb.h"
+#include "flyteidl/admin/workflow_attributes.pb.h"
 #include "flyteidl/core/metrics.pb.h"
 #include "flyteidl/service/dataproxy.pb.h"
 

@@ -168,7 +168,8 @@ Result<fa::ListMatchableAttributesResponse> Admin::ListMatchableAttributes(
       FB_ASSIGN_OR_RETURN(*c->mutable_attributes(), ParseRecord<fa::MatchingAttributes>(r));
       auto text = [&](const char* col) {
         auto it = r.columns.find(col);
-        const std::string* v = it == r.columns.end() ? nullptr : std::get_if<std::string>(&it->second);
+        const std::string* v =
+            it == r.columns.end() ? nullptr : std::get_if<std::string>(&it->second);
         return v ? *v : std::string();
       };
       c->set_project(text("project"));

@@ -9,13 +9,14 @@ namespace flytebox::admin {
 namespace {
 
 std::string DescriptionKey(const fc::Identifier& id) {
-  return "metadata/descriptions/" + fc::ResourceType_Name(id.resource_type()) + "/" +
-         id.project() + "/" + id.domain() + "/" + id.name() + "/" + id.version() + ".pb";
+  return "metadata/descriptions/" + fc::ResourceType_Name(id.resource_type()) + "/" + id.project() +
+         "/" + id.domain() + "/" + id.name() + "/" + id.version() + ".pb";
 }
 
 Status RequireTaskOrWorkflow(fc::ResourceType type) {
   if (type != fc::TASK && type != fc::WORKFLOW) {
-    return Status::InvalidArgument("resource_type must be TASK or WORKFLOW for description entities");
+    return Status::InvalidArgument(
+        "resource_type must be TASK or WORKFLOW for description entities");
   }
   return Status::Ok();
 }
@@ -36,13 +37,14 @@ Result<fa::DescriptionEntity> Admin::GetDescriptionEntity(const fa::ObjectGetReq
   }
   auto data = options_.blobs->Get(DescriptionKey(id));
   if (!data.ok() && data.status().code() == Code::kNotFound) {
-    return Status::NotFound("no description entity for " + fc::ResourceType_Name(id.resource_type()) +
-                            " " + id.project() + "/" + id.domain() + "/" + id.name() + "@" +
-                            id.version());
+    return Status::NotFound("no description entity for " +
+                            fc::ResourceType_Name(id.resource_type()) + " " + id.project() + "/" +
+                            id.domain() + "/" + id.name() + "@" + id.version());
   }
   if (!data.ok()) return data.status();
   fa::DescriptionEntity out;
-  if (!out.ParseFromString(*data)) return Status::Internal("stored description entity is unreadable");
+  if (!out.ParseFromString(*data))
+    return Status::Internal("stored description entity is unreadable");
   return out;
 }
 

@@ -38,7 +38,8 @@ bool TaskTerminal(fc::TaskExecution::Phase p) {
 }
 
 Status RequireTime(const google::protobuf::Timestamp& ts) {
-  if (ts.seconds() == 0 && ts.nanos() == 0) return Status::InvalidArgument("event.occurred_at is required");
+  if (ts.seconds() == 0 && ts.nanos() == 0)
+    return Status::InvalidArgument("event.occurred_at is required");
   return Status::Ok();
 }
 
@@ -53,7 +54,8 @@ Result<fa::WorkflowExecutionEventResponse> Admin::CreateWorkflowEvent(
   FB_RETURN_IF_ERROR(MutateExecution(ev.execution_id(), [&](fa::Execution* e) -> Status {
     auto* c = e->mutable_closure();
     if (c->phase() == ev.phase()) {
-      return Status::AlreadyExists("execution " + ev.execution_id().name() + " already recorded phase " +
+      return Status::AlreadyExists("execution " + ev.execution_id().name() +
+                                   " already recorded phase " +
                                    fc::WorkflowExecution::Phase_Name(ev.phase()));
     }
     if (WorkflowTerminal(c->phase())) {
@@ -80,7 +82,8 @@ Result<fa::WorkflowExecutionEventResponse> Admin::CreateWorkflowEvent(
   return fa::WorkflowExecutionEventResponse();
 }
 
-Result<fa::NodeExecutionEventResponse> Admin::CreateNodeEvent(const fa::NodeExecutionEventRequest& req) {
+Result<fa::NodeExecutionEventResponse> Admin::CreateNodeEvent(
+    const fa::NodeExecutionEventRequest& req) {
   const auto& ev = req.event();
   FB_RETURN_IF_ERROR(RequireTime(ev.occurred_at()));
   fa::WorkflowExecutionGetRequest get_exec;
@@ -96,7 +99,8 @@ Result<fa::NodeExecutionEventResponse> Admin::CreateNodeEvent(const fa::NodeExec
     node = std::move(existing).value();
     auto phase = node.closure().phase();
     if (phase == ev.phase()) {
-      return Status::AlreadyExists("node execution " + ev.id().node_id() + " already recorded phase " +
+      return Status::AlreadyExists("node execution " + ev.id().node_id() +
+                                   " already recorded phase " +
                                    fc::NodeExecution::Phase_Name(ev.phase()));
     }
     if (NodeTerminal(phase)) {
@@ -122,13 +126,15 @@ Result<fa::NodeExecutionEventResponse> Admin::CreateNodeEvent(const fa::NodeExec
   if (ev.has_error()) *c->mutable_error() = ev.error();
   if (ev.has_output_data()) *c->mutable_output_data() = ev.output_data();
   if (ev.has_workflow_node_metadata()) {
-    *c->mutable_workflow_node_metadata()->mutable_executionid() = ev.workflow_node_metadata().execution_id();
+    *c->mutable_workflow_node_metadata()->mutable_executionid() =
+        ev.workflow_node_metadata().execution_id();
   }
   if (ev.has_task_node_metadata()) {
     c->mutable_task_node_metadata()->set_cache_status(ev.task_node_metadata().cache_status());
     *c->mutable_task_node_metadata()->mutable_catalog_key() = ev.task_node_metadata().catalog_key();
     const auto& dyn = ev.task_node_metadata().dynamic_workflow();
-    if (!dyn.dynamic_job_spec_uri().empty()) c->set_dynamic_job_spec_uri(dyn.dynamic_job_spec_uri());
+    if (!dyn.dynamic_job_spec_uri().empty())
+      c->set_dynamic_job_spec_uri(dyn.dynamic_job_spec_uri());
   }
   if (!ev.deck_uri().empty()) c->set_deck_uri(ev.deck_uri());
   auto* m = node.mutable_metadata();
@@ -146,7 +152,8 @@ Result<fa::NodeExecutionEventResponse> Admin::CreateNodeEvent(const fa::NodeExec
   return fa::NodeExecutionEventResponse();
 }
 
-Result<fa::TaskExecutionEventResponse> Admin::CreateTaskEvent(const fa::TaskExecutionEventRequest& req) {
+Result<fa::TaskExecutionEventResponse> Admin::CreateTaskEvent(
+    const fa::TaskExecutionEventRequest& req) {
   const auto& ev = req.event();
   FB_RETURN_IF_ERROR(RequireTime(ev.occurred_at()));
   fa::NodeExecutionGetRequest get_node;
@@ -161,27 +168,28 @@ Result<fa::TaskExecutionEventResponse> Admin::CreateTaskEvent(const fa::TaskExec
   *get.mutable_id() = *id;
   auto existing = GetTaskExecution(get);
   if (!existing.ok() && existing.status().code() != Code::kNotFound) return existing.status();
-  if (existing.ok()) {
+  const bool recorded = existing.ok();
+  if (recorded) {
     task = std::move(existing).value();
     auto phase = task.closure().phase();
     if (TaskTerminal(phase)) {
-      return Status::FailedPrecondition("task execution of node " +
-                                        ev.parent_node_execution_id().node_id() +
-                                        " is already in the terminal phase " +
-                                        fc::TaskExecution::Phase_Name(phase));
+      return Status::FailedPrecondition(
+          "task execution of node " + ev.parent_node_execution_id().node_id() +
+          " is already in the terminal phase " + fc::TaskExecution::Phase_Name(phase));
     }
   } else {
     *task.mutable_closure()->mutable_created_at() = ev.occurred_at();
   }
   if (!ev.input_uri().empty()) task.set_input_uri(ev.input_uri());
   auto* c = task.mutable_closure();
-  bool same_phase = existing.ok() && c->phase() == ev.phase();
+  bool same_phase = recorded && c->phase() == ev.phase();
   // Propeller raises phase_version for news within a phase (logs, reasons); version 0 of a
   // phase already recorded is a resend. (Versions themselves are not kept: any raised
   // version is applied.)
   if (same_phase && ev.phase_version() == 0) {
-    return Status::AlreadyExists("task execution of node " + ev.parent_node_execution_id().node_id() +
-                                 " already recorded phase " + fc::TaskExecution::Phase_Name(ev.phase()));
+    return Status::AlreadyExists(
+        "task execution of node " + ev.parent_node_execution_id().node_id() +
+        " already recorded phase " + fc::TaskExecution::Phase_Name(ev.phase()));
   }
   c->set_phase(ev.phase());
   *c->mutable_updated_at() = ev.occurred_at();

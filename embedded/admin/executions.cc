@@ -296,7 +296,7 @@ Result<fa::ExecutionTerminateResponse> Admin::TerminateExecution(
 }
 
 Result<fa::ExecutionCreateRequest> Admin::RerunRequest(const fc::WorkflowExecutionIdentifier& id,
-                                                        const std::string& name) {
+                                                       const std::string& name) {
   fa::WorkflowExecutionGetRequest get;
   *get.mutable_id() = id;
   FB_ASSIGN_OR_RETURN(fa::Execution old, GetExecution(get));
@@ -319,7 +319,8 @@ Result<fa::ExecutionCreateRequest> Admin::RerunRequest(const fc::WorkflowExecuti
   return create;
 }
 
-Result<fa::ExecutionCreateResponse> Admin::RelaunchExecution(const fa::ExecutionRelaunchRequest& req) {
+Result<fa::ExecutionCreateResponse> Admin::RelaunchExecution(
+    const fa::ExecutionRelaunchRequest& req) {
   FB_ASSIGN_OR_RETURN(fa::ExecutionCreateRequest create, RerunRequest(req.id(), req.name()));
   create.mutable_spec()->set_overwrite_cache(req.overwrite_cache());
   create.mutable_spec()->mutable_metadata()->set_mode(fa::ExecutionMetadata::RELAUNCH);
@@ -328,7 +329,8 @@ Result<fa::ExecutionCreateResponse> Admin::RelaunchExecution(const fa::Execution
 
 // The executor sees mode RECOVERED and takes the outputs of every node that succeeded in the
 // reference execution instead of running it again.
-Result<fa::ExecutionCreateResponse> Admin::RecoverExecution(const fa::ExecutionRecoverRequest& req) {
+Result<fa::ExecutionCreateResponse> Admin::RecoverExecution(
+    const fa::ExecutionRecoverRequest& req) {
   if (req.id().project().empty() || req.id().domain().empty() || req.id().name().empty()) {
     return Status::InvalidArgument("id: the execution to recover needs a project, domain and name");
   }

@@ -14,9 +14,9 @@ Result<FlyteUrl> ParseFlyteUrl(const std::string& url) {
       "(?:/([0-9]+))?/([iod])(?:/([A-Za-z0-9_.-]+))?");
   std::smatch m;
   if (!std::regex_match(url, m, kPattern)) {
-    return Status::InvalidArgument(
-        "flyte_url '" + url + "' is not of the form flyte://v1/<project>/<domain>/<execution>/"
-        "<node>[/<attempt>]/<i|o|d>[/<name>]");
+    return Status::InvalidArgument("flyte_url '" + url +
+                                   "' is not of the form flyte://v1/<project>/<domain>/<execution>/"
+                                   "<node>[/<attempt>]/<i|o|d>[/<name>]");
   }
   FlyteUrl out;
   auto* e = out.node.mutable_execution_id();
@@ -33,10 +33,12 @@ Result<FlyteUrl> ParseFlyteUrl(const std::string& url) {
   return out;
 }
 
-Result<flyteidl::service::GetDataResponse> Admin::GetData(const flyteidl::service::GetDataRequest& req) {
+Result<flyteidl::service::GetDataResponse> Admin::GetData(
+    const flyteidl::service::GetDataRequest& req) {
   FB_ASSIGN_OR_RETURN(FlyteUrl url, ParseFlyteUrl(req.flyte_url()));
   if (url.kind == 'd') {
-    return Status::InvalidArgument("flyte_url '" + req.flyte_url() + "' names a deck: use CreateDownloadLink");
+    return Status::InvalidArgument("flyte_url '" + req.flyte_url() +
+                                   "' names a deck: use CreateDownloadLink");
   }
   fc::LiteralMap map;
   if (url.attempt) {
@@ -71,8 +73,8 @@ Result<flyteidl::service::GetDataResponse> Admin::GetData(const flyteidl::servic
   }
   auto it = map.literals().find(url.variable);
   if (it == map.literals().end()) {
-    return Status::NotFound(std::string(url.kind == 'i' ? "input" : "output") + " '" + url.variable +
-                            "' not found in " + req.flyte_url());
+    return Status::NotFound(std::string(url.kind == 'i' ? "input" : "output") + " '" +
+                            url.variable + "' not found in " + req.flyte_url());
   }
   *out.mutable_literal() = it->second;
   return out;

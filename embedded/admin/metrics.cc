@@ -90,7 +90,8 @@ Result<fa::WorkflowExecutionGetMetricsResponse> Admin::GetExecutionMetrics(
   fc::Span* span = out.mutable_span();
   *span->mutable_workflow_id() = exec.id();
   *span->mutable_start_time() = c.created_at();
-  *span->mutable_end_time() = c.has_duration() ? Plus(c.started_at(), c.duration()) : c.updated_at();
+  *span->mutable_end_time() =
+      c.has_duration() ? Plus(c.started_at(), c.duration()) : c.updated_at();
   fc::Span nodes;
   FB_RETURN_IF_ERROR(AddNodeSpans(exec.id(), "", req.depth() < 0 ? -1 : req.depth(), &nodes));
   google::protobuf::Timestamp first = span->end_time(), last = span->start_time();

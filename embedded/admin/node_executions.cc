@@ -136,7 +136,8 @@ Result<fa::DynamicNodeWorkflowResponse> Admin::GetDynamicNodeWorkflow(
                             req.id().execution_id().name() + " has no dynamic workflow");
   }
   fa::DynamicNodeWorkflowResponse out;
-  *out.mutable_compiled_workflow() = std::move(*data.mutable_dynamic_workflow()->mutable_compiled_workflow());
+  *out.mutable_compiled_workflow() =
+      std::move(*data.mutable_dynamic_workflow()->mutable_compiled_workflow());
   return out;
 }
 
@@ -153,7 +154,9 @@ Result<fa::NodeExecutionList> Admin::ListNodeExecutionsForTask(
   fa::NodeExecutionList out;
   if (!te.is_parent()) return out;
   const auto& e = node.execution_id();
-  q.where = {{"project", e.project()}, {"domain", e.domain()}, {"execution", e.name()},
+  q.where = {{"project", e.project()},
+             {"domain", e.domain()},
+             {"execution", e.name()},
              {"parent_id", node.node_id()}};
   if (!req.has_sort_by()) q.ascending = true;
   FB_ASSIGN_OR_RETURN(auto list, options_.store->List(store::Table::kNodeExecution, q));

@@ -58,7 +58,8 @@ Result<fa::TaskCreateResponse> Admin::CreateTask(const fa::TaskCreateRequest& re
         FB_ASSIGN_OR_RETURN(fa::Task old, ParseRecord<fa::Task>(existing));
         return Deterministic(old.closure().compiled_task().template_()) == mine;
       }));
-  if (req.spec().has_description()) FB_RETURN_IF_ERROR(SaveDescription(task.id(), req.spec().description()));
+  if (req.spec().has_description())
+    FB_RETURN_IF_ERROR(SaveDescription(task.id(), req.spec().description()));
   return fa::TaskCreateResponse();
 }
 

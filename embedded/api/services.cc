@@ -35,15 +35,19 @@ FB_RPC_IMPL(UpdateExecution, fa::ExecutionUpdateRequest, fa::ExecutionUpdateResp
 FB_RPC_IMPL(TerminateExecution, fa::ExecutionTerminateRequest, fa::ExecutionTerminateResponse)
 FB_RPC_IMPL(RelaunchExecution, fa::ExecutionRelaunchRequest, fa::ExecutionCreateResponse)
 FB_RPC_IMPL(RecoverExecution, fa::ExecutionRecoverRequest, fa::ExecutionCreateResponse)
-FB_RPC_IMPL(GetDynamicNodeWorkflow, fa::GetDynamicNodeWorkflowRequest, fa::DynamicNodeWorkflowResponse)
+FB_RPC_IMPL(GetDynamicNodeWorkflow, fa::GetDynamicNodeWorkflowRequest,
+            fa::DynamicNodeWorkflowResponse)
 FB_RPC_IMPL(ListNodeExecutionsForTask, fa::NodeExecutionForTaskListRequest, fa::NodeExecutionList)
-FB_RPC_IMPL(GetExecutionMetrics, fa::WorkflowExecutionGetMetricsRequest, fa::WorkflowExecutionGetMetricsResponse)
-FB_RPC_IMPL(CreateWorkflowEvent, fa::WorkflowExecutionEventRequest, fa::WorkflowExecutionEventResponse)
+FB_RPC_IMPL(GetExecutionMetrics, fa::WorkflowExecutionGetMetricsRequest,
+            fa::WorkflowExecutionGetMetricsResponse)
+FB_RPC_IMPL(CreateWorkflowEvent, fa::WorkflowExecutionEventRequest,
+            fa::WorkflowExecutionEventResponse)
 FB_RPC_IMPL(CreateNodeEvent, fa::NodeExecutionEventRequest, fa::NodeExecutionEventResponse)
 FB_RPC_IMPL(CreateTaskEvent, fa::TaskExecutionEventRequest, fa::TaskExecutionEventResponse)
 FB_RPC_IMPL(GetDescriptionEntity, fa::ObjectGetRequest, fa::DescriptionEntity)
 FB_RPC_IMPL(ListDescriptionEntities, fa::DescriptionEntityListRequest, fa::DescriptionEntityList)
-FB_RPC_IMPL(ListMatchableAttributes, fa::ListMatchableAttributesRequest, fa::ListMatchableAttributesResponse)
+FB_RPC_IMPL(ListMatchableAttributes, fa::ListMatchableAttributesRequest,
+            fa::ListMatchableAttributesResponse)
 FB_RPC_IMPL(GetNodeExecution, fa::NodeExecutionGetRequest, fa::NodeExecution)
 FB_RPC_IMPL(ListNodeExecutions, fa::NodeExecutionListRequest, fa::NodeExecutionList)
 FB_RPC_IMPL(GetNodeExecutionData, fa::NodeExecutionGetDataRequest, fa::NodeExecutionGetDataResponse)

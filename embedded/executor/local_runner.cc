@@ -23,7 +23,6 @@ namespace flytebox::executor {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr char kLog[] = "runner";
 
 // Field 22 of /proc/<pid>/stat: the start time, which tells a reused pid from ours.
 std::string StartTimeOf(pid_t pid) {
@@ -198,8 +197,9 @@ class LocalRunner : public TaskRunner {
     std::string name = fs::path(command).filename().string();
     if (name.rfind("pyflyte-", 0) == 0) {
       return "cannot start the task: its command '" + name + "' is not installed for the task " +
-             "Python " + ResolvePython() + " (" + st.message() + "). That Python needs flytekit: " +
-             "run '" + ResolvePython() + " -m pip install flytekit', or start the engine with " +
+             "Python " + ResolvePython() + " (" + st.message() +
+             "). That Python needs flytekit: " + "run '" + ResolvePython() +
+             " -m pip install flytekit', or start the engine with " +
              "--python naming a Python that has flytekit";
     }
     return "cannot start the task: its command '" + command + "' was not found or is not " +

@@ -49,7 +49,8 @@ AttemptOutcome ClassifyAttempt(const AttemptFacts& f) {
       return Failed("FlytekitNotInstalled",
                     "the task's Python has no flytekit: install it there (python -m pip install "
                     "flytekit) or give the engine a Python that has it (--python); its log ends "
-                    "with:\n" + f.log_tail,
+                    "with:\n" +
+                        f.log_tail,
                     fc::ExecutionError::USER, false);
     }
     return Failed("NonZeroExit",

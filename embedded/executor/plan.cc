@@ -20,9 +20,8 @@ bool IsSucceededPhase(NodePhase p) {
 }
 
 bool IsDonePhase(NodePhase p) {
-  return IsSucceededPhase(p) || p == fc::NodeExecution::FAILED ||
-         p == fc::NodeExecution::SKIPPED || p == fc::NodeExecution::ABORTED ||
-         p == fc::NodeExecution::TIMED_OUT;
+  return IsSucceededPhase(p) || p == fc::NodeExecution::FAILED || p == fc::NodeExecution::SKIPPED ||
+         p == fc::NodeExecution::ABORTED || p == fc::NodeExecution::TIMED_OUT;
 }
 
 bool IsFailedPhase(NodePhase p) {

@@ -102,7 +102,8 @@ fa::TaskExecution Driver::TaskRecord(const Node& n, const fc::Identifier& task_i
   *c->mutable_created_at() = admin::ToTimestamp(created_us);
   if (started_us) *c->mutable_started_at() = admin::ToTimestamp(started_us);
   *c->mutable_updated_at() = admin::ToTimestamp(now);
-  if (EndedTaskPhase(phase)) *c->mutable_duration() = DurationOf(now - (started_us ? started_us : created_us));
+  if (EndedTaskPhase(phase))
+    *c->mutable_duration() = DurationOf(now - (started_us ? started_us : created_us));
   if (const fc::TaskTemplate* task = TaskOf(*n.graph->run, task_id)) c->set_task_type(task->type());
   c->set_event_version(1);
   c->mutable_metadata()->set_plugin_identifier(options_.runner->name());

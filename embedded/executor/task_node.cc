@@ -174,7 +174,9 @@ void Driver::StartAttempt(Node& n) {
   n.log_path = tr->log_path;
   NodeRef ref = RefOf(n);
   int attempt = n.attempt;
-  tr->started = [this, ref, attempt] { Post([this, ref, attempt] { OnAttemptStarted(ref, attempt); }); };
+  tr->started = [this, ref, attempt] {
+    Post([this, ref, attempt] { OnAttemptStarted(ref, attempt); });
+  };
   RecordTask(n, fc::TaskExecution::QUEUED, nullptr);
   auto running = options_.runner->Start(*tr, [this, ref, attempt](RunResult r) {
     Post([this, ref, attempt, r] { OnAttemptDone(ref, attempt, r); });
