@@ -52,8 +52,14 @@ Result<fa::NamedEntityList> Admin::ListNamedEntities(const fa::NamedEntityListRe
   FB_RETURN_IF_ERROR(CheckProjectDomain(req.project(), req.domain()));
   FB_ASSIGN_OR_RETURN(store::ListQuery q,
                       ListQueryFrom(req.limit(), req.token(), req.filters(),
-                                    req.has_sort_by() ? &req.sort_by() : nullptr, EntityFields()));
+                                    req.has_sort_by() ? &req.sort_by() : nullptr,
+                                    ListEntity::kNamedEntity));
   q.where = {{"project", req.project()}, {"domain", req.domain()}};
+  // As FlyteAdmin: without filters, the workflows and launch plans generated for single
+  // task executions (.flytegen.*) are left out.
+  if (req.filters().empty()) {
+    q.filters.push_back({store::Filter::Op::kNotLike, "name", {".flytegen%"}});
+  }
   FB_ASSIGN_OR_RETURN(auto rows, options_.store->Distinct(table, {"name"}, q));
   fa::NamedEntityList out;
   for (const auto& row : rows) {
