@@ -415,3 +415,18 @@ def test_signals(world):
     expect_error(world.stubs.signal.ListSignals, signal_pb2.SignalListRequest(
         workflow_execution_id=exec_id(world.red), limit=5, filters="eq(node_id,x)"), INVALID,
         "'s.node_id' is invalid filter")
+
+
+def test_filters_over_rest(engine, world):
+    """The REST gateway takes the same filters and answers refusals with 400 and the message."""
+    import requests
+    base = f"http://127.0.0.1:{engine.port}/api/v1/executions/{PROJECT}/{DOMAIN}"
+    wanted = f"value_in(execution_name,{world.blue};{world.failed})"
+    r = requests.get(base, params={"limit": "10", "filters": wanted,
+                                   "sort_by.key": "execution_name",
+                                   "sort_by.direction": "ASCENDING"}, timeout=60)
+    assert r.status_code == 200, r.text
+    assert [e["id"]["name"] for e in r.json()["executions"]] == [world.blue, world.failed]
+    r = requests.get(base, params={"limit": "10", "filters": "eq(name,x)"}, timeout=60)
+    assert r.status_code == 400, r.text
+    assert r.json()["code"] == 3 and "'e.name' is invalid filter" in r.json()["message"]
