@@ -8,6 +8,7 @@
 #include <set>
 #include <string_view>
 
+#include "flyteidl/admin/common.pb.h"
 #include "flyteidl/admin/execution.pb.h"
 #include "flyteidl/admin/launch_plan.pb.h"
 #include "flyteidl/admin/project.pb.h"
@@ -33,6 +34,7 @@ enum class Kind {
   kExecState,    // int column; ExecutionState
   kLpState,      // int column; LaunchPlanState
   kProjectState, // int column; Project.ProjectState
+  kEntityState,  // int column; NamedEntityState
   kSchedule,     // FlyteAdmin's NONE / CRON / RATE; column holds the oneof case
   kTagKey,       // the encoded `tags` column
   kTagValue,
@@ -216,6 +218,9 @@ Targets BuildTargets(ListEntity e) {
       break;
     case ListEntity::kNamedEntity:
       AddId(t, "entities", "", false);
+      // The named_entities table's columns: ListNamedEntities applies these itself.
+      t["named_entity_metadata.state"] = {"state", Kind::kEntityState};
+      t["named_entity_metadata.description"] = {"description", Kind::kText};
       break;
     case ListEntity::kProject:
       t["project.identifier"] = {"project", Kind::kText};
@@ -255,6 +260,9 @@ bool IsExecutionKeyed(const std::string& prefix) {
 void Customize(std::string* prefix, std::string* field) {
   if (IsExecutionKeyed(*prefix) && (*field == "project" || *field == "domain" || *field == "name")) {
     *field = "execution_" + *field;
+  }
+  if (*prefix == "entities" && (*field == "state" || *field == "description")) {
+    *prefix = "named_entity_metadata";
   }
   if (*prefix == "admin_tag") {
     *prefix = "execution_tag";
@@ -325,30 +333,33 @@ Result<std::string> DurationValue(const std::string& v) {
   return std::to_string(static_cast<int64_t>(std::floor(ms)));
 }
 
-template <typename ParseFn, typename NameFn>
-Result<std::string> EnumNumber(const std::string& v, const std::string& what, ParseFn parse,
-                               NameFn name, int max) {
+bool IsInteger(const std::string& v) {
   int64_t number = 0;
   const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), number);
-  if (!v.empty() && ec == std::errc() && p == v.data() + v.size()) return v;
-  int parsed = 0;
-  if (parse(v, &parsed)) return std::to_string(parsed);
+  return !v.empty() && ec == std::errc() && p == v.data() + v.size();
+}
+
+// An int enum column: a number as is, a name as its number.
+template <typename E>
+Result<std::string> EnumNumber(const std::string& v, const std::string& what) {
+  if (IsInteger(v)) return v;
+  const google::protobuf::EnumDescriptor* d = google::protobuf::GetEnumDescriptor<E>();
+  if (const auto* value = d->FindValueByName(v)) return std::to_string(value->number());
   std::vector<std::string> names;
-  for (int i = 0; i <= max; ++i) {
-    if (!name(i).empty()) names.push_back(name(i));
-  }
+  for (int i = 0; i < d->value_count(); ++i) names.emplace_back(d->value(i)->name());
   return Status::InvalidArgument("'" + v + "' is not a " + what + " (use a number or one of " +
                                  Join(names) + ")");
 }
 
 // A phase column holds names; a number is the enum's number.
-template <typename NameFn>
-std::string PhaseName(const std::string& v, NameFn name) {
+template <typename E>
+std::string PhaseName(const std::string& v) {
   int number = 0;
   const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), number);
   if (v.empty() || ec != std::errc() || p != v.data() + v.size()) return v;
-  const std::string n = name(number);
-  return n.empty() ? v : n;
+  const google::protobuf::EnumDescriptor* d = google::protobuf::GetEnumDescriptor<E>();
+  const auto* value = d->FindValueByNumber(number);
+  return value == nullptr ? v : std::string(value->name());
 }
 
 std::string EscapeLike(std::string_view text) {
@@ -422,56 +433,17 @@ Result<Filter> ScheduleFilter(Filter f) {
 
 Result<std::string> ConvertValue(Kind kind, const std::string& v) {
   switch (kind) {
-    case Kind::kDuration:
-      return DurationValue(v);
-    case Kind::kExecPhase:
-      return PhaseName(v, [](int n) { return fc::WorkflowExecution::Phase_Name(n); });
-    case Kind::kNodePhase:
-      return PhaseName(v, [](int n) { return fc::NodeExecution::Phase_Name(n); });
-    case Kind::kTaskPhase:
-      return PhaseName(v, [](int n) { return fc::TaskExecution::Phase_Name(n); });
+    case Kind::kDuration: return DurationValue(v);
+    case Kind::kExecPhase: return PhaseName<fc::WorkflowExecution::Phase>(v);
+    case Kind::kNodePhase: return PhaseName<fc::NodeExecution::Phase>(v);
+    case Kind::kTaskPhase: return PhaseName<fc::TaskExecution::Phase>(v);
     case Kind::kMode:
-      return EnumNumber(
-          v, "execution mode",
-          [](const std::string& s, int* out) {
-            fa::ExecutionMetadata::ExecutionMode m;
-            if (!fa::ExecutionMetadata::ExecutionMode_Parse(s, &m)) return false;
-            *out = m;
-            return true;
-          },
-          [](int n) { return fa::ExecutionMetadata::ExecutionMode_Name(n); }, 16);
-    case Kind::kExecState:
-      return EnumNumber(
-          v, "execution state",
-          [](const std::string& s, int* out) {
-            fa::ExecutionState m;
-            if (!fa::ExecutionState_Parse(s, &m)) return false;
-            *out = m;
-            return true;
-          },
-          [](int n) { return fa::ExecutionState_Name(n); }, 4);
-    case Kind::kLpState:
-      return EnumNumber(
-          v, "launch plan state",
-          [](const std::string& s, int* out) {
-            fa::LaunchPlanState m;
-            if (!fa::LaunchPlanState_Parse(s, &m)) return false;
-            *out = m;
-            return true;
-          },
-          [](int n) { return fa::LaunchPlanState_Name(n); }, 4);
-    case Kind::kProjectState:
-      return EnumNumber(
-          v, "project state",
-          [](const std::string& s, int* out) {
-            fa::Project::ProjectState m;
-            if (!fa::Project::ProjectState_Parse(s, &m)) return false;
-            *out = m;
-            return true;
-          },
-          [](int n) { return fa::Project::ProjectState_Name(n); }, 4);
-    default:
-      return v;
+      return EnumNumber<fa::ExecutionMetadata::ExecutionMode>(v, "execution mode");
+    case Kind::kExecState: return EnumNumber<fa::ExecutionState>(v, "execution state");
+    case Kind::kLpState: return EnumNumber<fa::LaunchPlanState>(v, "launch plan state");
+    case Kind::kProjectState: return EnumNumber<fa::Project::ProjectState>(v, "project state");
+    case Kind::kEntityState: return EnumNumber<fa::NamedEntityState>(v, "named entity state");
+    default: return v;
   }
 }
 
@@ -555,6 +527,10 @@ Result<std::string> SortColumn(ListEntity entity, const std::string& key) {
   return it->second.column;
 }
 
+bool IsNamedEntityMetadataFilter(const store::Filter& filter) {
+  return filter.field == "state" || filter.field == "description";
+}
+
 std::vector<std::string> FilterFieldNames(ListEntity entity) {
   const std::string primary = PrimaryPrefix(entity);
   std::vector<std::string> names;
@@ -564,6 +540,9 @@ std::vector<std::string> FilterFieldNames(ListEntity entity) {
                         : name);
   }
   if (entity == ListEntity::kExecution) names.push_back("admin_tag.name");
+  if (entity == ListEntity::kNamedEntity) {
+    for (const char* f : {"state", "description"}) names.push_back(f);
+  }
   if (entity == ListEntity::kTaskExecution) {
     for (const char* f : {"project", "domain", "name"}) names.push_back(f);
   }

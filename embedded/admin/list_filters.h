@@ -39,6 +39,10 @@ Result<std::vector<store::Filter>> ParseListFilters(ListEntity entity, const std
 // INVALID_ARGUMENT "invalid sort key 'x'" otherwise.
 Result<std::string> SortColumn(ListEntity entity, const std::string& key);
 
+// For ListEntity::kNamedEntity, filters on `state` and `description` name columns of the
+// named_entities table (the entities' metadata), not of the entity's own table.
+bool IsNamedEntityMetadataFilter(const store::Filter& filter);
+
 // The FlyteAdmin field names `entity` accepts in filters (for messages and docs).
 std::vector<std::string> FilterFieldNames(ListEntity entity);
 

@@ -320,6 +320,27 @@ def test_named_entities(world):
     assert names("contains(name,failing_wf)") == {FAILING_WF}
     assert names(f"eq(project,{PROJECT})+value_in(name,{HELLO_WF};{FAILING_WF})") == \
         {HELLO_WF, FAILING_WF}
+    # State and description live in the entities' metadata; an entity without any reads as
+    # active (state 0) with no description, as FlyteAdmin's COALESCE and join answer.
+    every = names("")
+    for name, metadata in ((HELLO_WF, common_pb2.NamedEntityMetadata(
+                               state=common_pb2.NAMED_ENTITY_ARCHIVED)),
+                           (FAILING_WF, common_pb2.NamedEntityMetadata(
+                               description="fails on purpose"))):
+        world.stubs.admin.UpdateNamedEntity(common_pb2.NamedEntityUpdateRequest(
+            resource_type=identifier_pb2.WORKFLOW, id=named(name=name), metadata=metadata),
+            timeout=60)
+    assert names("eq(state,NAMED_ENTITY_ARCHIVED)") == {HELLO_WF}
+    assert names("eq(entities.state,1)") == {HELLO_WF}
+    assert names("eq(state,0)") == every - {HELLO_WF}
+    assert names("value_in(state,NAMED_ENTITY_ACTIVE;SYSTEM_GENERATED)") == every - {HELLO_WF}
+    assert names("ne(state,1)+contains(name,wf)") == {n for n in every - {HELLO_WF} if "wf" in n}
+    assert names("contains(description,on purpose)") == {FAILING_WF}
+    assert names("eq(named_entity_metadata.description,fails on purpose)") == {FAILING_WF}
+    assert names("eq(description,fails on purpose)+eq(state,1)") == set()
+    expect_error(world.stubs.admin.ListNamedEntities, common_pb2.NamedEntityListRequest(
+        resource_type=identifier_pb2.WORKFLOW, project=PROJECT, domain=DOMAIN, limit=5,
+        filters="eq(state,HIDDEN)"), INVALID, "NAMED_ENTITY_ARCHIVED")
     expect_error(world.stubs.admin.ListNamedEntities, common_pb2.NamedEntityListRequest(
         resource_type=identifier_pb2.WORKFLOW, project=PROJECT, domain=DOMAIN, limit=5,
         filters="eq(version,x)"), INVALID, "'nen.version' is invalid filter")
