@@ -290,12 +290,13 @@ def test_filters(state):
     names = list_all(api, {"filters": "value_in(execution_name,p001;p002;p249;nosuch)"}, 2)
     assert sorted(names) == ["p001", "p002", "p249"]
 
-    both = f"eq(launch_plan.name,{TYPED_LP})+value_in(execution_name,p000;p001;p002;p005;p006;p010)"
+    both = (f"eq(launch_plan.name,{TYPED_LP})"
+            "+value_in(execution_name,p000;p001;p002;p005;p006;p010)")
     names = list_all(api, {"filters": both}, 10)
     assert sorted(names) == ["p000", "p005", "p010"]
 
-    names = list_all(api, {"filters": f"value_in(execution_name,p003;p004)+eq(launch_plan.name,{TYPED_LP})"},
-                     10)
+    names = list_all(api, {"filters": "value_in(execution_name,p003;p004)"
+                                      f"+eq(launch_plan.name,{TYPED_LP})"}, 10)
     assert names == []
 
     names = list_all(api, {"filters": "gte(execution_name,p240)+lt(execution_name,p245)"}, 3)
