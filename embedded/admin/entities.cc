@@ -38,7 +38,7 @@ Result<store::ListResult> ListVersioned(store::MetadataStore& store, store::Tabl
   FB_ASSIGN_OR_RETURN(store::ListQuery q,
                       ListQueryFrom(req.limit(), req.token(), req.filters(),
                                     req.has_sort_by() ? &req.sort_by() : nullptr,
-                                    EntityFields()));
+                                    EntityOf(table)));
   q.where = {{"project", req.id().project()}, {"domain", req.id().domain()}};
   if (!req.id().name().empty()) q.where["name"] = req.id().name();
   return store.List(table, q);
@@ -53,7 +53,7 @@ Result<flyteidl::admin::NamedEntityIdentifierList> ListIds(
   FB_ASSIGN_OR_RETURN(store::ListQuery q,
                       ListQueryFrom(req.limit(), req.token(), req.filters(),
                                     req.has_sort_by() ? &req.sort_by() : nullptr,
-                                    EntityFields()));
+                                    EntityOf(table)));
   q.where = {{"project", req.project()}, {"domain", req.domain()}};
   FB_ASSIGN_OR_RETURN(auto rows, store.Distinct(table, {"project", "domain", "name"}, q));
   flyteidl::admin::NamedEntityIdentifierList out;

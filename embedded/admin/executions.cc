@@ -47,21 +47,6 @@ Status RequireExecId(const fc::WorkflowExecutionIdentifier& id) {
   return Status::Ok();
 }
 
-const std::map<std::string, std::string>& ExecutionFields() {
-  static const auto* fields = new std::map<std::string, std::string>{
-      {"project", "project"}, {"domain", "domain"}, {"name", "name"}, {"phase", "phase"},
-      {"launch_plan.name", "launch_plan_name"}, {"launch_plan.version", "launch_plan_version"},
-      {"launch_plan.project", "launch_plan_project"},
-      {"launch_plan.domain", "launch_plan_domain"},
-      {"workflow.name", "workflow_name"}, {"workflow.version", "workflow_version"},
-      {"task.name", "task_name"}, {"mode", "mode"}, {"user", "user"},
-      {"state", "state"}, {"execution_tag.key", "tags"},
-      {"created_at", "created_at"}, {"updated_at", "updated_at"},
-      {"execution_created_at", "created_at"}, {"execution_updated_at", "updated_at"},
-      {"started_at", "started_at"}, {"duration", "duration_ms"}};
-  return *fields;
-}
-
 // Flyte marks these fields deprecated, yet flytekit still sends and reads them.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
@@ -131,14 +116,33 @@ Status Admin::SaveExecution(const fa::Execution& exec, bool create) {
   rec.columns["launch_plan_domain"] = lp.domain();
   rec.columns["launch_plan_name"] = lp.name();
   rec.columns["launch_plan_version"] = lp.version();
+  rec.columns["workflow_project"] = wf.project();
+  rec.columns["workflow_domain"] = wf.domain();
   rec.columns["workflow_name"] = wf.name();
   rec.columns["workflow_version"] = wf.version();
-  rec.columns["task_name"] = lp.resource_type() == fc::TASK ? lp.name() : "";
+  const bool single_task = lp.resource_type() == fc::TASK;
+  rec.columns["task_project"] = single_task ? lp.project() : "";
+  rec.columns["task_domain"] = single_task ? lp.domain() : "";
+  rec.columns["task_name"] = single_task ? lp.name() : "";
+  rec.columns["task_version"] = single_task ? lp.version() : "";
+  // As FlyteAdmin records them: lower-case resource type, error kind by name.
+  rec.columns["launch_entity"] = std::string(single_task ? "task" : "launch_plan");
+  const bool failed = exec.closure().has_error();
+  rec.columns["error_kind"] =
+      failed ? fc::ExecutionError::ErrorKind_Name(exec.closure().error().kind()) : "";
+  rec.columns["error_code"] = failed ? exec.closure().error().code() : "";
   const auto& parent = exec.spec().metadata().parent_node_execution();
   rec.columns["parent_node_execution"] =
       parent.node_id().empty() ? "" : parent.execution_id().name() + "/" + parent.node_id();
   rec.columns["user"] = exec.spec().metadata().principal();
-  rec.columns["tags"] = "";
+  std::vector<std::pair<std::string, std::string>> tags;
+  for (const auto& [k, v] : exec.spec().labels().values()) tags.emplace_back(k, v);
+  // FlyteAdmin records labels (key, value) and the deprecated tags (key, "") as tags.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  for (const std::string& tag : exec.spec().tags()) tags.emplace_back(tag, "");
+#pragma GCC diagnostic pop
+  rec.columns["tags"] = EncodeExecutionTags(tags);
   rec.columns["mode"] = static_cast<int64_t>(exec.spec().metadata().mode());
   rec.columns["started_at"] = exec.closure().has_started_at()
                                   ? exec.closure().started_at().seconds() * 1'000'000
@@ -224,7 +228,7 @@ Result<fa::ExecutionList> Admin::ListExecutions(const fa::ResourceListRequest& r
   FB_ASSIGN_OR_RETURN(store::ListQuery q,
                       ListQueryFrom(req.limit(), req.token(), req.filters(),
                                     req.has_sort_by() ? &req.sort_by() : nullptr,
-                                    ExecutionFields()));
+                                    ListEntity::kExecution));
   q.where = {{"project", req.id().project()}, {"domain", req.id().domain()}};
   if (!req.id().name().empty()) q.where["name"] = req.id().name();
   FB_ASSIGN_OR_RETURN(auto list, options_.store->List(store::Table::kExecution, q));

@@ -157,7 +157,8 @@ Result<fa::LaunchPlanList> Admin::ListActiveLaunchPlans(const fa::ActiveLaunchPl
   }
   FB_ASSIGN_OR_RETURN(store::ListQuery q,
                       ListQueryFrom(req.limit(), req.token(), "",
-                                    req.has_sort_by() ? &req.sort_by() : nullptr, EntityFields()));
+                                    req.has_sort_by() ? &req.sort_by() : nullptr,
+                                    ListEntity::kLaunchPlan));
   q.where = {{"project", req.project()}, {"domain", req.domain()},
              {"state", static_cast<int64_t>(fa::ACTIVE)}};
   FB_ASSIGN_OR_RETURN(auto list, options_.store->List(store::Table::kLaunchPlan, q));

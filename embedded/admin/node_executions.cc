@@ -29,14 +29,6 @@ store::Columns TaskExecKey(const fc::TaskExecutionIdentifier& id) {
   return key;
 }
 
-const std::map<std::string, std::string>& NodeFields() {
-  static const auto* fields = new std::map<std::string, std::string>{
-      {"phase", "phase"}, {"node_id", "node_id"}, {"created_at", "created_at"},
-      {"updated_at", "updated_at"}, {"started_at", "started_at"},
-      {"spec_node_id", "spec_node_id"}, {"retry_group", "retry_group"}};
-  return *fields;
-}
-
 // Reads a LiteralMap blob into `full` when small enough; `blob` always gets url and size.
 Status LoadLiteralMap(blob::BlobStore& blobs, const std::string& uri, fc::LiteralMap* full,
                       fa::UrlBlob* blob) {
@@ -87,7 +79,7 @@ Result<fa::NodeExecutionList> Admin::ListNodeExecutions(const fa::NodeExecutionL
   FB_RETURN_IF_ERROR(RequireExec(e));
   FB_ASSIGN_OR_RETURN(store::ListQuery q,
                       ListQueryFrom(req.limit(), req.token(), req.filters(),
-                                    req.has_sort_by() ? &req.sort_by() : nullptr, NodeFields()));
+                                    req.has_sort_by() ? &req.sort_by() : nullptr, ListEntity::kNodeExecution));
   q.where = {{"project", e.project()}, {"domain", e.domain()}, {"execution", e.name()},
              {"parent_id", req.unique_parent_id()}};
   if (!req.has_sort_by()) q.ascending = true;
@@ -185,7 +177,7 @@ Result<fa::TaskExecutionList> Admin::ListTaskExecutions(const fa::TaskExecutionL
   FB_RETURN_IF_ERROR(RequireExec(req.node_execution_id().execution_id()));
   FB_ASSIGN_OR_RETURN(store::ListQuery q,
                       ListQueryFrom(req.limit(), req.token(), req.filters(),
-                                    req.has_sort_by() ? &req.sort_by() : nullptr, NodeFields()));
+                                    req.has_sort_by() ? &req.sort_by() : nullptr, ListEntity::kTaskExecution));
   q.where = NodeKey(req.node_execution_id());
   if (!req.has_sort_by()) q.ascending = true;
   FB_ASSIGN_OR_RETURN(auto list, options_.store->List(store::Table::kTaskExecution, q));

@@ -114,13 +114,11 @@ Result<fa::Project> Admin::GetProject(const fa::ProjectGetRequest& req) {
 }
 
 Result<fa::Projects> Admin::ListProjects(const fa::ProjectListRequest& req) {
-  static const std::map<std::string, std::string> fields = {
-      {"name", "project"}, {"identifier", "project"}, {"state", "state"},
-      {"created_at", "created_at"}};
   uint32_t limit = req.limit() == 0 ? 100 : req.limit();
   FB_ASSIGN_OR_RETURN(store::ListQuery q,
                       ListQueryFrom(limit, req.token(), req.filters(),
-                                    req.has_sort_by() ? &req.sort_by() : nullptr, fields));
+                                    req.has_sort_by() ? &req.sort_by() : nullptr,
+                                    ListEntity::kProject));
   if (!req.has_sort_by()) {
     q.sort_key = "project";
     q.ascending = true;

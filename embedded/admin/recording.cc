@@ -9,6 +9,10 @@ int64_t Micros(const google::protobuf::Timestamp& ts) {
   return ts.seconds() * 1'000'000 + ts.nanos() / 1000;
 }
 
+int64_t Millis(const google::protobuf::Duration& d) {
+  return d.seconds() * 1000 + d.nanos() / 1'000'000;
+}
+
 bool Ended(fc::WorkflowExecution::Phase phase) {
   return phase == fc::WorkflowExecution::SUCCEEDED || phase == fc::WorkflowExecution::FAILED ||
          phase == fc::WorkflowExecution::ABORTED || phase == fc::WorkflowExecution::TIMED_OUT;
@@ -39,7 +43,12 @@ Status Admin::RecordNodeExecution(const fa::NodeExecution& node, const std::stri
                  {"parent_id", parent_id},
                  {"spec_node_id", node.metadata().spec_node_id()},
                  {"started_at", Micros(node.closure().started_at())},
-                 {"retry_group", int64_t{std::atoi(node.metadata().retry_group().c_str())}}};
+                 {"retry_group", int64_t{std::atoi(node.metadata().retry_group().c_str())}},
+                 {"duration_ms", Millis(node.closure().duration())},
+                 {"error_kind", node.closure().has_error()
+                                    ? fc::ExecutionError::ErrorKind_Name(node.closure().error().kind())
+                                    : std::string()},
+                 {"error_code", node.closure().error().code()}};
   rec.data = Deterministic(node);
   rec.created_at = Micros(node.closure().created_at());
   rec.updated_at = Micros(node.closure().updated_at());
@@ -61,7 +70,8 @@ Status Admin::RecordTaskExecution(const fa::TaskExecution& task) {
                  {"task_version", t.version()},
                  {"retry_attempt", static_cast<int64_t>(task.id().retry_attempt())},
                  {"phase", fc::TaskExecution::Phase_Name(task.closure().phase())},
-                 {"started_at", Micros(task.closure().started_at())}};
+                 {"started_at", Micros(task.closure().started_at())},
+                 {"duration_ms", Millis(task.closure().duration())}};
   rec.data = Deterministic(task);
   rec.created_at = Micros(task.closure().created_at());
   rec.updated_at = Micros(task.closure().updated_at());

@@ -41,11 +41,10 @@ Result<fa::SignalList> Admin::ListSignals(const fa::SignalListRequest& req) {
   if (e.project().empty() || e.domain().empty() || e.name().empty()) {
     return Status::InvalidArgument("workflow_execution_id needs project, domain and name");
   }
-  static const std::map<std::string, std::string> fields = {
-      {"signal_id", "signal_id"}, {"created_at", "created_at"}};
   FB_ASSIGN_OR_RETURN(store::ListQuery q,
                       ListQueryFrom(req.limit(), req.token(), req.filters(),
-                                    req.has_sort_by() ? &req.sort_by() : nullptr, fields));
+                                    req.has_sort_by() ? &req.sort_by() : nullptr,
+                                    ListEntity::kSignal));
   q.where = {{"project", e.project()}, {"domain", e.domain()}, {"execution", e.name()}};
   FB_ASSIGN_OR_RETURN(auto list, options_.store->List(store::Table::kSignal, q));
   fa::SignalList out;

@@ -56,8 +56,7 @@ std::string IdString(const flyteidl::core::Identifier& id) {
 
 Result<store::ListQuery> ListQueryFrom(uint32_t limit, const std::string& token,
                                        const std::string& filters,
-                                       const flyteidl::admin::Sort* sort_by,
-                                       const std::map<std::string, std::string>& fields) {
+                                       const flyteidl::admin::Sort* sort_by, ListEntity entity) {
   store::ListQuery q;
   if (limit == 0) return Status::InvalidArgument("limit must be greater than 0");
   // A larger page is cut to the maximum; the token still leads to the rest.
@@ -71,26 +70,18 @@ Result<store::ListQuery> ListQueryFrom(uint32_t limit, const std::string& token,
     }
     q.offset = offset;
   }
-  if (!filters.empty()) {
-    FB_ASSIGN_OR_RETURN(q.filters, store::ParseFilters(filters, fields));
-  }
+  FB_ASSIGN_OR_RETURN(q.filters, ParseListFilters(entity, filters));
   if (sort_by && !sort_by->key().empty()) {
-    auto it = fields.find(sort_by->key());
-    if (it == fields.end()) {
-      return Status::InvalidArgument("cannot sort by '" + sort_by->key() + "'");
-    }
-    q.sort_key = it->second;
+    FB_ASSIGN_OR_RETURN(q.sort_key, SortColumn(entity, sort_by->key()));
     q.ascending = sort_by->direction() == flyteidl::admin::Sort::ASCENDING;
   }
   return q;
 }
 
-const std::map<std::string, std::string>& EntityFields() {
-  static const auto* fields = new std::map<std::string, std::string>{
-      {"project", "project"},   {"domain", "domain"},
-      {"name", "name"},         {"version", "version"},
-      {"created_at", "created_at"}, {"updated_at", "updated_at"}};
-  return *fields;
+ListEntity EntityOf(store::Table table) {
+  if (table == store::Table::kTask) return ListEntity::kTask;
+  if (table == store::Table::kWorkflow) return ListEntity::kWorkflow;
+  return ListEntity::kLaunchPlan;
 }
 
 Status ValidateVariableNames(const flyteidl::core::TypedInterface& iface, const std::string& what) {

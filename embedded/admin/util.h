@@ -8,6 +8,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "embedded/admin/list_filters.h"
 #include "embedded/store/metadata_store.h"
 #include "flyteidl/admin/common.pb.h"
 #include "flyteidl/core/identifier.pb.h"
@@ -42,14 +43,13 @@ constexpr uint32_t kMaxListLimit = 10000;
 // inputs and outputs become files (raw containers): empty, ".", "..", or with a slash.
 Status ValidateVariableNames(const flyteidl::core::TypedInterface& iface, const std::string& what);
 
-// Builds a store query from the paging, filter and sort fields every list request has.
-// `fields` maps API filter/sort names to the table's columns.
+// Builds a store query from the paging, filter and sort fields every list request has,
+// with FlyteAdmin's filter and sort names for `entity` (list_filters.h).
 Result<store::ListQuery> ListQueryFrom(uint32_t limit, const std::string& token,
                                        const std::string& filters,
-                                       const flyteidl::admin::Sort* sort_by,
-                                       const std::map<std::string, std::string>& fields);
+                                       const flyteidl::admin::Sort* sort_by, ListEntity entity);
 
-// The field map shared by tasks, workflows and launch plans.
-const std::map<std::string, std::string>& EntityFields();
+// The list entity of the tasks, workflows and launch_plans tables.
+ListEntity EntityOf(store::Table table);
 
 }  // namespace flytebox::admin

@@ -11,7 +11,46 @@ constexpr std::string_view kSpace = " \t\r\n";
 
 using strings::TrimSpace;
 
-bool ParseOp(std::string_view name, Filter::Op* op) {
+Status BadTerm(std::string_view term, std::string_view why) {
+  return Status::InvalidArgument("invalid value for filters: '" + std::string(TrimSpace(term)) +
+                                 "': " + std::string(why));
+}
+
+// Parses the term starting at `*pos`; leaves `*pos` just after its ')'.
+Result<FilterTerm> ParseTerm(std::string_view text, size_t* pos) {
+  const size_t start = *pos;
+  const size_t open = text.find('(', start);
+  const size_t comma = open == std::string_view::npos ? open : text.find(',', open);
+  const size_t close = comma == std::string_view::npos ? comma : text.find(')', comma);
+  if (close == std::string_view::npos) {
+    const size_t plus = text.find('+', start);
+    return BadTerm(text.substr(start, plus == std::string_view::npos ? plus : plus - start),
+                   "expected op(field,value)");
+  }
+  const std::string_view term = text.substr(start, close + 1 - start);
+  const std::string_view field = TrimSpace(text.substr(open + 1, comma - open - 1));
+  if (field.find(')') != std::string_view::npos) return BadTerm(term, "expected op(field,value)");
+  const std::string_view raw = text.substr(comma + 1, close - comma - 1);
+  if (raw.find(',') != std::string_view::npos) {
+    return BadTerm(term, "a value cannot contain ',' (is a ')' missing?)");
+  }
+  FilterTerm out;
+  out.op = TrimSpace(text.substr(start, open - start));
+  out.field = field;
+  out.value = raw;
+  out.text = TrimSpace(term);
+  *pos = close + 1;
+  return out;
+}
+
+}  // namespace
+
+bool IsRepeatedOp(Filter::Op op) {
+  return op == Filter::Op::kValueIn || op == Filter::Op::kValueNotIn ||
+         op == Filter::Op::kLike || op == Filter::Op::kNotLike;
+}
+
+bool ParseFilterOp(std::string_view name, Filter::Op* op) {
   struct Entry {
     std::string_view name;
     Filter::Op op;
@@ -24,7 +63,9 @@ bool ParseOp(std::string_view name, Filter::Op* op) {
       {"lt", Filter::Op::kLt},
       {"lte", Filter::Op::kLte},
       {"contains", Filter::Op::kContains},
+      {"not_like", Filter::Op::kNotLike},
       {"value_in", Filter::Op::kValueIn},
+      {"value_not_in", Filter::Op::kValueNotIn},
   };
   for (const Entry& e : kOps) {
     if (e.name == name) {
@@ -35,9 +76,9 @@ bool ParseOp(std::string_view name, Filter::Op* op) {
   return false;
 }
 
-std::vector<std::string> SplitValues(std::string_view raw, Filter::Op op) {
+std::vector<std::string> FilterValues(std::string_view raw, Filter::Op op) {
   std::vector<std::string> values;
-  if (op != Filter::Op::kValueIn) {
+  if (op != Filter::Op::kValueIn && op != Filter::Op::kValueNotIn) {
     values.emplace_back(TrimSpace(raw));
     return values;
   }
@@ -51,68 +92,49 @@ std::vector<std::string> SplitValues(std::string_view raw, Filter::Op op) {
   }
 }
 
-Status BadTerm(std::string_view term, std::string_view why) {
-  return Status::InvalidArgument("invalid filter term '" + std::string(TrimSpace(term)) +
-                                 "': " + std::string(why));
-}
-
-// Parses the term starting at `*pos`; leaves `*pos` just after its ')'.
-Result<Filter> ParseTerm(std::string_view text, size_t* pos,
-                         const std::map<std::string, std::string>& field_map) {
-  const size_t start = *pos;
-  const size_t open = text.find('(', start);
-  const size_t comma = open == std::string_view::npos ? open : text.find(',', open);
-  const size_t close = comma == std::string_view::npos ? comma : text.find(')', comma);
-  if (close == std::string_view::npos) {
-    const size_t plus = text.find('+', start);
-    return BadTerm(text.substr(start, plus == std::string_view::npos ? plus : plus - start),
-                   "expected op(field,value)");
-  }
-  const std::string_view term = text.substr(start, close + 1 - start);
-  const std::string_view op_name = TrimSpace(text.substr(start, open - start));
-  const std::string_view field = TrimSpace(text.substr(open + 1, comma - open - 1));
-  if (field.find(')') != std::string_view::npos) return BadTerm(term, "expected op(field,value)");
-
-  Filter filter;
-  if (!ParseOp(op_name, &filter.op)) {
-    return BadTerm(term, "unknown operator '" + std::string(op_name) + "'");
-  }
-  const auto it = field_map.find(std::string(field));
-  if (it == field_map.end()) {
-    return BadTerm(term, "unknown field '" + std::string(field) + "'");
-  }
-  filter.field = it->second;
-  const std::string_view raw = text.substr(comma + 1, close - comma - 1);
-  if (raw.find(',') != std::string_view::npos) {
-    return BadTerm(term, "a value cannot contain ',' (is a ')' missing?)");
-  }
-  filter.values = SplitValues(raw, filter.op);
-  *pos = close + 1;
-  return filter;
-}
-
-}  // namespace
-
-Result<std::vector<Filter>> ParseFilters(const std::string& text,
-                                         const std::map<std::string, std::string>& field_map) {
-  std::vector<Filter> filters;
+Result<std::vector<FilterTerm>> ParseFilterTerms(const std::string& text) {
+  std::vector<FilterTerm> terms;
   const std::string_view all(text);
-  if (TrimSpace(all).empty()) return filters;
+  if (TrimSpace(all).empty()) return terms;
   size_t pos = 0;
   while (true) {
-    FB_ASSIGN_OR_RETURN(Filter filter, ParseTerm(all, &pos, field_map));
-    filters.push_back(std::move(filter));
+    FB_ASSIGN_OR_RETURN(FilterTerm term, ParseTerm(all, &pos));
+    terms.push_back(std::move(term));
     const size_t next = all.find_first_not_of(kSpace, pos);
-    if (next == std::string_view::npos) return filters;
+    if (next == std::string_view::npos) return terms;
     if (all[next] != '+') {
-      return Status::InvalidArgument("invalid filters '" + text + "': expected '+' after '" +
+      return Status::InvalidArgument("invalid value for filters: '" + text +
+                                     "': expected '+' after '" +
                                      std::string(TrimSpace(all.substr(0, pos))) + "'");
     }
     pos = next + 1;
     if (TrimSpace(all.substr(pos)).empty()) {
-      return Status::InvalidArgument("invalid filters '" + text + "': nothing after '+'");
+      return Status::InvalidArgument("invalid value for filters: '" + text +
+                                     "': nothing after '+'");
     }
   }
+}
+
+Result<std::vector<Filter>> ParseFilters(const std::string& text,
+                                         const std::map<std::string, std::string>& field_map) {
+  FB_ASSIGN_OR_RETURN(std::vector<FilterTerm> terms, ParseFilterTerms(text));
+  std::vector<Filter> filters;
+  for (const FilterTerm& term : terms) {
+    Filter filter;
+    if (!ParseFilterOp(term.op, &filter.op)) {
+      return Status::InvalidArgument("unrecognized filter function: " + term.op + " (in '" +
+                                     term.text + "')");
+    }
+    const auto it = field_map.find(term.field);
+    if (it == field_map.end()) {
+      return Status::InvalidArgument("unknown filter field '" + term.field + "' (in '" +
+                                     term.text + "')");
+    }
+    filter.field = it->second;
+    filter.values = FilterValues(term.value, filter.op);
+    filters.push_back(std::move(filter));
+  }
+  return filters;
 }
 
 }  // namespace flytebox::store

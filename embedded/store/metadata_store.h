@@ -48,12 +48,18 @@ struct Record {
 };
 
 // A FlyteAdmin filter term: `eq(phase,SUCCEEDED)`, `value_in(name,a;b)`, ...
+// kLike and kNotLike take SQL LIKE patterns as given (`%`, `_`, `\` escapes) on a text
+// column: kLike matches when any of its values matches, kNotLike when none does.
 struct Filter {
-  enum class Op { kEq, kNe, kGt, kGte, kLt, kLte, kContains, kValueIn };
+  enum class Op {
+    kEq, kNe, kGt, kGte, kLt, kLte, kContains, kValueIn, kValueNotIn, kLike, kNotLike
+  };
   Op op;
   std::string field;                // a column name of the table (already mapped)
-  std::vector<std::string> values;  // one value, or several for kValueIn
+  std::vector<std::string> values;  // one value, several for kValueIn/kValueNotIn/k*Like
 };
+// Whether `op` takes a list of values (value_in, value_not_in, the LIKE pair).
+bool IsRepeatedOp(Filter::Op op);
 
 struct ListQuery {
   Columns where;  // equality on key/attribute columns (e.g. project, domain, name)
@@ -95,7 +101,7 @@ bool IsKeyColumn(const TableSchema& schema, std::string_view column);
 
 // The schema version this build creates and migrates to (the `schema_version` table).
 // Opening a database stamped with a newer version is FAILED_PRECONDITION.
-inline constexpr int64_t kSchemaVersion = 3;
+inline constexpr int64_t kSchemaVersion = 4;
 
 // Thread-safe. Implementations: SQLite (default) and Postgres, with the same behaviour.
 //
@@ -159,10 +165,27 @@ struct PostgresOptions {
 // Connection failures are UNAVAILABLE with libpq's message (never the password).
 Result<std::unique_ptr<MetadataStore>> OpenPostgres(const PostgresOptions& options);
 
+// One `op(field,value)` term of a filter text, unparsed beyond its syntax (trimmed).
+struct FilterTerm {
+  std::string op;
+  std::string field;
+  std::string value;  // raw: value_in's `a;b;c` still joined
+  std::string text;   // the whole term, for messages
+};
+// Splits a filter text into terms; INVALID_ARGUMENT ("invalid value for filters: ...", as
+// FlyteAdmin words it) when the text is not `op(field,value)` terms joined with `+`.
+Result<std::vector<FilterTerm>> ParseFilterTerms(const std::string& text);
+// FlyteAdmin's operator names: eq, ne, gt, gte, lt, lte, contains, not_like, value_in,
+// value_not_in. False for anything else.
+bool ParseFilterOp(std::string_view name, Filter::Op* op);
+// The values of a term for `op`: split on `;` (each trimmed) for repeated ops, else one.
+std::vector<std::string> FilterValues(std::string_view raw, Filter::Op op);
+
 // Parses FlyteAdmin's filter syntax: terms like `eq(phase,SUCCEEDED)` joined with `+`.
 // `field_map` maps API field names (e.g. "phase", "workflow.name", "execution_created_at")
 // to column names; an unknown field or operator is INVALID_ARGUMENT naming it.
-// Operators: eq, ne, gt, gte, lt, lte, contains, value_in (values separated by `;`).
+// Operators: eq, ne, gt, gte, lt, lte, contains, not_like (a LIKE pattern), value_in and
+// value_not_in (values separated by `;`).
 // Whitespace around operators, fields and values is ignored; a value may hold anything but
 // `,` and `)` (so `+` in `2026-01-01T00:00:00+02:00` is fine). Empty text is no filters.
 // Values are not checked against column kinds here: the store does that.

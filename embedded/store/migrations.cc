@@ -27,12 +27,34 @@ std::string ColumnDdl(Dialect d, const std::string& name, ColumnKind kind) {
 // The tables of schema versions 1 and 2; later tables come with their own migration.
 bool InVersion2(Table t) { return static_cast<int>(t) <= static_cast<int>(Table::kAttributes); }
 
+// Columns version 4 adds to existing tables (FlyteAdmin's filter fields).
+struct AddedColumn {
+  Table table;
+  const char* column;
+};
+constexpr AddedColumn kVersion4Columns[] = {
+    {Table::kExecution, "error_kind"},       {Table::kExecution, "error_code"},
+    {Table::kExecution, "launch_entity"},    {Table::kExecution, "workflow_project"},
+    {Table::kExecution, "workflow_domain"},  {Table::kExecution, "task_project"},
+    {Table::kExecution, "task_domain"},      {Table::kExecution, "task_version"},
+    {Table::kNodeExecution, "error_kind"},   {Table::kNodeExecution, "error_code"},
+    {Table::kNodeExecution, "duration_ms"},  {Table::kTaskExecution, "duration_ms"},
+};
+
+bool AddedAfterCreate(Table t, const std::string& column) {
+  for (const AddedColumn& c : kVersion4Columns) {
+    if (c.table == t && column == c.column) return true;
+  }
+  return false;
+}
+
 // `if_not_exists` for the migrations after version 2, which may find their tables already
 // there (a database stamped with an older version after a newer build created them).
 std::string CreateTableDdl(Dialect d, const TableSchema& schema, bool if_not_exists = false) {
   std::string ddl = std::string("CREATE TABLE ") + (if_not_exists ? "IF NOT EXISTS " : "") +
                     "\"" + schema.name + "\" (";
   for (const std::string& column : AllColumns(schema)) {
+    if (AddedAfterCreate(schema.table, column)) continue;
     if (column == "data") {
       ddl += std::string("\"data\" ") + (d == Dialect::kPostgres ? "BYTEA" : "BLOB") + " NOT NULL";
     } else {
@@ -94,16 +116,45 @@ std::vector<std::string> CreateScheduleTables(Dialect d) {
   return statements;
 }
 
+// Version 4: the columns FlyteAdmin's filters need (kVersion4Columns). A column already
+// there (a database stamped with an older version after a newer build added it) is kept.
+Status AddFilterColumns(SqlDriver& d) {
+  for (const AddedColumn& c : kVersion4Columns) {
+    const TableSchema& schema = SchemaOf(c.table);
+    SqlBuilder b(d.dialect());
+    if (d.dialect() == Dialect::kPostgres) {
+      b.Add("SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = "
+            "current_schema() AND table_name = ")
+          .Param(schema.name)
+          .Add(" AND column_name = ")
+          .Param(std::string(c.column));
+    } else {
+      b.Add("SELECT COUNT(*) FROM pragma_table_info(").Param(schema.name).Add(") WHERE name = ");
+      b.Param(std::string(c.column));
+    }
+    FB_ASSIGN_OR_RETURN(std::vector<SqlRow> rows, d.Query(b.sql(), b.params()));
+    const auto* count = rows.empty() ? nullptr : std::get_if<int64_t>(&rows[0][0]);
+    if (count != nullptr && *count > 0) continue;
+    FB_RETURN_IF_ERROR(d.ExecRaw("ALTER TABLE \"" + schema.name + "\" ADD COLUMN " +
+                                 ColumnDdl(d.dialect(), c.column, KindOf(schema, c.column))));
+  }
+  return Status::Ok();
+}
+
+std::vector<std::string> NoStatements(Dialect /*d*/) { return {}; }
+
 struct Migration {
   int64_t version;
   const char* what;
   std::vector<std::string> (*statements)(Dialect);
+  Status (*apply)(SqlDriver&) = nullptr;  // run after the statements, when set
 };
 
 const Migration kMigrations[] = {
     {1, "create tables", &CreateTables},
     {2, "add list indexes", &CreateListIndexes},
     {3, "add schedules and notifications", &CreateScheduleTables},
+    {4, "add filter columns", &NoStatements, &AddFilterColumns},
 };
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
 
@@ -151,6 +202,13 @@ Status MigrateInTransaction(SqlDriver& d) {
     if (m.version <= from) continue;
     for (const std::string& statement : m.statements(d.dialect())) {
       Status s = d.ExecRaw(statement);
+      if (!s.ok()) {
+        return s.WithContext("schema migration to version " + std::to_string(m.version) + " (" +
+                             m.what + ")");
+      }
+    }
+    if (m.apply != nullptr) {
+      Status s = m.apply(d);
       if (!s.ok()) {
         return s.WithContext("schema migration to version " + std::to_string(m.version) + " (" +
                              m.what + ")");

@@ -34,17 +34,21 @@ std::vector<TableSchema> BuildSchemas() {
   s.push_back(Make(Table::kExecution, "executions", {"project", "domain", "name"},
                    {"phase", "launch_plan_project", "launch_plan_domain", "launch_plan_name",
                     "launch_plan_version", "workflow_name", "workflow_version", "task_name",
-                    "parent_node_execution", "user", "tags"},
+                    "parent_node_execution", "user", "tags",
+                    // Since version 4.
+                    "error_kind", "error_code", "launch_entity", "workflow_project",
+                    "workflow_domain", "task_project", "task_domain", "task_version"},
                    {"mode", "started_at", "duration_ms", "state"}, {},
                    {{"project", "domain", "created_at"}}));
   s.push_back(Make(Table::kNodeExecution, "node_executions",
                    {"project", "domain", "execution", "node_id"},
-                   {"phase", "parent_id", "spec_node_id"}, {"started_at", "retry_group"}, {},
+                   {"phase", "parent_id", "spec_node_id", "error_kind", "error_code"},
+                   {"started_at", "retry_group", "duration_ms"}, {},
                    {{"project", "domain", "execution", "created_at"}}));
   s.push_back(Make(Table::kTaskExecution, "task_executions",
                    {"project", "domain", "execution", "node_id", "task_project", "task_domain",
                     "task_name", "task_version", "retry_attempt"},
-                   {"phase"}, {"started_at"}, {"retry_attempt"},
+                   {"phase"}, {"started_at", "duration_ms"}, {"retry_attempt"},
                    {{"project", "domain", "execution", "node_id", "created_at"}}));
   s.push_back(Make(Table::kNamedEntity, "named_entities",
                    {"resource_type", "project", "domain", "name"}, {"description"}, {"state"},

@@ -110,29 +110,51 @@ const char* ComparisonSql(Filter::Op op) {
       return " <= ";
     case Filter::Op::kContains:
     case Filter::Op::kValueIn:
+    case Filter::Op::kValueNotIn:
+    case Filter::Op::kLike:
+    case Filter::Op::kNotLike:
       break;
   }
   return nullptr;
 }
 
+// `col LIKE p1 OR col LIKE p2 ...` (kLike) or `col NOT LIKE p1 AND ...` (kNotLike).
+Status AppendLike(SqlBuilder& b, const Filter& filter) {
+  const bool negate = filter.op == Filter::Op::kNotLike;
+  b.Add("(");
+  for (size_t i = 0; i < filter.values.size(); ++i) {
+    FB_RETURN_IF_ERROR(CheckText(filter.field, filter.values[i]));
+    b.Add(i == 0 ? "" : negate ? " AND " : " OR ");
+    b.Ident(filter.field).Add(negate ? " NOT LIKE " : " LIKE ").Param(filter.values[i]);
+    b.Add(" ESCAPE '\\'");
+  }
+  b.Add(")");
+  return Status::Ok();
+}
+
 Status AppendFilter(SqlBuilder& b, const TableSchema& schema, const Filter& filter) {
   const ColumnKind kind = KindOf(schema, filter.field);
   if (kind == ColumnKind::kNone) return UnknownColumn(schema, filter.field, "filter field");
-  if (filter.values.empty() || (filter.op != Filter::Op::kValueIn && filter.values.size() != 1)) {
+  if (filter.values.empty() || (!IsRepeatedOp(filter.op) && filter.values.size() != 1)) {
     return Status::InvalidArgument("filter on '" + filter.field + "' needs exactly one value");
   }
+  const bool like = filter.op == Filter::Op::kContains || filter.op == Filter::Op::kLike ||
+                    filter.op == Filter::Op::kNotLike;
+  if (like && kind != ColumnKind::kText) {
+    return Status::InvalidArgument("contains and not_like need a text column; '" + filter.field +
+                                   "' is an integer");
+  }
+  if (filter.op == Filter::Op::kLike || filter.op == Filter::Op::kNotLike) {
+    return AppendLike(b, filter);
+  }
   if (filter.op == Filter::Op::kContains) {
-    if (kind != ColumnKind::kText) {
-      return Status::InvalidArgument("contains needs a text column; '" + filter.field +
-                                     "' is an integer");
-    }
     FB_RETURN_IF_ERROR(CheckText(filter.field, filter.values[0]));
     b.Ident(filter.field).Add(" LIKE ").Param("%" + EscapeLike(filter.values[0]) + "%");
     b.Add(" ESCAPE '\\'");
     return Status::Ok();
   }
-  if (filter.op == Filter::Op::kValueIn) {
-    b.Ident(filter.field).Add(" IN (");
+  if (filter.op == Filter::Op::kValueIn || filter.op == Filter::Op::kValueNotIn) {
+    b.Ident(filter.field).Add(filter.op == Filter::Op::kValueIn ? " IN (" : " NOT IN (");
     for (size_t i = 0; i < filter.values.size(); ++i) {
       b.Add(i == 0 ? "" : ", ");
       FB_RETURN_IF_ERROR(AppendFilterParam(b, schema, filter, kind, filter.values[i]));

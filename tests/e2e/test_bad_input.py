@@ -184,11 +184,12 @@ def test_bad_list_parameters(admin_stub):
     cases = [
         (dict(limit=0), "limit"),
         (dict(limit=10, token="abc"), "token"),
-        (dict(limit=10, filters="eq(nosuch,1)"), "unknown field 'nosuch'"),
-        (dict(limit=10, filters="eq(name"), "expected op(field,value)"),
-        (dict(limit=10, filters="almost(name,x)"), "unknown operator 'almost'"),
-        (dict(limit=10, filters="eq(name,a)+"), "nothing after '+'"),
-        (dict(limit=10, sort_by=common_pb2.Sort(key="colour")), "cannot sort by 'colour'"),
+        (dict(limit=10, filters="eq(nosuch,1)"), "'e.nosuch' is invalid filter"),
+        (dict(limit=10, filters="eq(execution_name"), "expected op(field,value)"),
+        (dict(limit=10, filters="almost(execution_name,x)"),
+         "unrecognized filter function: almost"),
+        (dict(limit=10, filters="eq(execution_name,a)+"), "nothing after '+'"),
+        (dict(limit=10, sort_by=common_pb2.Sort(key="colour")), "invalid sort key 'colour'"),
     ]
     for fields, needle in cases:
         grpc_error(admin_stub.ListExecutions, common_pb2.ResourceListRequest(id=ident, **fields),

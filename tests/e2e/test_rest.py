@@ -287,18 +287,19 @@ def test_filters(state):
     assert set(names) == {f"p{i:03d}" for i in range(COUNT) if not typed(i)}
     assert len(names) == COUNT - len(want_typed)
 
-    names = list_all(api, {"filters": "value_in(name,p001;p002;p249;nosuch)"}, 2)
+    names = list_all(api, {"filters": "value_in(execution_name,p001;p002;p249;nosuch)"}, 2)
     assert sorted(names) == ["p001", "p002", "p249"]
 
-    both = f"eq(launch_plan.name,{TYPED_LP})+value_in(name,p000;p001;p002;p005;p006;p010)"
+    both = (f"eq(launch_plan.name,{TYPED_LP})"
+            "+value_in(execution_name,p000;p001;p002;p005;p006;p010)")
     names = list_all(api, {"filters": both}, 10)
     assert sorted(names) == ["p000", "p005", "p010"]
 
-    names = list_all(api, {"filters": f"value_in(name,p003;p004)+eq(launch_plan.name,{TYPED_LP})"},
-                     10)
+    names = list_all(api, {"filters": "value_in(execution_name,p003;p004)"
+                                      f"+eq(launch_plan.name,{TYPED_LP})"}, 10)
     assert names == []
 
-    names = list_all(api, {"filters": "gte(name,p240)+lt(name,p245)"}, 3)
+    names = list_all(api, {"filters": "gte(execution_name,p240)+lt(execution_name,p245)"}, 3)
     assert sorted(names) == [f"p{i}" for i in range(240, 245)]
 
 
@@ -306,9 +307,10 @@ def test_sort_order(state):
     api = state.api
     every = sorted(state.names)
     for limit in (7, 100):
-        assert list_all(api, {"sort_by.key": "name", "sort_by.direction": "ASCENDING"},
+        assert list_all(api, {"sort_by.key": "execution_name", "sort_by.direction": "ASCENDING"},
                         limit) == every
-        assert list_all(api, {"sort_by.key": "name", "sort_by.direction": "DESCENDING"},
+        assert list_all(api, {"sort_by.key": "execution_name",
+                              "sort_by.direction": "DESCENDING"},
                         limit) == every[::-1]
     created = [f"p{i:03d}" for i in range(COUNT)]
     ascending = list_all(api, {"sort_by.key": "created_at", "sort_by.direction": "ASCENDING"},
@@ -318,10 +320,11 @@ def test_sort_order(state):
                           50)
     assert [n for n in descending if n.startswith("p")] == created[::-1]
     # Enum values by number, too, as grpc-gateway accepts.
-    assert list_all(api, {"sort_by.key": "name", "sort_by.direction": "1"}, 90) == every
+    assert list_all(api, {"sort_by.key": "execution_name", "sort_by.direction": "1"}, 90) == every
     # Sorting and filtering together.
     names = list_all(api, {"filters": f"eq(launch_plan.name,{TYPED_LP})",
-                           "sort_by.key": "name", "sort_by.direction": "DESCENDING"}, 8)
+                           "sort_by.key": "execution_name", "sort_by.direction": "DESCENDING"},
+                     8)
     assert names == sorted((f"p{i:03d}" for i in range(COUNT) if typed(i)), reverse=True)
 
 

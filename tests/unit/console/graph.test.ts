@@ -130,7 +130,7 @@ test("every URL flytekit prints maps to its page", () => {
 test("execution filters", () => {
   assert.equal(executionFilters({}), "");
   assert.equal(executionFilters({ phase: "FAILED", name: " " }), "eq(phase,FAILED)");
-  assert.equal(executionFilters({ phase: "RUNNING", name: " ab(c) " }), "eq(phase,RUNNING)+contains(name,abc)");
+  assert.equal(executionFilters({ phase: "RUNNING", name: " ab(c) " }), "eq(phase,RUNNING)+contains(execution_name,abc)");
   assert.equal(executionFilters({ launchPlan: "hello+", after: "2024-01-02T03:04:05Z" }),
     "contains(launch_plan.name,hello)+gte(execution_created_at,2024-01-02T03:04:05.000Z)");
   assert.equal(executionFilters({ after: "not a time" }), "");

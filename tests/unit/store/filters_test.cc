@@ -34,6 +34,7 @@ TEST(ParseFiltersTest, EveryOperator) {
       {"lt", Filter::Op::kLt},
       {"lte", Filter::Op::kLte},
       {"contains", Filter::Op::kContains},
+      {"not_like", Filter::Op::kNotLike},
   };
   for (const auto& [name, op] : cases) {
     const auto filters = Parse(std::string(name) + "(phase,RUNNING)");
@@ -49,6 +50,25 @@ TEST(ParseFiltersTest, ValueInSplitsOnSemicolons) {
   ASSERT_EQ(filters.size(), 1u);
   EXPECT_EQ(filters[0].op, Filter::Op::kValueIn);
   EXPECT_EQ(filters[0].values, (std::vector<std::string>{"a", "b-1.x", "c"}));
+}
+
+TEST(ParseFiltersTest, ValueNotInSplitsOnSemicolons) {
+  const auto filters = Parse("value_not_in(phase,FAILED; ABORTED)");
+  ASSERT_EQ(filters.size(), 1u);
+  EXPECT_EQ(filters[0].op, Filter::Op::kValueNotIn);
+  EXPECT_EQ(filters[0].values, (std::vector<std::string>{"FAILED", "ABORTED"}));
+}
+
+TEST(ParseFiltersTest, TermsKeepFieldsAndRawValues) {
+  auto terms = ParseFilterTerms("value_in( a.b ,x; y)+ not_like(name,.flytegen%)");
+  ASSERT_TRUE(terms.ok()) << terms.status().ToString();
+  ASSERT_EQ(terms->size(), 2u);
+  EXPECT_EQ((*terms)[0].op, "value_in");
+  EXPECT_EQ((*terms)[0].field, "a.b");
+  EXPECT_EQ((*terms)[0].value, "x; y");
+  EXPECT_EQ((*terms)[0].text, "value_in( a.b ,x; y)");
+  EXPECT_EQ((*terms)[1].op, "not_like");
+  EXPECT_EQ((*terms)[1].value, ".flytegen%");
 }
 
 TEST(ParseFiltersTest, TermsJoinedWithPlusAndFieldsMapped) {
@@ -76,9 +96,9 @@ TEST(ParseFiltersTest, ErrorsNameTheBadPart) {
     const char* mentions;
   };
   const Case cases[] = {
-      {"equals(phase,x)", "equals"},
+      {"equals(phase,x)", "unrecognized filter function: equals"},
       {"eq(colour,red)", "colour"},
-      {"eq(phase)", "eq(phase)"},
+      {"eq(phase)", "invalid value for filters: 'eq(phase)'"},
       {"eq(phase,x", "eq(phase,x"},
       {"eq(phase,a,b)", "eq(phase,a,b)"},
       {"eq(phase,x) eq(name,y)", "expected '+'"},

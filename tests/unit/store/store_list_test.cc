@@ -160,6 +160,35 @@ TEST_P(StoreListTest, ValueInOnTextAndIntegerColumns) {
   EXPECT_EQ(ListNames(store(), Filtered({Filter::Op::kValueIn, "name", {"zzz"}})), V{});
 }
 
+TEST_P(StoreListTest, ValueNotInExcludesEveryValue) {
+  AddFive();
+  using V = std::vector<std::string>;
+  EXPECT_EQ(
+      ListNames(store(), Filtered({Filter::Op::kValueNotIn, "phase", {"FAILED", "RUNNING"}})),
+      (V{"e001", "e003"}));
+  EXPECT_EQ(ListNames(store(), Filtered({Filter::Op::kValueNotIn, "started_at", {"0", "40"}})),
+            (V{"e001", "e002", "e003"}));
+}
+
+TEST_P(StoreListTest, LikeMatchesAnyPatternAndNotLikeNone) {
+  for (const char* name : {".flytegen.a", "wf_one", "wf.two", "other"}) {
+    ASSERT_TRUE(store().Create(Table::kExecution, ExecutionRecord(name, "RUNNING", 0)).ok());
+  }
+  using V = std::vector<std::string>;
+  // Patterns are SQL LIKE patterns as given: `%` and `_` are wildcards, `\` escapes.
+  EXPECT_EQ(ListNames(store(), Filtered({Filter::Op::kNotLike, "name", {".flytegen%"}})),
+            (V{"other", "wf.two", "wf_one"}));
+  EXPECT_EQ(ListNames(store(), Filtered({Filter::Op::kNotLike, "name", {"wf%", "o%"}})),
+            (V{".flytegen.a"}));
+  EXPECT_EQ(ListNames(store(), Filtered({Filter::Op::kLike, "name", {"wf\\_%", "oth%"}})),
+            (V{"other", "wf_one"}));
+  EXPECT_EQ(ListNames(store(), Filtered({Filter::Op::kLike, "name", {"wf_%"}})),
+            (V{"wf.two", "wf_one"}));
+  EXPECT_EQ(ListNames(store(), Filtered({Filter::Op::kLike, "name", {"WF%"}})), V{});
+  auto bad = store().List(Table::kExecution, Filtered({Filter::Op::kLike, "started_at", {"1%"}}));
+  EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);
+}
+
 TEST_P(StoreListTest, ContainsIsALiteralCaseSensitiveSubstring) {
   for (const char* name : {"100%_done", "100x_done", "1000done", "a\\b", "UPPER"}) {
     ASSERT_TRUE(store().Create(Table::kExecution, ExecutionRecord(name, "RUNNING", 0)).ok());

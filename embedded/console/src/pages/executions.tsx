@@ -19,7 +19,7 @@ export function executionFilters(q: ExecutionQuery): string {
   const clean = (s?: string) => (s ?? "").trim().replace(/[(),+]/g, "");
   const parts: string[] = [];
   if (q.phase) parts.push(`eq(phase,${q.phase})`);
-  if (clean(q.name)) parts.push(`contains(name,${clean(q.name)})`);
+  if (clean(q.name)) parts.push(`contains(execution_name,${clean(q.name)})`);
   if (clean(q.launchPlan)) parts.push(`contains(launch_plan.name,${clean(q.launchPlan)})`);
   if (q.after) {
     const t = new Date(q.after);
