@@ -87,7 +87,7 @@ int ContainerRuntime::PrintDryRun(const StartOptions& o) {
   StartOptions with_s3 = o;
   with_s3.s3 = true;
   Credentials placeholder{"<s3-access-key>", "<s3-secret-key>", "flytebox", "<db-password>",
-                          "<url-secret>"};
+                          "<url-secret>", "<client-id>", "<client-secret>"};
   auto& out = ctx_.out;
   out << "# flytebox demo start over " << name() << ": the commands it runs (none was run)\n"
       << ShellJoin(commands_.InspectContainer(n)) << "\n"
