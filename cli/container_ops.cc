@@ -126,6 +126,7 @@ int ContainerRuntime::Teardown(bool volume) {
   auto config = ReadFile(ctx_.flyte_config);
   if (config.ok() && config->rfind(kFlyteConfigMarker, 0) == 0) {
     fs::remove(ctx_.flyte_config, ec);
+    fs::remove(ClientSecretPath(ctx_.flyte_config), ec);
     fs::remove(fs::path(ctx_.flyte_config).parent_path(), ec);  // only when empty
     ctx_.out << "removed " << ctx_.flyte_config << "\n";
   }

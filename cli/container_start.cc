@@ -60,13 +60,17 @@ ContainerSpec ContainerRuntime::Spec(const StartOptions& o, const std::string& i
   s.env = {"FLYTEBOX_DB=" + o.db, "FLYTEBOX_PUBLIC_HOST=" + ClientHost(o.bind),
            "FLYTEBOX_PUBLIC_PORT=" + std::to_string(o.port),
            "FLYTEBOX_S3_PUBLIC_PORT=" + std::to_string(o.s3_port),
-           "FLYTEBOX_LOG_LEVEL=" + o.log_level};
+           "FLYTEBOX_LOG_LEVEL=" + o.log_level, std::string("FLYTEBOX_AUTH=") + (o.auth ? "1" : "0")};
+  if (o.auth && o.auth_token_ttl > 0) {
+    s.env.push_back("FLYTEBOX_AUTH_TOKEN_TTL=" + std::to_string(o.auth_token_ttl));
+  }
   s.env.insert(s.env.end(), o.env.begin(), o.env.end());
   s.labels = {{kSandboxLabel, "1"},
               {"org.flytebox.version", kVersion},
               {"org.flytebox.image", settings_.image},
               {"org.flytebox.bind", o.bind},
               {"org.flytebox.db", o.db},
+              {"org.flytebox.auth", o.auth ? "1" : "0"},
               {"org.flytebox.port", std::to_string(o.port)},
               {"org.flytebox.s3-port", std::to_string(o.s3_port)},
               {"org.flytebox.db-port", std::to_string(o.db_port)}};
@@ -269,7 +273,12 @@ int ContainerRuntime::Start(const StartOptions& o) {
   with_s3.s3 = true;
   std::error_code ec;
   fs::create_directories(fs::path(ctx_.flyte_config).parent_path(), ec);
-  Status wrote = WriteFileAtomic(ctx_.flyte_config, FlyteConfigYaml(with_s3, credentials), 0600);
+  if (o.auth && credentials.client_secret.empty()) {
+    ctx_.err << "flytebox: the image made no client for --auth (an image older than this "
+                "CLI?); rebuild it with scripts/build-image.sh\n";
+    return kExitFailure;
+  }
+  Status wrote = WriteClientConfig(with_s3, credentials, ctx_.flyte_config);
   if (!wrote.ok()) ctx_.err << "flytebox: " << wrote.message() << "\n";
   PrintSummary(o, credentials, std::chrono::duration<double>(clock->Monotonic() - began).count());
   return wrote.ok() ? kExitOk : kExitFailure;
@@ -370,6 +379,11 @@ void ContainerRuntime::PrintSummary(const StartOptions& o, const Credentials& cr
       << settings_.name << ", state in volume " << settings_.name << ")\n"
       << "  Flyte API (gRPC, REST): " << host << ":" << o.port << "\n"
       << "  Object store (S3):      " << Url(host, o.s3_port) << "  bucket my-s3-bucket\n";
+  if (o.auth) {
+    out << "  Auth: OAuth2 client credentials, client " << credentials.client_id << " (secret in "
+        << ClientSecretPath(ctx_.flyte_config) << "); console sign-in at " << Url(host, o.port)
+        << "/login\n";
+  }
   if (o.db == "postgres") {
     out << "  Postgres:               " << host << ":" << o.db_port << "  user "
         << credentials.db_user << " (password: flytebox demo exec -- cat "
