@@ -56,6 +56,7 @@ ContainerSpec ContainerRuntime::Spec(const StartOptions& o, const std::string& i
   s.s3_port = o.s3_port;
   s.db_port = o.db_port;
   s.postgres = o.db == "postgres";
+  s.network = NetworkName();
   // What the image's entrypoint reads; signed URLs point at the published S3 port.
   s.env = {"FLYTEBOX_DB=" + o.db, "FLYTEBOX_PUBLIC_HOST=" + ClientHost(o.bind),
            "FLYTEBOX_PUBLIC_PORT=" + std::to_string(o.port),
@@ -106,6 +107,8 @@ int ContainerRuntime::PrintDryRun(const StartOptions& o) {
       << ShellJoin(commands_.InspectVolume(spec.volume)) << "\n"
       << ShellJoin(commands_.CreateVolume(spec.volume, {{kSandboxLabel, "1"}}))
       << "  # when missing\n"
+      << ShellJoin(commands_.CreateNetwork(spec.network, {{kSandboxLabel, "1"}}))
+      << "  # when missing: the sandbox's own network\n"
       << ShellJoin(commands_.Run(spec)) << "\n"
       << "# then, until ready (--wait-timeout " << o.wait_timeout_seconds << " s): GET "
       << Url(ProbeHost(o.bind), o.port) << "/healthz, and the supervisor's status and the "
@@ -176,6 +179,18 @@ Status ContainerRuntime::EnsureVolume(bool* created) {
   return Status::Unavailable(Failure("creating volume " + settings_.name, made));
 }
 
+Status ContainerRuntime::EnsureNetwork(const std::string& network, bool* created) {
+  *created = false;
+  auto seen = RunEngine(commands_.InspectNetwork(network), 30s);
+  if (seen.ok() && seen->status.success()) return Status::Ok();
+  auto made = RunEngine(commands_.CreateNetwork(network, {{kSandboxLabel, "1"}}), 30s);
+  if (made.ok() && made->status.success()) {
+    *created = true;
+    return Status::Ok();
+  }
+  return Status::Unavailable(Failure("creating network " + network, made));
+}
+
 int ContainerRuntime::CreateOrResume(const StartOptions& o, const ContainerState& seen,
                                      const std::string& image_id, Progress* progress) {
   ContainerSpec spec = Spec(o, image_id);
@@ -196,11 +211,14 @@ int ContainerRuntime::CreateOrResume(const StartOptions& o, const ContainerState
     }
   }
   bool new_volume = false;
+  bool new_network = false;
   if (!resume) {
     Status volume = EnsureVolume(&new_volume);
-    if (!volume.ok()) {
+    Status network = volume.ok() ? EnsureNetwork(spec.network, &new_network) : volume;
+    if (!network.ok()) {
       progress->End(false);
-      ctx_.err << "flytebox: " << volume.message() << "\n";
+      ctx_.err << "flytebox: " << network.message() << "\n";
+      if (new_volume) (void)RunEngine(commands_.RemoveVolume(settings_.name));
       return kExitFailure;
     }
   }
@@ -218,6 +236,7 @@ int ContainerRuntime::CreateOrResume(const StartOptions& o, const ContainerState
   ctx_.err << "flytebox: " << Failure(name() + (resume ? " start" : " run"), result) << "\n";
   if (!resume) {  // leave nothing this start made: a created, unstarted container, a new volume
     (void)RunEngine(commands_.Remove(settings_.name));
+    if (new_network) (void)RunEngine(commands_.RemoveNetwork(spec.network));
     if (new_volume) (void)RunEngine(commands_.RemoveVolume(settings_.name));
   }
   return PortConflict(said) ? kExitPortBusy : kExitFailure;

@@ -66,6 +66,28 @@ TEST(EngineCommandsTest, DockerRunIsDetachedUnprivilegedOnLoopbackAndNeverPulls)
   EXPECT_FALSE(Has(argv, "--privileged"));
 }
 
+TEST(EngineCommandsTest, TheSandboxGetsItsOwnIsolatedNetwork) {
+  ContainerSpec spec = Spec();
+  spec.network = "fb-net";
+  for (const char* engine : {"docker", "podman", "nerdctl"}) {
+    Argv run = Commands(engine).Run(spec);
+    auto at = std::find(run.begin(), run.end(), "--network");
+    ASSERT_NE(at, run.end()) << engine;
+    EXPECT_EQ(*(at + 1), "fb-net");
+    EXPECT_EQ(Commands(engine).InspectNetwork("fb-net"),
+              (Argv{engine, "network", "inspect", "fb-net"}));
+    EXPECT_EQ(Commands(engine).RemoveNetwork("fb-net"), (Argv{engine, "network", "rm", "fb-net"}));
+  }
+  EXPECT_EQ(Commands("docker").CreateNetwork("fb-net", {{"org.flytebox.sandbox", "1"}}),
+            (Argv{"docker", "network", "create", "--driver", "bridge", "--label",
+                  "org.flytebox.sandbox=1", "fb-net"}));
+  // netavark lets networks reach each other unless told.
+  EXPECT_EQ(Commands("podman").CreateNetwork("fb-net", {}),
+            (Argv{"podman", "network", "create", "--driver", "bridge", "--opt", "isolate=true",
+                  "fb-net"}));
+  EXPECT_FALSE(Has(Commands("docker").Run(Spec()), "--network"));
+}
+
 TEST(EngineCommandsTest, PodmanGetsExplicitUlimitsTheOthersDoNot) {
   Argv podman = Commands("podman").Run(Spec());
   auto ulimit = std::find(podman.begin(), podman.end(), "--ulimit");
