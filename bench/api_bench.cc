@@ -11,9 +11,9 @@
 // scripts/bench-api.sh does all of this.
 //
 // Output: a human line per operation and a machine line starting with "RESULT".
-#include <CLI/CLI.hpp>
 #include <grpcpp/grpcpp.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -252,7 +252,7 @@ std::vector<std::string> MakeGetPool(fs::AdminService::Stub& stub, const Options
     fa::ExecutionCreateResponse resp;
     grpc::ClientContext ctx;
     Authorize(&ctx, o);
-  Authorize(&ctx, o);
+    Authorize(&ctx, o);
     grpc::Status st = stub.CreateExecution(&ctx, CreateRequest(o, name, false), &resp);
     if (!st.ok()) {
       std::fprintf(stderr, "api_bench: creating %s failed: %s\n", name.c_str(),

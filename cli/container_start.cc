@@ -58,10 +58,12 @@ ContainerSpec ContainerRuntime::Spec(const StartOptions& o, const std::string& i
   s.postgres = o.db == "postgres";
   s.network = NetworkName();
   // What the image's entrypoint reads; signed URLs point at the published S3 port.
-  s.env = {"FLYTEBOX_DB=" + o.db, "FLYTEBOX_PUBLIC_HOST=" + ClientHost(o.bind),
+  s.env = {"FLYTEBOX_DB=" + o.db,
+           "FLYTEBOX_PUBLIC_HOST=" + ClientHost(o.bind),
            "FLYTEBOX_PUBLIC_PORT=" + std::to_string(o.port),
            "FLYTEBOX_S3_PUBLIC_PORT=" + std::to_string(o.s3_port),
-           "FLYTEBOX_LOG_LEVEL=" + o.log_level, std::string("FLYTEBOX_AUTH=") + (o.auth ? "1" : "0")};
+           "FLYTEBOX_LOG_LEVEL=" + o.log_level,
+           std::string("FLYTEBOX_AUTH=") + (o.auth ? "1" : "0")};
   if (o.auth && o.auth_token_ttl > 0) {
     s.env.push_back("FLYTEBOX_AUTH_TOKEN_TTL=" + std::to_string(o.auth_token_ttl));
   }
@@ -91,8 +93,8 @@ int ContainerRuntime::PrintDryRun(const StartOptions& o) {
   auto spec = Spec(o, "<id of " + settings_.image + ">");
   StartOptions with_s3 = o;
   with_s3.s3 = true;
-  Credentials placeholder{"<s3-access-key>", "<s3-secret-key>", "flytebox", "<db-password>",
-                          "<url-secret>", "<client-id>", "<client-secret>"};
+  Credentials placeholder{"<s3-access-key>", "<s3-secret-key>", "flytebox",       "<db-password>",
+                          "<url-secret>",    "<client-id>",     "<client-secret>"};
   auto& out = ctx_.out;
   out << "# flytebox demo start over " << name() << ": the commands it runs (none was run)\n"
       << ShellJoin(commands_.InspectContainer(n)) << "\n"
@@ -102,8 +104,8 @@ int ContainerRuntime::PrintDryRun(const StartOptions& o) {
     out << "#   missing: scripts/build-image.sh --engine " << name() << " --tag "
         << settings_.image << "  (from a source tree, as root)\n";
   }
-  out << "# stopped, created with these same options and image: "
-      << ShellJoin(commands_.Start(n)) << "\n# otherwise (a stopped one is removed first):\n"
+  out << "# stopped, created with these same options and image: " << ShellJoin(commands_.Start(n))
+      << "\n# otherwise (a stopped one is removed first):\n"
       << ShellJoin(commands_.InspectVolume(spec.volume)) << "\n"
       << ShellJoin(commands_.CreateVolume(spec.volume, {{kSandboxLabel, "1"}}))
       << "  # when missing\n"
@@ -113,8 +115,8 @@ int ContainerRuntime::PrintDryRun(const StartOptions& o) {
       << "# then, until ready (--wait-timeout " << o.wait_timeout_seconds << " s): GET "
       << Url(ProbeHost(o.bind), o.port) << "/healthz, and the supervisor's status and the "
       << "credentials inside the container:\n"
-      << ShellJoin(commands_.Exec(n, {}, {"python3", "-I", "-S", "-c", "<status reader>",
-                                          "credentials"}))
+      << ShellJoin(
+             commands_.Exec(n, {}, {"python3", "-I", "-S", "-c", "<status reader>", "credentials"}))
       << "\n# " << ctx_.flyte_config << " (0600):\n"
       << FlyteConfigYaml(with_s3, placeholder);
   return kExitOk;

@@ -139,9 +139,12 @@ Status AddClient(Credentials* c) {
 }
 
 Status WriteCredentials(const std::string& path, const Credentials& c) {
-  json doc = {{"s3_access_key", c.s3_access_key}, {"s3_secret_key", c.s3_secret_key},
-              {"db_user", c.db_user},             {"db_password", c.db_password},
-              {"url_secret", c.url_secret},       {"client_id", c.client_id},
+  json doc = {{"s3_access_key", c.s3_access_key},
+              {"s3_secret_key", c.s3_secret_key},
+              {"db_user", c.db_user},
+              {"db_password", c.db_password},
+              {"url_secret", c.url_secret},
+              {"client_id", c.client_id},
               {"client_secret", c.client_secret}};
   return WriteFileAtomic(path, doc.dump(2) + "\n", 0600);
 }
@@ -240,9 +243,13 @@ std::string FlyteConfigYaml(const StartOptions& options, const Credentials& cred
   if (options.auth) {
     // flytekit's client_credentials flow: a token from the sandbox's /oauth2/token, found
     // through its AuthMetadataService, for this client id and the secret in the file.
-    yaml += "  authType: ClientSecret\n"
-            "  clientId: " + credentials.client_id + "\n"
-            "  clientSecretLocation: " + client_secret_file + "\n";
+    yaml +=
+        "  authType: ClientSecret\n"
+        "  clientId: " +
+        credentials.client_id +
+        "\n"
+        "  clientSecretLocation: " +
+        client_secret_file + "\n";
   }
   if (options.s3) {
     yaml += "storage:\n"
@@ -281,10 +288,17 @@ std::map<std::string, std::string> ClientEnvironment(const StartOptions& options
 }
 
 std::string SandboxRecordJson(const std::string& runtime, const StartOptions& o) {
-  json doc = {{"runtime", runtime}, {"port", o.port},       {"s3_port", o.s3_port},
-              {"db_port", o.db_port}, {"bind", o.bind},     {"db", o.db},
-              {"s3", o.s3},           {"python", o.python}, {"version", kVersion},
-              {"auth", o.auth},       {"auth_token_ttl", o.auth_token_ttl}};
+  json doc = {{"runtime", runtime},
+              {"port", o.port},
+              {"s3_port", o.s3_port},
+              {"db_port", o.db_port},
+              {"bind", o.bind},
+              {"db", o.db},
+              {"s3", o.s3},
+              {"python", o.python},
+              {"version", kVersion},
+              {"auth", o.auth},
+              {"auth_token_ttl", o.auth_token_ttl}};
   return doc.dump(2) + "\n";
 }
 

@@ -39,7 +39,7 @@ struct Credentials {
   std::string db_user = "flytebox";
   std::string db_password;
   std::string url_secret;  // signs the engine's upload/download URLs
-  std::string client_id;      // the OAuth2 client of --auth
+  std::string client_id;   // the OAuth2 client of --auth
   std::string client_secret;  // its secret
 };
 

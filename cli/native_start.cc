@@ -253,8 +253,8 @@ Result<Programs> NativeRuntime::FindPrograms(const StartOptions& o, std::string*
 
 int NativeRuntime::PrintDryRun(const StartOptions& o, const Programs& programs,
                                const EngineFeatures& features) {
-  Credentials placeholder{"<s3-access-key>", "<s3-secret-key>", "flytebox", "<db-password>",
-                          "<url-secret>", "<client-id>", "<client-secret>"};
+  Credentials placeholder{"<s3-access-key>", "<s3-secret-key>", "flytebox",       "<db-password>",
+                          "<url-secret>",    "<client-id>",     "<client-secret>"};
   auto config = BuildSupervisorConfig(o, paths_, placeholder, programs, features);
   std::string supervisor = FindProgram("flytebox-sandbox", "FLYTEBOX_SUPERVISOR", ctx_.env)
                                .value_or("flytebox-sandbox");
@@ -552,9 +552,9 @@ void NativeRuntime::PrintSummary(const StartOptions& o, const Credentials& crede
     out << "  (this engine does not take --python; it runs tasks with its default Python)\n";
   }
   if (o.auth) {
-    out << "  Auth: OAuth2 client credentials, client " << credentials.client_id
-        << " (secret in " << ClientSecretPath(ctx_.flyte_config) << "); console sign-in at http://"
-        << host << ":" << o.port << "/login\n";
+    out << "  Auth: OAuth2 client credentials, client " << credentials.client_id << " (secret in "
+        << ClientSecretPath(ctx_.flyte_config) << "); console sign-in at http://" << host << ":"
+        << o.port << "/login\n";
   }
   out << "Run a workflow: pyflyte run --remote examples/hello_world.py hello_wf\n"
       << "export FLYTECTL_CONFIG=" << ctx_.flyte_config << "\n";

@@ -10,14 +10,14 @@
 
 #include "common/log.h"
 #include "embedded/admin/admin.h"
-#include "embedded/executor/executor.h"
-#include "embedded/executor/local_runner.h"
 #include "embedded/api/call_auth.h"
 #include "embedded/api/grpc_status.h"
 #include "embedded/api/rest_gateway.h"
 #include "embedded/api/services.h"
 #include "embedded/auth/http_access.h"
 #include "embedded/auth/token_endpoint.h"
+#include "embedded/executor/executor.h"
+#include "embedded/executor/local_runner.h"
 #include "embedded/scheduler/notifications_http.h"
 #include "embedded/scheduler/scheduler.h"
 #include "embedded/server/http_guard.h"
@@ -375,14 +375,12 @@ class EngineImpl : public Engine {
         *authority_, req.method, req.path, req.has_param("signature"),
         req.get_header_value("Authorization"), req.get_header_value("Cookie"));
     switch (access.kind) {
-      case auth::HttpAccess::Kind::kAllow:
-        return true;
+      case auth::HttpAccess::Kind::kAllow: return true;
       case auth::HttpAccess::Kind::kRedirectToLogin:
         res.status = 302;
         res.set_header("Location", auth::kLoginPath);
         return false;
-      case auth::HttpAccess::Kind::kUnauthorized:
-        break;
+      case auth::HttpAccess::Kind::kUnauthorized: break;
     }
     res.status = 401;
     res.set_header("WWW-Authenticate", "Bearer realm=\"flytebox\"");
@@ -400,7 +398,8 @@ class EngineImpl : public Engine {
                                    req.get_header_value("Authorization"), req.body);
       res.status = reply.status;
       res.set_header("Cache-Control", "no-store");
-      if (!reply.www_authenticate.empty()) res.set_header("WWW-Authenticate", reply.www_authenticate);
+      if (!reply.www_authenticate.empty())
+        res.set_header("WWW-Authenticate", reply.www_authenticate);
       res.set_content(std::move(reply.body), "application/json");
     });
     http_->Get(auth::kLoginPath, [](const httplib::Request&, httplib::Response& res) {

@@ -6,12 +6,12 @@
 
 namespace flytebox::api {
 
-#define FB_AUTHORIZE(ctx)                                   \
+#define FB_AUTHORIZE(ctx)                                          \
   if (grpc::Status denied = Authorize(ctx, auth_); !denied.ok()) { \
     return denied;                                                 \
   }
 
-#define FB_RPC_IMPL(Name, Req, Resp)                                                        \
+#define FB_RPC_IMPL(Name, Req, Resp)                                                          \
   grpc::Status AdminServiceImpl::Name(grpc::ServerContext* ctx, const Req* req, Resp* resp) { \
     FB_AUTHORIZE(ctx)                                                                         \
     return Reply(#Name, resp, [&] { return admin_->Name(*req); });                            \
@@ -83,7 +83,8 @@ grpc::Status SignalServiceImpl::GetOrCreateSignal(grpc::ServerContext* ctx,
   return Reply("GetOrCreateSignal", resp, [&] { return admin_->GetOrCreateSignal(*req); });
 }
 
-grpc::Status SignalServiceImpl::ListSignals(grpc::ServerContext* ctx, const fa::SignalListRequest* req,
+grpc::Status SignalServiceImpl::ListSignals(grpc::ServerContext* ctx,
+                                            const fa::SignalListRequest* req,
                                             fa::SignalList* resp) {
   FB_AUTHORIZE(ctx)
   return Reply("ListSignals", resp, [&] { return admin_->ListSignals(*req); });

@@ -30,8 +30,8 @@ std::string CookieValue(std::string_view cookie_header, std::string_view name) {
   while (!cookie_header.empty()) {
     size_t semi = cookie_header.find(';');
     std::string_view pair = strings::TrimSpace(cookie_header.substr(0, semi));
-    cookie_header = semi == std::string_view::npos ? std::string_view()
-                                                   : cookie_header.substr(semi + 1);
+    cookie_header =
+        semi == std::string_view::npos ? std::string_view() : cookie_header.substr(semi + 1);
     size_t eq = pair.find('=');
     if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
       return std::string(pair.substr(eq + 1));
@@ -107,9 +107,9 @@ LoginReply HandleLogin(const TokenAuthority& authority, std::string_view json_bo
   }
   IssuedToken token = authority.Issue();
   reply.body = json{{"expires_in", token.expires_in}}.dump();
-  reply.set_cookie = std::string(kSessionCookie) + "=" + token.access_token +
-                     "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
-                     std::to_string(token.expires_in);
+  reply.set_cookie =
+      std::string(kSessionCookie) + "=" + token.access_token +
+      "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(token.expires_in);
   return reply;
 }
 

@@ -68,8 +68,8 @@ std::string TokenAuthority::Sign(std::string_view payload) const {
 
 IssuedToken TokenAuthority::Issue() const {
   int64_t ttl = options_.token_ttl.count();
-  std::string payload = std::string(kPrefix) + std::to_string(UnixNow(*options_.clock) + ttl) +
-                        "." + RandomHex(16);
+  std::string payload =
+      std::string(kPrefix) + std::to_string(UnixNow(*options_.clock) + ttl) + "." + RandomHex(16);
   return IssuedToken{payload + "." + Sign(payload), ttl};
 }
 
@@ -86,8 +86,8 @@ Verdict TokenAuthority::VerifyToken(std::string_view token) const {
   std::string_view rest = payload.substr(kPrefix.size());
   std::string_view expiry_text = rest.substr(0, rest.find('.'));
   int64_t expiry = 0;
-  auto [p, ec] = std::from_chars(expiry_text.data(), expiry_text.data() + expiry_text.size(),
-                                 expiry);
+  auto [p, ec] =
+      std::from_chars(expiry_text.data(), expiry_text.data() + expiry_text.size(), expiry);
   if (ec != std::errc() || p != expiry_text.data() + expiry_text.size()) {
     return Refuse("not an access token of this sandbox");
   }

@@ -84,8 +84,8 @@ std::string FormDecode(std::string_view text) {
 
 TokenReply HandleTokenRequest(const TokenAuthority& authority, std::string_view content_type,
                               std::string_view authorization, std::string_view body) {
-  std::string type = strings::AsciiLower(
-      strings::TrimSpace(content_type.substr(0, content_type.find(';'))));
+  std::string type =
+      strings::AsciiLower(strings::TrimSpace(content_type.substr(0, content_type.find(';'))));
   if (type != "application/x-www-form-urlencoded") {
     return Error(400, "invalid_request",
                  "send the token request as application/x-www-form-urlencoded");

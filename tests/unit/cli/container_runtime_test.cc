@@ -90,7 +90,7 @@ class RecordingRunner : public CommandRunner {
     std::vector<std::string> verbs;
     for (const auto& a : calls) {
       verbs.push_back(a.size() > 2 && (a[1] == "container" || a[1] == "image" || a[1] == "volume" ||
-                                        a[1] == "network")
+                                       a[1] == "network")
                           ? a[1] + " " + a[2]
                           : a[1]);
     }
@@ -247,15 +247,15 @@ class ContainerRuntimeTest : public ::testing::Test {
 TEST_F(ContainerRuntimeTest, FreshStartCreatesVolumeAndContainerThenWritesTheConfig) {
   Outcome o = Do([&](Runtime& r) { return r.Start(Options()); });
   ASSERT_EQ(o.code, kExitOk) << o.err;
-  EXPECT_EQ(runner_.Verbs(), (std::vector<std::string>{"container inspect", "image inspect",
-                                                        "volume inspect", "volume create",
-                                                        "network inspect", "network create",
-                                                        "run", "exec"}));
+  EXPECT_EQ(runner_.Verbs(),
+            (std::vector<std::string>{"container inspect", "image inspect", "volume inspect",
+                                      "volume create", "network inspect", "network create", "run",
+                                      "exec"}));
   EXPECT_EQ(runner_.calls[2], (Argv{"docker", "volume", "inspect", "fb"}));
   EXPECT_EQ(runner_.calls[3],
             (Argv{"docker", "volume", "create", "--label", "org.flytebox.sandbox=1", "fb"}));
-  EXPECT_EQ(runner_.calls[5], (Argv{"docker", "network", "create", "--driver", "bridge",
-                                    "--label", "org.flytebox.sandbox=1", "fb-net"}));
+  EXPECT_EQ(runner_.calls[5], (Argv{"docker", "network", "create", "--driver", "bridge", "--label",
+                                    "org.flytebox.sandbox=1", "fb-net"}));
   const Argv& run = runner_.calls[6];
   auto net = std::find(run.begin(), run.end(), "--network");
   ASSERT_NE(net, run.end());
@@ -395,10 +395,10 @@ TEST_F(ContainerRuntimeTest, ARunThatLosesAPortRaceLeavesNothingBehind) {
   Outcome o = Do([&](Runtime& r) { return r.Start(Options()); });
   EXPECT_EQ(o.code, kExitPortBusy);
   EXPECT_NE(o.err.find("port is already allocated"), std::string::npos) << o.err;
-  EXPECT_EQ(runner_.Verbs(), (std::vector<std::string>{"container inspect", "image inspect",
-                                                        "volume inspect", "volume create",
-                                                        "network inspect", "network create",
-                                                        "run", "rm", "network rm", "volume rm"}));
+  EXPECT_EQ(runner_.Verbs(),
+            (std::vector<std::string>{"container inspect", "image inspect", "volume inspect",
+                                      "volume create", "network inspect", "network create", "run",
+                                      "rm", "network rm", "volume rm"}));
   EXPECT_FALSE(ReadContainerRecord(home_ / "state"));
 
   // A volume that was there before (the data of an earlier sandbox) stays.

@@ -269,7 +269,8 @@ TEST(NativeConfigTest, WithAuthTheConfigUsesClientSecretAndTheEngineGetsTheClien
   EXPECT_NE(yaml.find("  authType: ClientSecret\n"), std::string::npos) << yaml;
   EXPECT_NE(yaml.find("  clientId: flytebox-abc\n"), std::string::npos) << yaml;
   EXPECT_NE(yaml.find("  clientSecretLocation: /home/u/.flyte/sandbox-client-secret\n"),
-            std::string::npos) << yaml;
+            std::string::npos)
+      << yaml;
   EXPECT_EQ(yaml.find("s3cr3t"), std::string::npos) << "the secret belongs in its file";
   EXPECT_EQ(ClientSecretPath("/home/u/.flyte/config-sandbox.yaml"),
             "/home/u/.flyte/sandbox-client-secret");
@@ -280,7 +281,8 @@ TEST(NativeConfigTest, WithAuthTheConfigUsesClientSecretAndTheEngineGetsTheClien
   std::string joined;
   for (const auto& arg : engine.command) joined += arg + " ";
   EXPECT_NE(joined.find("--auth --auth-client-id flytebox-abc --auth-token-ttl 5 "),
-            std::string::npos) << joined;
+            std::string::npos)
+      << joined;
   EXPECT_EQ(joined.find("s3cr3t"), std::string::npos) << "never on the command line";
   EXPECT_EQ(engine.env.at("FLYTEBOX_AUTH_CLIENT_SECRET"), "s3cr3t");
   o.auth = false;
@@ -430,8 +432,8 @@ TEST_F(DemoCommandTest, ANonLoopbackBindNeedsAuthOrInsecureBindAndIsWarnedAbout)
                         "--insecure-bind", "--dry-run", "--port", "31997"});
   EXPECT_EQ(warned.code, kExitOk) << warned.err;
   EXPECT_NE(warned.err.find("warning: --bind 0.0.0.0"), std::string::npos) << warned.err;
-  Outcome with_auth = Run({"demo", "start", "--runtime", "native", "--bind", "0.0.0.0",
-                           "--auth", "--dry-run", "--port", "31997"});
+  Outcome with_auth = Run({"demo", "start", "--runtime", "native", "--bind", "0.0.0.0", "--auth",
+                           "--dry-run", "--port", "31997"});
   EXPECT_EQ(with_auth.code, kExitOk) << with_auth.err;
   EXPECT_NE(with_auth.err.find("warning: --bind 0.0.0.0"), std::string::npos) << with_auth.err;
   EXPECT_NE(with_auth.err.find("plain HTTP"), std::string::npos) << with_auth.err;

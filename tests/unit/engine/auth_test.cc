@@ -81,9 +81,9 @@ TEST_F(AuthTest, ClientCheckNeedsBothIdAndSecret) {
 
 TEST_F(AuthTest, TokenEndpointSpeaksOAuth2ClientCredentials) {
   const std::string form = "application/x-www-form-urlencoded";
-  TokenReply ok = HandleTokenRequest(authority_, form,
-                                     Basic("flytebox-abc", "a-secret-of-sufficient-length"),
-                                     "grant_type=client_credentials&scope=all");
+  TokenReply ok =
+      HandleTokenRequest(authority_, form, Basic("flytebox-abc", "a-secret-of-sufficient-length"),
+                         "grant_type=client_credentials&scope=all");
   ASSERT_EQ(ok.status, 200) << ok.body;
   json doc = json::parse(ok.body);
   EXPECT_EQ(doc["token_type"], "Bearer");
@@ -105,9 +105,9 @@ TEST_F(AuthTest, TokenEndpointSpeaksOAuth2ClientCredentials) {
   EXPECT_EQ(HandleTokenRequest(authority_, form, "", "grant_type=client_credentials").status, 401);
   EXPECT_EQ(HandleTokenRequest(authority_, form, "Basic !!!!", "grant_type=x").status, 401);
 
-  TokenReply grant = HandleTokenRequest(authority_, form,
-                                        Basic("flytebox-abc", "a-secret-of-sufficient-length"),
-                                        "grant_type=password");
+  TokenReply grant =
+      HandleTokenRequest(authority_, form, Basic("flytebox-abc", "a-secret-of-sufficient-length"),
+                         "grant_type=password");
   EXPECT_EQ(grant.status, 400);
   EXPECT_EQ(json::parse(grant.body)["error"], "unsupported_grant_type");
   EXPECT_EQ(HandleTokenRequest(authority_, "application/json",
@@ -127,7 +127,8 @@ TEST_F(AuthTest, HttpRoutesNeedATokenExceptTheOpenOnes) {
   for (const char* path : {"/healthz", "/.well-known/oauth-authorization-server",
                            "/config/v1/flyte_client", "/login"}) {
     EXPECT_EQ(CheckHttpAccess(authority_, "GET", path, false, "", "").kind,
-              HttpAccess::Kind::kAllow) << path;
+              HttpAccess::Kind::kAllow)
+        << path;
   }
   EXPECT_EQ(CheckHttpAccess(authority_, "POST", kTokenPath, false, "", "").kind,
             HttpAccess::Kind::kAllow);
@@ -136,7 +137,8 @@ TEST_F(AuthTest, HttpRoutesNeedATokenExceptTheOpenOnes) {
     EXPECT_EQ(a.kind, HttpAccess::Kind::kUnauthorized) << path;
     EXPECT_FALSE(a.message.empty());
     EXPECT_EQ(CheckHttpAccess(authority_, "GET", path, false, "Bearer nope", "").kind,
-              HttpAccess::Kind::kUnauthorized) << path;
+              HttpAccess::Kind::kUnauthorized)
+        << path;
     HttpAccess with = CheckHttpAccess(authority_, "GET", path, false, bearer, "");
     EXPECT_EQ(with.kind, HttpAccess::Kind::kAllow) << path;
     EXPECT_EQ(with.authorization, bearer);
@@ -170,8 +172,9 @@ TEST(AuthGuardTest, OnlyTheTokenEndpointTakesAForm) {
   o.ports = {30080};
   o.form_paths = {kTokenPath};
   server::HttpGuard guard(o);
-  server::HttpRequestHead head{"POST", kTokenPath, "localhost:30080", "",
-                               "application/x-www-form-urlencoded", "29", "", "", ""};
+  server::HttpRequestHead head{
+      "POST", kTokenPath, "localhost:30080", "", "application/x-www-form-urlencoded", "29", "",
+      "",     ""};
   EXPECT_FALSE(guard.Check(head).has_value());
   head.path = "/api/v1/tasks";
   auto refused = guard.Check(head);
