@@ -17,20 +17,20 @@ const EngineProfile kProfiles[] = {
      .explicit_ulimits = false,
      .env_by_name = true,
      .builds_image = true,
-     .network_isolation = {}},
+     .private_network_mode = ""},
     {.name = "podman",
      .probe = {"podman", "info", "--format", "{{.Version.Version}}"},
      .explicit_ulimits = true,
      .env_by_name = true,
      .builds_image = true,
-     .network_isolation = {"--opt", "isolate=true"}},
+     .private_network_mode = "slirp4netns"},
     // nerdctl's `version` has no server version field; `info` asks containerd.
     {.name = "nerdctl",
      .probe = {"nerdctl", "info", "--format", "{{.ServerVersion}}"},
      .explicit_ulimits = false,
      .env_by_name = false,
      .builds_image = false,
-     .network_isolation = {}},
+     .private_network_mode = ""},
 };
 
 long HardLimit(int resource) {
@@ -128,7 +128,6 @@ std::vector<std::string> EngineCommands::InspectNetwork(const std::string& netwo
 std::vector<std::string> EngineCommands::CreateNetwork(
     const std::string& network, const std::map<std::string, std::string>& labels) const {
   std::vector<std::string> argv = {profile_.name, "network", "create", "--driver", "bridge"};
-  argv.insert(argv.end(), profile_.network_isolation.begin(), profile_.network_isolation.end());
   for (const auto& [k, v] : labels) argv.insert(argv.end(), {"--label", k + "=" + v});
   argv.push_back(network);
   return argv;

@@ -22,10 +22,12 @@ struct EngineProfile {
   bool env_by_name = false;
   // scripts/build-image.sh can import the image into this engine.
   bool builds_image = false;
-  // What `network create` needs so that containers on other networks cannot reach this
-  // one's: docker isolates user-defined bridges from each other by itself; podman's
-  // netavark only when asked.
-  std::vector<std::string> network_isolation;
+  // Where other containers cannot reach the sandbox. Empty: a bridge network of its own,
+  // made by the CLI (docker isolates user-defined bridges from each other). Otherwise a
+  // network mode with no address on any bridge: podman's CNI backend routes between its
+  // bridges (its `isolate` option is for netavark only), so podman runs the sandbox on
+  // slirp4netns, whose published ports still arrive.
+  std::string private_network_mode;
 };
 
 // The profile of `name`, or null for anything but docker, podman and nerdctl.

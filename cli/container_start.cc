@@ -56,7 +56,9 @@ ContainerSpec ContainerRuntime::Spec(const StartOptions& o, const std::string& i
   s.s3_port = o.s3_port;
   s.db_port = o.db_port;
   s.postgres = o.db == "postgres";
-  s.network = NetworkName();
+  s.network = commands_.profile().private_network_mode.empty()
+                  ? NetworkName()
+                  : commands_.profile().private_network_mode;
   // What the image's entrypoint reads; signed URLs point at the published S3 port.
   s.env = {"FLYTEBOX_DB=" + o.db,
            "FLYTEBOX_PUBLIC_HOST=" + ClientHost(o.bind),
@@ -109,8 +111,10 @@ int ContainerRuntime::PrintDryRun(const StartOptions& o) {
       << ShellJoin(commands_.InspectVolume(spec.volume)) << "\n"
       << ShellJoin(commands_.CreateVolume(spec.volume, {{kSandboxLabel, "1"}}))
       << "  # when missing\n"
-      << ShellJoin(commands_.CreateNetwork(spec.network, {{kSandboxLabel, "1"}}))
-      << "  # when missing: the sandbox's own network\n"
+      << (commands_.profile().private_network_mode.empty()
+              ? ShellJoin(commands_.CreateNetwork(spec.network, {{kSandboxLabel, "1"}})) +
+                    "  # when missing: the sandbox's own network\n"
+              : "")
       << ShellJoin(commands_.Run(spec)) << "\n"
       << "# then, until ready (--wait-timeout " << o.wait_timeout_seconds << " s): GET "
       << Url(ProbeHost(o.bind), o.port) << "/healthz, and the supervisor's status and the "
@@ -216,7 +220,9 @@ int ContainerRuntime::CreateOrResume(const StartOptions& o, const ContainerState
   bool new_network = false;
   if (!resume) {
     Status volume = EnsureVolume(&new_volume);
-    Status network = volume.ok() ? EnsureNetwork(spec.network, &new_network) : volume;
+    bool own_bridge = commands_.profile().private_network_mode.empty();
+    Status network =
+        volume.ok() && own_bridge ? EnsureNetwork(spec.network, &new_network) : volume;
     if (!network.ok()) {
       progress->End(false);
       ctx_.err << "flytebox: " << network.message() << "\n";
