@@ -317,7 +317,10 @@ int ContainerRuntime::WaitForHealthz(const StartOptions& o, Clock::MonoTime dead
   std::string url = Url(ProbeHost(o.bind), o.port) + "/healthz";
   progress->Begin("engine answers at " + url);
   for (int polls = 1;; ++polls) {
-    if (deps_.healthz(ProbeHost(o.bind), o.port)) {
+    // An answer counts only within the deadline: with podman's slirp4netns the port
+    // forwarder holds the first connection until the engine listens, so one poll can
+    // outlast a short --wait-timeout.
+    if (deps_.healthz(ProbeHost(o.bind), o.port) && clock->Monotonic() < deadline) {
       progress->End(true);
       return kExitOk;
     }
