@@ -11,14 +11,15 @@
 // scripts/bench-api.sh does all of this.
 //
 // Output: a human line per operation and a machine line starting with "RESULT".
-#include <CLI/CLI.hpp>
 #include <grpcpp/grpcpp.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -45,7 +46,15 @@ struct Options {
   int get_pool = 64;
   bool setup = true;
   std::vector<std::string> ops = {"get", "create", "create-task"};
+  // An engine under --auth: every call carries this bearer token (from the environment
+  // variable FLYTEBOX_BENCH_TOKEN), as flytekit's calls do.
+  std::string token;
 };
+
+// A call's context, with the token when there is one.
+void Authorize(grpc::ClientContext* ctx, const Options& o) {
+  if (!o.token.empty()) ctx->AddMetadata("flyte-authorization", "Bearer " + o.token);
+}
 
 struct Stats {
   uint64_t calls = 0;
@@ -125,6 +134,7 @@ bool Setup(fs::AdminService::Stub& stub, const Options& o, const std::string& ta
   AddStringVariable(t->mutable_interface()->mutable_outputs(), "o0");
   fa::TaskCreateResponse resp;
   grpc::ClientContext ctx;
+  Authorize(&ctx, o);
   grpc::Status st = stub.CreateTask(&ctx, req, &resp);
   if (!st.ok() && st.error_code() != grpc::StatusCode::ALREADY_EXISTS) {
     std::fprintf(stderr, "api_bench: registering the task failed: %s\n",
@@ -133,6 +143,7 @@ bool Setup(fs::AdminService::Stub& stub, const Options& o, const std::string& ta
   }
   fa::ExecutionCreateResponse created;
   grpc::ClientContext run_ctx;
+  Authorize(&run_ctx, o);
   st = stub.CreateExecution(&run_ctx, CreateRequest(o, "s" + tag, /*from_task=*/true), &created);
   if (!st.ok()) {
     std::fprintf(stderr, "api_bench: running the task failed: %s\n", st.error_message().c_str());
@@ -145,6 +156,7 @@ bool Setup(fs::AdminService::Stub& stub, const Options& o, const std::string& ta
 grpc::Status Call(fs::AdminService::Stub& stub, const Options& o, const std::string& op,
                   const std::vector<std::string>& pool, const std::string& prefix, uint64_t seq) {
   grpc::ClientContext ctx;
+  Authorize(&ctx, o);
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   if (op == "get") {
     fa::WorkflowExecutionGetRequest req;
@@ -239,6 +251,8 @@ std::vector<std::string> MakeGetPool(fs::AdminService::Stub& stub, const Options
     std::string name = "g" + tag + "-" + std::to_string(i);
     fa::ExecutionCreateResponse resp;
     grpc::ClientContext ctx;
+    Authorize(&ctx, o);
+    Authorize(&ctx, o);
     grpc::Status st = stub.CreateExecution(&ctx, CreateRequest(o, name, false), &resp);
     if (!st.ok()) {
       std::fprintf(stderr, "api_bench: creating %s failed: %s\n", name.c_str(),
@@ -269,6 +283,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::IsMember({"get", "create", "create-task"}));
   app.add_flag("!--no-setup", o.setup, "Skip registering the task (already there)");
   CLI11_PARSE(app, argc, argv);
+  if (const char* token = std::getenv("FLYTEBOX_BENCH_TOKEN")) o.token = token;
 
   auto stub = fs::AdminService::NewStub(NewChannel(o.target, -1));
   const std::string tag = RandomTag();

@@ -67,6 +67,13 @@ void AddStartOptions(CLI::App* start, StartOptions* o) {
   start->add_flag("--insecure-bind", o->insecure_bind,
                   "Allow a --bind address other than loopback: anyone who can reach it can "
                   "run commands as you");
+  start->add_flag("--auth", o->auth,
+                  "Every API call needs an OAuth2 token for the sandbox's client id and secret "
+                  "(written to ~/.flyte/config-sandbox.yaml; pyflyte uses it as is)");
+  start
+      ->add_option("--auth-token-ttl", o->auth_token_ttl,
+                   "With --auth: seconds an access token lives (default 3600)")
+      ->check(CLI::Range(1, 7 * 24 * 3600));
   start->add_option("--db", o->db, "Metadata database")
       ->check(CLI::IsMember({"sqlite", "postgres"}))->capture_default_str();
   start->add_flag("--s3", o->s3,
@@ -125,15 +132,25 @@ bool IsLoopback(const std::string& address) {
 }
 
 // A sandbox runs whatever its callers register, as its owner: listening beyond loopback
-// takes an explicit --insecure-bind (there is no --auth yet), and is then warned about.
+// takes --auth (only holders of the client secret get in) or an explicit --insecure-bind,
+// and is warned about either way.
 int CheckBind(const StartOptions& o, std::ostream& err) {
   if (IsLoopback(o.bind)) return kExitOk;
-  std::string risk = "--bind " + o.bind +
-                     " lets other machines (and containers) reach the sandbox, and anyone who "
-                     "reaches it can run any command as you on this machine";
+  std::string reach =
+      "--bind " + o.bind + " lets other machines (and containers) reach the sandbox";
+  if (o.auth) {
+    err << "flytebox: warning: " << reach
+        << "; with --auth they need the client secret, but the API is plain HTTP, so anyone "
+           "on the network path can read tokens and data\n";
+    return kExitOk;
+  }
+  std::string risk = reach +
+                     ", and anyone who reaches it can run any command as you on this "
+                     "machine";
   if (!o.insecure_bind) {
-    err << "flytebox: " << risk << "; keep the default 127.0.0.1, or pass --insecure-bind "
-                                   "if that is what you want\n";
+    err << "flytebox: " << risk
+        << "; keep the default 127.0.0.1, or pass --auth (or "
+           "--insecure-bind if that is what you want)\n";
     return kExitUsage;
   }
   err << "flytebox: warning: " << risk << " (--insecure-bind)\n";

@@ -16,18 +16,21 @@ const EngineProfile kProfiles[] = {
      .probe = {"docker", "version", "--format", "{{.Server.Version}}"},
      .explicit_ulimits = false,
      .env_by_name = true,
-     .builds_image = true},
+     .builds_image = true,
+     .private_network_mode = ""},
     {.name = "podman",
      .probe = {"podman", "info", "--format", "{{.Version.Version}}"},
      .explicit_ulimits = true,
      .env_by_name = true,
-     .builds_image = true},
+     .builds_image = true,
+     .private_network_mode = "slirp4netns"},
     // nerdctl's `version` has no server version field; `info` asks containerd.
     {.name = "nerdctl",
      .probe = {"nerdctl", "info", "--format", "{{.ServerVersion}}"},
      .explicit_ulimits = false,
      .env_by_name = false,
-     .builds_image = false},
+     .builds_image = false,
+     .private_network_mode = ""},
 };
 
 long HardLimit(int resource) {
@@ -105,6 +108,7 @@ std::vector<std::string> EngineCommands::Run(const ContainerSpec& spec) const {
                                    "--pull", "never"};
   for (const auto& [k, v] : spec.labels) argv.insert(argv.end(), {"--label", k + "=" + v});
   argv.insert(argv.end(), {"-v", spec.volume + ":" + kImageStateDir});
+  if (!spec.network.empty()) argv.insert(argv.end(), {"--network", spec.network});
   argv.insert(argv.end(), {"-p", Publish(spec.bind, spec.port, kImageEnginePort)});
   argv.insert(argv.end(), {"-p", Publish(spec.bind, spec.s3_port, kImageS3Port)});
   if (spec.postgres) {
@@ -115,6 +119,22 @@ std::vector<std::string> EngineCommands::Run(const ContainerSpec& spec) const {
   argv.insert(argv.end(), ulimits.begin(), ulimits.end());
   argv.push_back(spec.image);
   return argv;
+}
+
+std::vector<std::string> EngineCommands::InspectNetwork(const std::string& network) const {
+  return {profile_.name, "network", "inspect", network};
+}
+
+std::vector<std::string> EngineCommands::CreateNetwork(
+    const std::string& network, const std::map<std::string, std::string>& labels) const {
+  std::vector<std::string> argv = {profile_.name, "network", "create", "--driver", "bridge"};
+  for (const auto& [k, v] : labels) argv.insert(argv.end(), {"--label", k + "=" + v});
+  argv.push_back(network);
+  return argv;
+}
+
+std::vector<std::string> EngineCommands::RemoveNetwork(const std::string& network) const {
+  return {profile_.name, "network", "rm", network};
 }
 
 std::vector<std::string> EngineCommands::RunOnVolume(const std::string& image,

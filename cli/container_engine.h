@@ -22,6 +22,12 @@ struct EngineProfile {
   bool env_by_name = false;
   // scripts/build-image.sh can import the image into this engine.
   bool builds_image = false;
+  // Where other containers cannot reach the sandbox. Empty: a bridge network of its own,
+  // made by the CLI (docker isolates user-defined bridges from each other). Otherwise a
+  // network mode with no address on any bridge: podman's CNI backend routes between its
+  // bridges (its `isolate` option is for netavark only), so podman runs the sandbox on
+  // slirp4netns, whose published ports still arrive.
+  std::string private_network_mode;
 };
 
 // The profile of `name`, or null for anything but docker, podman and nerdctl.
@@ -47,6 +53,9 @@ struct ContainerSpec {
   int s3_port = 30002;
   int db_port = 30001;
   bool postgres = false;
+  // The sandbox's own user-defined network (created and removed by the CLI); empty: the
+  // engine's default network.
+  std::string network;
   std::vector<std::string> env;              // K=V, passed in this order
   std::map<std::string, std::string> labels;
 };
@@ -78,6 +87,11 @@ class EngineCommands {
                                         const std::map<std::string, std::string>& labels) const;
   // Detached, never pulls, no --privileged.
   std::vector<std::string> Run(const ContainerSpec& spec) const;
+  std::vector<std::string> InspectNetwork(const std::string& network) const;
+  // A bridge network of its own, isolated from the others where the engine needs telling.
+  std::vector<std::string> CreateNetwork(const std::string& network,
+                                         const std::map<std::string, std::string>& labels) const;
+  std::vector<std::string> RemoveNetwork(const std::string& network) const;
   // A throwaway container of the sandbox's image and volume running `argv` (e.g. reading a
   // log while the sandbox is stopped); no network, the volume read-only.
   std::vector<std::string> RunOnVolume(const std::string& image, const std::string& volume,

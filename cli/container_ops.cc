@@ -122,10 +122,20 @@ int ContainerRuntime::Teardown(bool volume) {
     }
     ctx_.out << "removed " << name() << " container " << settings_.name << "\n";
   }
+  if (auto net = RunEngine(commands_.InspectNetwork(NetworkName()), 30s);
+      net.ok() && net->status.success()) {
+    auto removed = RunEngine(commands_.RemoveNetwork(NetworkName()), 30s);
+    if (removed.ok() && removed->status.success()) {
+      ctx_.out << "removed network " << NetworkName() << "\n";
+    } else {
+      ctx_.err << "flytebox: " << Failure("removing network " + NetworkName(), removed) << "\n";
+    }
+  }
   std::error_code ec;
   auto config = ReadFile(ctx_.flyte_config);
   if (config.ok() && config->rfind(kFlyteConfigMarker, 0) == 0) {
     fs::remove(ctx_.flyte_config, ec);
+    fs::remove(ClientSecretPath(ctx_.flyte_config), ec);
     fs::remove(fs::path(ctx_.flyte_config).parent_path(), ec);  // only when empty
     ctx_.out << "removed " << ctx_.flyte_config << "\n";
   }

@@ -87,6 +87,8 @@ Result<Credentials> ParseCredentials(const json& doc) {
   c.db_user = text("db_user").empty() ? "flytebox" : text("db_user");
   c.db_password = text("db_password");
   c.url_secret = text("url_secret");
+  c.client_id = text("client_id");
+  c.client_secret = text("client_secret");
   if (c.s3_access_key.empty() || c.s3_secret_key.empty()) {
     return Status::Unavailable("the sandbox's credentials.json lacks the S3 keys");
   }
@@ -254,6 +256,9 @@ StartOptions ContainerRuntime::OptionsFromLabels(const ContainerState& seen) con
   o.db_port = LabelInt(seen.labels, "org.flytebox.db-port", o.db_port);
   if (auto it = seen.labels.find("org.flytebox.bind"); it != seen.labels.end()) o.bind = it->second;
   if (auto it = seen.labels.find("org.flytebox.db"); it != seen.labels.end()) o.db = it->second;
+  if (auto it = seen.labels.find("org.flytebox.auth"); it != seen.labels.end()) {
+    o.auth = it->second == "1";
+  }
   o.s3 = true;
   return o;
 }

@@ -60,6 +60,10 @@ class ContainerRuntime : public Runtime {
   Result<std::string> ImageIdOrBuild(Progress* progress);
   // Creates the volume unless it exists; `*created` tells which.
   Status EnsureVolume(bool* created);
+  // The sandbox's own network, `<name>-net`: other containers are on other networks and
+  // cannot reach its address.
+  Status EnsureNetwork(const std::string& network, bool* created);
+  std::string NetworkName() const { return settings_.name + "-net"; }
   int CreateOrResume(const StartOptions& options, const ContainerState& seen,
                      const std::string& image_id, Progress* progress);
   int WaitUntilReady(const StartOptions& options, Progress* progress, Credentials* credentials);

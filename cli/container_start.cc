@@ -56,17 +56,26 @@ ContainerSpec ContainerRuntime::Spec(const StartOptions& o, const std::string& i
   s.s3_port = o.s3_port;
   s.db_port = o.db_port;
   s.postgres = o.db == "postgres";
+  s.network = commands_.profile().private_network_mode.empty()
+                  ? NetworkName()
+                  : commands_.profile().private_network_mode;
   // What the image's entrypoint reads; signed URLs point at the published S3 port.
-  s.env = {"FLYTEBOX_DB=" + o.db, "FLYTEBOX_PUBLIC_HOST=" + ClientHost(o.bind),
+  s.env = {"FLYTEBOX_DB=" + o.db,
+           "FLYTEBOX_PUBLIC_HOST=" + ClientHost(o.bind),
            "FLYTEBOX_PUBLIC_PORT=" + std::to_string(o.port),
            "FLYTEBOX_S3_PUBLIC_PORT=" + std::to_string(o.s3_port),
-           "FLYTEBOX_LOG_LEVEL=" + o.log_level};
+           "FLYTEBOX_LOG_LEVEL=" + o.log_level,
+           std::string("FLYTEBOX_AUTH=") + (o.auth ? "1" : "0")};
+  if (o.auth && o.auth_token_ttl > 0) {
+    s.env.push_back("FLYTEBOX_AUTH_TOKEN_TTL=" + std::to_string(o.auth_token_ttl));
+  }
   s.env.insert(s.env.end(), o.env.begin(), o.env.end());
   s.labels = {{kSandboxLabel, "1"},
               {"org.flytebox.version", kVersion},
               {"org.flytebox.image", settings_.image},
               {"org.flytebox.bind", o.bind},
               {"org.flytebox.db", o.db},
+              {"org.flytebox.auth", o.auth ? "1" : "0"},
               {"org.flytebox.port", std::to_string(o.port)},
               {"org.flytebox.s3-port", std::to_string(o.s3_port)},
               {"org.flytebox.db-port", std::to_string(o.db_port)}};
@@ -86,8 +95,8 @@ int ContainerRuntime::PrintDryRun(const StartOptions& o) {
   auto spec = Spec(o, "<id of " + settings_.image + ">");
   StartOptions with_s3 = o;
   with_s3.s3 = true;
-  Credentials placeholder{"<s3-access-key>", "<s3-secret-key>", "flytebox", "<db-password>",
-                          "<url-secret>"};
+  Credentials placeholder{"<s3-access-key>", "<s3-secret-key>", "flytebox",       "<db-password>",
+                          "<url-secret>",    "<client-id>",     "<client-secret>"};
   auto& out = ctx_.out;
   out << "# flytebox demo start over " << name() << ": the commands it runs (none was run)\n"
       << ShellJoin(commands_.InspectContainer(n)) << "\n"
@@ -97,17 +106,21 @@ int ContainerRuntime::PrintDryRun(const StartOptions& o) {
     out << "#   missing: scripts/build-image.sh --engine " << name() << " --tag "
         << settings_.image << "  (from a source tree, as root)\n";
   }
-  out << "# stopped, created with these same options and image: "
-      << ShellJoin(commands_.Start(n)) << "\n# otherwise (a stopped one is removed first):\n"
+  out << "# stopped, created with these same options and image: " << ShellJoin(commands_.Start(n))
+      << "\n# otherwise (a stopped one is removed first):\n"
       << ShellJoin(commands_.InspectVolume(spec.volume)) << "\n"
       << ShellJoin(commands_.CreateVolume(spec.volume, {{kSandboxLabel, "1"}}))
       << "  # when missing\n"
+      << (commands_.profile().private_network_mode.empty()
+              ? ShellJoin(commands_.CreateNetwork(spec.network, {{kSandboxLabel, "1"}})) +
+                    "  # when missing: the sandbox's own network\n"
+              : "")
       << ShellJoin(commands_.Run(spec)) << "\n"
       << "# then, until ready (--wait-timeout " << o.wait_timeout_seconds << " s): GET "
       << Url(ProbeHost(o.bind), o.port) << "/healthz, and the supervisor's status and the "
       << "credentials inside the container:\n"
-      << ShellJoin(commands_.Exec(n, {}, {"python3", "-I", "-S", "-c", "<status reader>",
-                                          "credentials"}))
+      << ShellJoin(
+             commands_.Exec(n, {}, {"python3", "-I", "-S", "-c", "<status reader>", "credentials"}))
       << "\n# " << ctx_.flyte_config << " (0600):\n"
       << FlyteConfigYaml(with_s3, placeholder);
   return kExitOk;
@@ -172,6 +185,18 @@ Status ContainerRuntime::EnsureVolume(bool* created) {
   return Status::Unavailable(Failure("creating volume " + settings_.name, made));
 }
 
+Status ContainerRuntime::EnsureNetwork(const std::string& network, bool* created) {
+  *created = false;
+  auto seen = RunEngine(commands_.InspectNetwork(network), 30s);
+  if (seen.ok() && seen->status.success()) return Status::Ok();
+  auto made = RunEngine(commands_.CreateNetwork(network, {{kSandboxLabel, "1"}}), 30s);
+  if (made.ok() && made->status.success()) {
+    *created = true;
+    return Status::Ok();
+  }
+  return Status::Unavailable(Failure("creating network " + network, made));
+}
+
 int ContainerRuntime::CreateOrResume(const StartOptions& o, const ContainerState& seen,
                                      const std::string& image_id, Progress* progress) {
   ContainerSpec spec = Spec(o, image_id);
@@ -192,11 +217,16 @@ int ContainerRuntime::CreateOrResume(const StartOptions& o, const ContainerState
     }
   }
   bool new_volume = false;
+  bool new_network = false;
   if (!resume) {
     Status volume = EnsureVolume(&new_volume);
-    if (!volume.ok()) {
+    bool own_bridge = commands_.profile().private_network_mode.empty();
+    Status network =
+        volume.ok() && own_bridge ? EnsureNetwork(spec.network, &new_network) : volume;
+    if (!network.ok()) {
       progress->End(false);
-      ctx_.err << "flytebox: " << volume.message() << "\n";
+      ctx_.err << "flytebox: " << network.message() << "\n";
+      if (new_volume) (void)RunEngine(commands_.RemoveVolume(settings_.name));
       return kExitFailure;
     }
   }
@@ -214,6 +244,7 @@ int ContainerRuntime::CreateOrResume(const StartOptions& o, const ContainerState
   ctx_.err << "flytebox: " << Failure(name() + (resume ? " start" : " run"), result) << "\n";
   if (!resume) {  // leave nothing this start made: a created, unstarted container, a new volume
     (void)RunEngine(commands_.Remove(settings_.name));
+    if (new_network) (void)RunEngine(commands_.RemoveNetwork(spec.network));
     if (new_volume) (void)RunEngine(commands_.RemoveVolume(settings_.name));
   }
   return PortConflict(said) ? kExitPortBusy : kExitFailure;
@@ -269,7 +300,12 @@ int ContainerRuntime::Start(const StartOptions& o) {
   with_s3.s3 = true;
   std::error_code ec;
   fs::create_directories(fs::path(ctx_.flyte_config).parent_path(), ec);
-  Status wrote = WriteFileAtomic(ctx_.flyte_config, FlyteConfigYaml(with_s3, credentials), 0600);
+  if (o.auth && credentials.client_secret.empty()) {
+    ctx_.err << "flytebox: the image made no client for --auth (an image older than this "
+                "CLI?); rebuild it with scripts/build-image.sh\n";
+    return kExitFailure;
+  }
+  Status wrote = WriteClientConfig(with_s3, credentials, ctx_.flyte_config);
   if (!wrote.ok()) ctx_.err << "flytebox: " << wrote.message() << "\n";
   PrintSummary(o, credentials, std::chrono::duration<double>(clock->Monotonic() - began).count());
   return wrote.ok() ? kExitOk : kExitFailure;
@@ -281,7 +317,10 @@ int ContainerRuntime::WaitForHealthz(const StartOptions& o, Clock::MonoTime dead
   std::string url = Url(ProbeHost(o.bind), o.port) + "/healthz";
   progress->Begin("engine answers at " + url);
   for (int polls = 1;; ++polls) {
-    if (deps_.healthz(ProbeHost(o.bind), o.port)) {
+    // An answer counts only within the deadline: with podman's slirp4netns the port
+    // forwarder holds the first connection until the engine listens, so one poll can
+    // outlast a short --wait-timeout.
+    if (deps_.healthz(ProbeHost(o.bind), o.port) && clock->Monotonic() < deadline) {
       progress->End(true);
       return kExitOk;
     }
@@ -370,6 +409,11 @@ void ContainerRuntime::PrintSummary(const StartOptions& o, const Credentials& cr
       << settings_.name << ", state in volume " << settings_.name << ")\n"
       << "  Flyte API (gRPC, REST): " << host << ":" << o.port << "\n"
       << "  Object store (S3):      " << Url(host, o.s3_port) << "  bucket my-s3-bucket\n";
+  if (o.auth) {
+    out << "  Auth: OAuth2 client credentials, client " << credentials.client_id << " (secret in "
+        << ClientSecretPath(ctx_.flyte_config) << "); console sign-in at " << Url(host, o.port)
+        << "/login\n";
+  }
   if (o.db == "postgres") {
     out << "  Postgres:               " << host << ":" << o.db_port << "  user "
         << credentials.db_user << " (password: flytebox demo exec -- cat "

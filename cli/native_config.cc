@@ -50,6 +50,13 @@ ComponentSpec EngineComponent(const StartOptions& o, const StatePaths& paths,
   c.command = {programs.engine, "--bind", o.bind, "--port", std::to_string(o.port),
                "--data-dir", paths.EngineData(), "--log-level", o.log_level};
   c.env["FLYTEBOX_URL_SECRET"] = creds.url_secret;
+  if (o.auth) {
+    c.command.insert(c.command.end(), {"--auth", "--auth-client-id", creds.client_id});
+    if (o.auth_token_ttl > 0) {
+      c.command.insert(c.command.end(), {"--auth-token-ttl", std::to_string(o.auth_token_ttl)});
+    }
+    c.env["FLYTEBOX_AUTH_CLIENT_SECRET"] = creds.client_secret;  // never on the command line
+  }
   if (ClientHost(o.bind) != "localhost") {
     c.command.insert(c.command.end(), {"--public-url", Url(ClientHost(o.bind), o.port)});
   }
@@ -124,7 +131,42 @@ ComponentSpec PostgresComponent(const StartOptions& o, const StatePaths& paths,
   return c;
 }
 
+Status AddClient(Credentials* c) {
+  FB_ASSIGN_OR_RETURN(std::string id, RandomToken(12));
+  FB_ASSIGN_OR_RETURN(c->client_secret, RandomToken(40));
+  c->client_id = "flytebox-" + id;
+  return Status::Ok();
+}
+
+Status WriteCredentials(const std::string& path, const Credentials& c) {
+  json doc = {{"s3_access_key", c.s3_access_key},
+              {"s3_secret_key", c.s3_secret_key},
+              {"db_user", c.db_user},
+              {"db_password", c.db_password},
+              {"url_secret", c.url_secret},
+              {"client_id", c.client_id},
+              {"client_secret", c.client_secret}};
+  return WriteFileAtomic(path, doc.dump(2) + "\n", 0600);
+}
+
 }  // namespace
+
+std::string ClientSecretPath(const std::string& flyte_config) {
+  size_t slash = flyte_config.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : flyte_config.substr(0, slash);
+  return dir + "/sandbox-client-secret";
+}
+
+Status WriteClientConfig(const StartOptions& options, const Credentials& credentials,
+                         const std::string& flyte_config) {
+  std::string secret_file = ClientSecretPath(flyte_config);
+  if (options.auth) {
+    FB_RETURN_IF_ERROR(WriteFileAtomic(secret_file, credentials.client_secret + "\n", 0600));
+  } else {
+    unlink(secret_file.c_str());
+  }
+  return WriteFileAtomic(flyte_config, FlyteConfigYaml(options, credentials, secret_file), 0600);
+}
 
 std::string ClientHost(const std::string& bind) {
   if (bind == "127.0.0.1" || bind == "0.0.0.0" || bind == "::" || bind == "::1") return "localhost";
@@ -148,8 +190,14 @@ Result<Credentials> LoadOrCreateCredentials(const std::string& path) {
       c.db_user = doc.value("db_user", "flytebox");
       c.db_password = doc.value("db_password", "");
       c.url_secret = doc.value("url_secret", "");
+      c.client_id = doc.value("client_id", "");
+      c.client_secret = doc.value("client_secret", "");
       if (!c.s3_access_key.empty() && !c.s3_secret_key.empty() && !c.db_password.empty() &&
           !c.url_secret.empty()) {
+        if (!c.client_id.empty() && !c.client_secret.empty()) return c;
+        // A state folder from before --auth: add the client, keep everything else.
+        FB_RETURN_IF_ERROR(AddClient(&c));
+        FB_RETURN_IF_ERROR(WriteCredentials(path, c));
         return c;
       }
     }
@@ -162,10 +210,8 @@ Result<Credentials> LoadOrCreateCredentials(const std::string& path) {
   FB_ASSIGN_OR_RETURN(c.db_password, RandomToken(24));
   FB_ASSIGN_OR_RETURN(c.url_secret, RandomToken(32));
   c.s3_access_key = "fb" + access;
-  json doc = {{"s3_access_key", c.s3_access_key}, {"s3_secret_key", c.s3_secret_key},
-              {"db_user", c.db_user}, {"db_password", c.db_password},
-              {"url_secret", c.url_secret}};
-  FB_RETURN_IF_ERROR(WriteFileAtomic(path, doc.dump(2) + "\n", 0600));
+  FB_RETURN_IF_ERROR(AddClient(&c));
+  FB_RETURN_IF_ERROR(WriteCredentials(path, c));
   return c;
 }
 
@@ -185,7 +231,8 @@ sandbox::SupervisorConfig BuildSupervisorConfig(const StartOptions& options,
   return config;
 }
 
-std::string FlyteConfigYaml(const StartOptions& options, const Credentials& credentials) {
+std::string FlyteConfigYaml(const StartOptions& options, const Credentials& credentials,
+                            const std::string& client_secret_file) {
   std::string host = ClientHost(options.bind);
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
   std::string yaml =
@@ -193,6 +240,17 @@ std::string FlyteConfigYaml(const StartOptions& options, const Credentials& cred
       "admin:\n"
       "  endpoint: dns:///" + host + ":" + std::to_string(options.port) + "\n"
       "  insecure: true\n";
+  if (options.auth) {
+    // flytekit's client_credentials flow: a token from the sandbox's /oauth2/token, found
+    // through its AuthMetadataService, for this client id and the secret in the file.
+    yaml +=
+        "  authType: ClientSecret\n"
+        "  clientId: " +
+        credentials.client_id +
+        "\n"
+        "  clientSecretLocation: " +
+        client_secret_file + "\n";
+  }
   if (options.s3) {
     yaml += "storage:\n"
             "  type: minio\n"
@@ -216,6 +274,11 @@ std::map<std::string, std::string> ClientEnvironment(const StartOptions& options
       {"FLYTECTL_CONFIG", flyte_config},
       {"FLYTE_PLATFORM_URL", host + ":" + std::to_string(options.port)},
       {"FLYTE_PLATFORM_INSECURE", "True"}};
+  if (options.auth) {
+    env["FLYTE_CREDENTIALS_AUTH_MODE"] = "ClientSecret";
+    env["FLYTE_CREDENTIALS_CLIENT_ID"] = credentials.client_id;
+    env["FLYTE_CREDENTIALS_CLIENT_SECRET_LOCATION"] = ClientSecretPath(flyte_config);
+  }
   if (options.s3) {
     env["FLYTE_AWS_ENDPOINT"] = Url(ClientHost(options.bind), options.s3_port);
     env["FLYTE_AWS_ACCESS_KEY_ID"] = credentials.s3_access_key;
@@ -225,9 +288,17 @@ std::map<std::string, std::string> ClientEnvironment(const StartOptions& options
 }
 
 std::string SandboxRecordJson(const std::string& runtime, const StartOptions& o) {
-  json doc = {{"runtime", runtime}, {"port", o.port},       {"s3_port", o.s3_port},
-              {"db_port", o.db_port}, {"bind", o.bind},     {"db", o.db},
-              {"s3", o.s3},           {"python", o.python}, {"version", kVersion}};
+  json doc = {{"runtime", runtime},
+              {"port", o.port},
+              {"s3_port", o.s3_port},
+              {"db_port", o.db_port},
+              {"bind", o.bind},
+              {"db", o.db},
+              {"s3", o.s3},
+              {"python", o.python},
+              {"version", kVersion},
+              {"auth", o.auth},
+              {"auth_token_ttl", o.auth_token_ttl}};
   return doc.dump(2) + "\n";
 }
 
@@ -244,6 +315,8 @@ Result<StartOptions> ParseSandboxRecord(const std::string& text, std::string* ru
     o.db = doc.value("db", o.db);
     o.s3 = doc.value("s3", o.s3);
     o.python = doc.value("python", o.python);
+    o.auth = doc.value("auth", o.auth);
+    o.auth_token_ttl = doc.value("auth_token_ttl", o.auth_token_ttl);
   } catch (const json::exception& e) {
     return Status::FailedPrecondition(std::string("the sandbox record is malformed: ") + e.what());
   }

@@ -18,6 +18,10 @@ struct StartOptions {
   std::string bind = "127.0.0.1";
   // A non-loopback --bind needs this: whoever reaches the port can run commands as the owner.
   bool insecure_bind = false;
+  // --auth: every call needs an OAuth2 token for the sandbox's client id and secret
+  // (see docs/SECURITY.md); tokens live `auth_token_ttl` seconds (0: the engine's default).
+  bool auth = false;
+  int auth_token_ttl = 0;
   std::string db = "sqlite";  // sqlite | postgres
   bool s3 = false;
   std::string python;  // task Python; empty: python3 on PATH (and the engine's own default)
@@ -35,6 +39,8 @@ struct Credentials {
   std::string db_user = "flytebox";
   std::string db_password;
   std::string url_secret;  // signs the engine's upload/download URLs
+  std::string client_id;   // the OAuth2 client of --auth
+  std::string client_secret;  // its secret
 };
 
 // Reads <state>/credentials.json, creating it (0600, random values) when absent.
@@ -74,11 +80,22 @@ sandbox::SupervisorConfig BuildSupervisorConfig(const StartOptions& options,
                                                 const Programs& programs,
                                                 const EngineFeatures& features);
 
-// ~/.flyte/config-sandbox.yaml: the admin endpoint, and the object store when S3 runs.
-std::string FlyteConfigYaml(const StartOptions& options, const Credentials& credentials);
+// ~/.flyte/config-sandbox.yaml: the admin endpoint, and the object store when S3 runs. With
+// --auth, flytekit's ClientSecret settings, the secret read from `client_secret_file`.
+std::string FlyteConfigYaml(const StartOptions& options, const Credentials& credentials,
+                            const std::string& client_secret_file = "");
+
+// Where the client secret of --auth is kept for clients (0600): next to the Flyte config.
+std::string ClientSecretPath(const std::string& flyte_config);
+
+// Writes `flyte_config` (0600) and, with --auth, the client secret file (0600); without
+// --auth removes a secret file left by an earlier sandbox.
+Status WriteClientConfig(const StartOptions& options, const Credentials& credentials,
+                         const std::string& flyte_config);
 
 // Environment for `demo exec` and for printing next steps: FLYTECTL_CONFIG,
 // FLYTE_PLATFORM_URL/INSECURE, and the FLYTE_AWS_* variables when S3 runs.
+// With --auth also FLYTE_CREDENTIALS_* (auth mode, client id, secret file).
 std::map<std::string, std::string> ClientEnvironment(const StartOptions& options,
                                                      const Credentials& credentials,
                                                      const std::string& flyte_config);

@@ -203,6 +203,7 @@ int NativeRuntime::Teardown(bool volume) {
   auto config = ReadFile(ctx_.flyte_config);
   if (config.ok() && config->rfind(kFlyteConfigMarker, 0) == 0) {
     fs::remove(ctx_.flyte_config, ec);
+    fs::remove(ClientSecretPath(ctx_.flyte_config), ec);
     ctx_.out << "removed " << ctx_.flyte_config << "\n";
   }
   for (const auto& f : {paths_.StatusSocket(), paths_.SupervisorPid()}) fs::remove(f, ec);

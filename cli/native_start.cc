@@ -253,8 +253,8 @@ Result<Programs> NativeRuntime::FindPrograms(const StartOptions& o, std::string*
 
 int NativeRuntime::PrintDryRun(const StartOptions& o, const Programs& programs,
                                const EngineFeatures& features) {
-  Credentials placeholder{"<s3-access-key>", "<s3-secret-key>", "flytebox", "<db-password>",
-                          "<url-secret>"};
+  Credentials placeholder{"<s3-access-key>", "<s3-secret-key>", "flytebox",       "<db-password>",
+                          "<url-secret>",    "<client-id>",     "<client-secret>"};
   auto config = BuildSupervisorConfig(o, paths_, placeholder, programs, features);
   std::string supervisor = FindProgram("flytebox-sandbox", "FLYTEBOX_SUPERVISOR", ctx_.env)
                                .value_or("flytebox-sandbox");
@@ -448,7 +448,7 @@ int NativeRuntime::Start(const StartOptions& o) {
     return rc;
   }
   fs::create_directories(fs::path(ctx_.flyte_config).parent_path(), ec);
-  Status wrote = WriteFileAtomic(ctx_.flyte_config, FlyteConfigYaml(o, *credentials), 0600);
+  Status wrote = WriteClientConfig(o, *credentials, ctx_.flyte_config);
   if (!wrote.ok()) ctx_.err << "flytebox: " << wrote.message() << "\n";
   std::string python_note = FinishPythonCheck(&python_check, clock);
   if (!python_note.empty()) ctx_.err << python_note << "\n";
@@ -550,6 +550,11 @@ void NativeRuntime::PrintSummary(const StartOptions& o, const Credentials& crede
   }
   if (!o.python.empty() && !features.python) {
     out << "  (this engine does not take --python; it runs tasks with its default Python)\n";
+  }
+  if (o.auth) {
+    out << "  Auth: OAuth2 client credentials, client " << credentials.client_id << " (secret in "
+        << ClientSecretPath(ctx_.flyte_config) << "); console sign-in at http://" << host << ":"
+        << o.port << "/login\n";
   }
   out << "Run a workflow: pyflyte run --remote examples/hello_world.py hello_wf\n"
       << "export FLYTECTL_CONFIG=" << ctx_.flyte_config << "\n";

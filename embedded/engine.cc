@@ -10,11 +10,14 @@
 
 #include "common/log.h"
 #include "embedded/admin/admin.h"
-#include "embedded/executor/executor.h"
-#include "embedded/executor/local_runner.h"
+#include "embedded/api/call_auth.h"
 #include "embedded/api/grpc_status.h"
 #include "embedded/api/rest_gateway.h"
 #include "embedded/api/services.h"
+#include "embedded/auth/http_access.h"
+#include "embedded/auth/token_endpoint.h"
+#include "embedded/executor/executor.h"
+#include "embedded/executor/local_runner.h"
 #include "embedded/scheduler/notifications_http.h"
 #include "embedded/scheduler/scheduler.h"
 #include "embedded/server/http_guard.h"
@@ -84,6 +87,7 @@ server::HttpGuardOptions GuardOptions(const std::string& public_url, int port) {
 class EngineImpl : public Engine {
  public:
   Status Init(const EngineOptions& options) {
+    FB_RETURN_IF_ERROR(MakeAuthority(options.auth));
     FB_ASSIGN_OR_RETURN(store_, OpenDatabase(options.database));
     FB_RETURN_IF_ERROR(OpenBlobs(options));
     admin::AdminOptions admin_options{store_.get(), blobs_.get()};
@@ -122,7 +126,9 @@ class EngineImpl : public Engine {
     std::string public_url = options.public_url.empty()
                                  ? "http://localhost:" + std::to_string(mux_->port())
                                  : options.public_url;
-    guard_owner_ = std::make_unique<server::HttpGuard>(GuardOptions(public_url, mux_->port()));
+    server::HttpGuardOptions guard_options = GuardOptions(public_url, mux_->port());
+    if (authority_) guard_options.form_paths.push_back(auth::kTokenPath);
+    guard_owner_ = std::make_unique<server::HttpGuard>(std::move(guard_options));
     guard_ = guard_owner_.get();
     if (!minter_) minter_ = std::make_unique<dataproxy::EngineUrlMinter>(public_url, signer_.get());
     proxy_ = std::make_unique<dataproxy::DataProxy>(dataproxy::DataProxyOptions{
@@ -134,12 +140,13 @@ class EngineImpl : public Engine {
           FB_ASSIGN_OR_RETURN(auto node, admin_->GetNodeExecution(req));
           return node.closure().deck_uri();
         }});
-    auth_ = std::make_unique<api::AuthMetadataServiceImpl>(public_url);
+    auth_ = std::make_unique<api::AuthMetadataServiceImpl>(public_url, authority_.get());
     if (options.run_executions) FB_RETURN_IF_ERROR(StartExecutor(options, public_url));
     scheduler_->Start();  // after the executor, so that it sees the first firings
     mux_->Start();
     FB_LOG(kInfo, kLog) << "serving gRPC and HTTP on " << options.bind_address << ":"
-                        << mux_->port();
+                        << mux_->port()
+                        << (authority_ ? " (--auth: every call needs a token)" : "");
     return Status::Ok();
   }
 
@@ -163,6 +170,23 @@ class EngineImpl : public Engine {
   ~EngineImpl() override { Stop(); }
 
  private:
+  Status MakeAuthority(const EngineOptions::Auth& options) {
+    if (!options.enabled) return Status::Ok();
+    if (options.client_id.empty() || options.client_secret.size() < 16) {
+      return Status::InvalidArgument(
+          "--auth needs a client id and a client secret of at least 16 characters");
+    }
+    if (options.token_ttl_seconds < 1) {
+      return Status::InvalidArgument("the token lifetime must be at least one second");
+    }
+    auth::AuthOptions o;
+    o.client_id = options.client_id;
+    o.client_secret = options.client_secret;
+    o.token_ttl = std::chrono::seconds(options.token_ttl_seconds);
+    authority_ = std::make_unique<auth::TokenAuthority>(std::move(o));
+    return Status::Ok();
+  }
+
   // FlyteScheduler's part: schedules of active launch plans, and notifications.
   void StartScheduling() {
     notifier_ = std::make_unique<scheduler::Notifier>(
@@ -219,10 +243,10 @@ class EngineImpl : public Engine {
   }
 
   Status StartGrpc() {
-    admin_service_ = std::make_unique<api::AdminServiceImpl>(admin_.get());
+    admin_service_ = std::make_unique<api::AdminServiceImpl>(admin_.get(), authority_.get());
     proxy_service_ = std::make_unique<DataProxyForwarder>(this);
-    identity_ = std::make_unique<api::IdentityServiceImpl>();
-    signals_ = std::make_unique<api::SignalServiceImpl>(admin_.get());
+    identity_ = std::make_unique<api::IdentityServiceImpl>(authority_.get());
+    signals_ = std::make_unique<api::SignalServiceImpl>(admin_.get(), authority_.get());
     grpc::ServerBuilder builder;
     builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
     builder.SetMaxSendMessageSize(kMaxMessageBytes);
@@ -250,9 +274,10 @@ class EngineImpl : public Engine {
     http_->set_payload_max_length(dataproxy::DataProxy::kMaxUploadBytes);
     // Every route passes the guard before its body is read (see http_guard.h).
     http_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      return Guard(req, res) ? httplib::Server::HandlerResponse::Unhandled
-                             : httplib::Server::HandlerResponse::Handled;
+      return Guard(req, res) && Authenticate(req, res) ? httplib::Server::HandlerResponse::Unhandled
+                                                       : httplib::Server::HandlerResponse::Handled;
     });
+    AddAuthRoutes();
     http_->Get(R"(/logs/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
       if (!executor_) return SendError(res, Status::NotFound("no executor"));
       auto path = executor_->LogFile(req.matches[1]);
@@ -309,6 +334,7 @@ class EngineImpl : public Engine {
     http_->Patch(R"(/api/v1/.*)", rest);
     http_->Delete(R"(/api/v1/.*)", rest);
     http_->Get(R"(/\.well-known/.*)", rest);
+    http_->Get("/config/v1/flyte_client", rest);
     http_port_ = http_->bind_to_any_port("127.0.0.1");
     if (http_port_ <= 0) return Status::Unavailable("cannot bind the internal HTTP server");
     http_thread_ = std::thread([this] { http_->listen_after_bind(); });
@@ -341,6 +367,53 @@ class EngineImpl : public Engine {
     return false;
   }
 
+  // Under --auth: false (and the refusal written) for a request without a valid token; the
+  // token found is kept for the REST gateway's call (see auth/http_access.h).
+  bool Authenticate(const httplib::Request& req, httplib::Response& res) const {
+    if (!authority_) return true;
+    auth::HttpAccess access = auth::CheckHttpAccess(
+        *authority_, req.method, req.path, req.has_param("signature"),
+        req.get_header_value("Authorization"), req.get_header_value("Cookie"));
+    switch (access.kind) {
+      case auth::HttpAccess::Kind::kAllow: return true;
+      case auth::HttpAccess::Kind::kRedirectToLogin:
+        res.status = 302;
+        res.set_header("Location", auth::kLoginPath);
+        return false;
+      case auth::HttpAccess::Kind::kUnauthorized: break;
+    }
+    res.status = 401;
+    res.set_header("WWW-Authenticate", "Bearer realm=\"flytebox\"");
+    res.set_header("Connection", "close");  // an unread body must not become a request
+    res.set_content(server::HttpRefusal{401, 16, access.message}.JsonBody(), "application/json");
+    return false;
+  }
+
+  // The OAuth2 token endpoint and the console's login, under --auth.
+  void AddAuthRoutes() {
+    if (!authority_) return;
+    http_->Post(auth::kTokenPath, [this](const httplib::Request& req, httplib::Response& res) {
+      auth::TokenReply reply =
+          auth::HandleTokenRequest(*authority_, req.get_header_value("Content-Type"),
+                                   req.get_header_value("Authorization"), req.body);
+      res.status = reply.status;
+      res.set_header("Cache-Control", "no-store");
+      if (!reply.www_authenticate.empty())
+        res.set_header("WWW-Authenticate", reply.www_authenticate);
+      res.set_content(std::move(reply.body), "application/json");
+    });
+    http_->Get(auth::kLoginPath, [](const httplib::Request&, httplib::Response& res) {
+      res.set_header("Cache-Control", "no-store");
+      res.set_content(auth::LoginPageHtml(), "text/html; charset=utf-8");
+    });
+    http_->Post(auth::kLoginPath, [this](const httplib::Request& req, httplib::Response& res) {
+      auth::LoginReply reply = auth::HandleLogin(*authority_, req.body);
+      res.status = reply.status;
+      if (!reply.set_cookie.empty()) res.set_header("Set-Cookie", reply.set_cookie);
+      res.set_content(std::move(reply.body), "application/json");
+    });
+  }
+
   void ServeRest(const httplib::Request& req, httplib::Response& res) {
     if (!gateway_) {
       res.status = 503;
@@ -353,6 +426,12 @@ class EngineImpl : public Engine {
     in.content_type = req.get_header_value("Content-Type");
     in.accept = req.get_header_value("Accept");
     in.body = req.body;
+    if (authority_) {
+      std::string session = auth::CookieValue(req.get_header_value("Cookie"), auth::kSessionCookie);
+      in.authorization = req.has_header("Authorization") ? req.get_header_value("Authorization")
+                         : session.empty()               ? ""
+                                                         : "Bearer " + session;
+    }
     api::RestGateway::Response out = gateway_->Handle(in);
     res.status = out.status;
     // With a charset, httplib leaves JSON uncompressed: a browser accepts Brotli, which httplib
@@ -368,16 +447,20 @@ class EngineImpl : public Engine {
     grpc::Status CreateUploadLocation(grpc::ServerContext* ctx,
                                       const api::fsvc::CreateUploadLocationRequest* req,
                                       api::fsvc::CreateUploadLocationResponse* resp) override {
-      return api::DataProxyServiceImpl(engine->proxy_.get()).CreateUploadLocation(ctx, req, resp);
+      return api::DataProxyServiceImpl(engine->proxy_.get(), engine->authority_.get())
+          .CreateUploadLocation(ctx, req, resp);
     }
     grpc::Status CreateDownloadLocation(grpc::ServerContext* ctx,
                                         const api::fsvc::CreateDownloadLocationRequest* req,
                                         api::fsvc::CreateDownloadLocationResponse* resp) override {
-      return api::DataProxyServiceImpl(engine->proxy_.get()).CreateDownloadLocation(ctx, req, resp);
+      return api::DataProxyServiceImpl(engine->proxy_.get(), engine->authority_.get())
+          .CreateDownloadLocation(ctx, req, resp);
     }
-    grpc::Status CreateDownloadLink(grpc::ServerContext*,
+    grpc::Status CreateDownloadLink(grpc::ServerContext* ctx,
                                     const api::fsvc::CreateDownloadLinkRequest* req,
                                     api::fsvc::CreateDownloadLinkResponse* resp) override {
+      grpc::Status denied = api::Authorize(ctx, engine->authority_.get());
+      if (!denied.ok()) return denied;
       return api::Reply("CreateDownloadLink", resp,
                         [&] { return engine->proxy_->CreateDownloadLink(*req); });
     }
@@ -411,6 +494,7 @@ class EngineImpl : public Engine {
     EngineImpl* engine = nullptr;
   };
 
+  std::unique_ptr<auth::TokenAuthority> authority_;  // null without --auth
   std::unique_ptr<store::MetadataStore> store_;
   std::unique_ptr<blob::BlobStore> blobs_;
   std::unique_ptr<admin::Admin> admin_;

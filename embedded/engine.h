@@ -34,6 +34,16 @@ struct EngineOptions {
   // The web console's built files, served at /console; empty: found next to the program
   // (see server::FindConsoleDir).
   std::string console_dir;
+  // --auth: every call but health and the OAuth2 discovery/token endpoints needs a bearer
+  // token, which the engine's token endpoint gives for this client id and secret
+  // (client_credentials); tokens live `token_ttl_seconds`. Off when `enabled` is false.
+  struct Auth {
+    bool enabled = false;
+    std::string client_id;
+    std::string client_secret;
+    int token_ttl_seconds = 3600;
+  };
+  Auth auth;
 };
 
 // The engine in one process: the control plane behind one port. Start() returns when the

@@ -47,6 +47,14 @@ void AddOptions(CLI::App& app, EngineOptions& options, std::string& data_dir,
                  "S3 URL the host uses, for signed URLs (default: --s3-endpoint)");
   app.add_option("--s3-region", options.s3.region, "S3 region")->capture_default_str();
   app.add_option("--bucket", options.bucket, "Bucket for objects")->capture_default_str();
+  app.add_flag("--auth", options.auth.enabled,
+               "Every call needs an OAuth2 token from /oauth2/token (client_credentials for "
+               "--auth-client-id and the secret in FLYTEBOX_AUTH_CLIENT_SECRET)");
+  app.add_option("--auth-client-id", options.auth.client_id, "The one OAuth2 client, with --auth");
+  app.add_option("--auth-token-ttl", options.auth.token_ttl_seconds,
+                 "Seconds an access token lives, with --auth")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 7 * 24 * 3600));
 }
 
 // Defaults that depend on other flags and on the environment. False (with `err` set) when the
@@ -58,6 +66,16 @@ bool FillDefaults(const std::string& storage, const EnvLookup& env, EngineComman
   options.work_dir = line.data_dir + "/work";
   const char* secret = env("FLYTEBOX_URL_SECRET");
   options.url_secret = secret ? secret : "";
+  if (options.auth.enabled) {
+    const char* client_secret = env("FLYTEBOX_AUTH_CLIENT_SECRET");
+    options.auth.client_secret = client_secret ? client_secret : "";
+    if (options.auth.client_id.empty() || options.auth.client_secret.size() < 16) {
+      line.err =
+          "flytebox-engine: --auth needs --auth-client-id and the environment variable "
+          "FLYTEBOX_AUTH_CLIENT_SECRET (at least 16 characters)\n";
+      return false;
+    }
+  }
   if (storage != "s3") return true;
   const char* access_key = env("FLYTEBOX_S3_ACCESS_KEY");
   const char* secret_key = env("FLYTEBOX_S3_SECRET_KEY");

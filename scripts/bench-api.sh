@@ -6,6 +6,8 @@
 #
 # Usage: scripts/bench-api.sh [RUNS] [THREADS] [SECONDS]     (default 5 4 5)
 # Environment: FLYTEBOX_BENCH_DATABASE=postgres:CONNINFO to use Postgres instead of SQLite;
+#              FLYTEBOX_BENCH_AUTH=1 to run the engine with --auth (every call then carries a
+#              bearer token from its /oauth2/token, as flytekit's do);
 #              FLYTEBOX_BENCH_NO_BUILD=1 to use the binaries already built.
 source "$(dirname "$0")/lib.sh"
 
@@ -38,7 +40,10 @@ trap cleanup EXIT
 
 args=(--port "$port" --data-dir "$dir/data" --no-executions --log-level warn)
 [ -n "${FLYTEBOX_BENCH_DATABASE:-}" ] && args+=(--database "$FLYTEBOX_BENCH_DATABASE")
-"$engine_bin" "${args[@]}" >"$dir/engine.log" 2>&1 &
+auth="${FLYTEBOX_BENCH_AUTH:-}"
+client_secret="$(python3 -c 'import secrets; print(secrets.token_hex(20))')"
+[ "$auth" = "1" ] && args+=(--auth --auth-client-id bench)
+FLYTEBOX_AUTH_CLIENT_SECRET="$client_secret" "$engine_bin" "${args[@]}" >"$dir/engine.log" 2>&1 &
 engine_pid=$!
 for _ in $(seq 100); do
   (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
@@ -50,6 +55,15 @@ rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$engine_pid/status"; }
 sleep 1
 rss_idle=$(rss_kb)
 say "engine on 127.0.0.1:$port (pid $engine_pid), idle RSS ${rss_idle} kB"
+
+if [ "$auth" = "1" ]; then
+  FLYTEBOX_BENCH_TOKEN="$(curl -sf -u "bench:$client_secret" -d grant_type=client_credentials \
+    "http://127.0.0.1:$port/oauth2/token" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')" ||
+    die "no token from the engine's /oauth2/token"
+  export FLYTEBOX_BENCH_TOKEN
+  say "--auth: every call carries a bearer token"
+fi
 
 results="$dir/results.txt"
 for run in $(seq "$runs"); do
@@ -65,6 +79,7 @@ rss_peak=$(awk '/^VmHWM:/ {print $2}' "/proc/$engine_pid/status")
 
 db="SQLite"
 [ -n "${FLYTEBOX_BENCH_DATABASE:-}" ] && db="${FLYTEBOX_BENCH_DATABASE%%:*}"
+[ "$auth" = "1" ] && db="$db, --auth"
 python3 - "$results" "$rss_idle" "$rss_after" "$rss_peak" "$runs" "$threads" "$seconds" "$db" <<'EOF'
 import statistics, sys
 path, idle, after, peak, runs, threads, seconds, db = sys.argv[1:]

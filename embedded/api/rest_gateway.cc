@@ -326,6 +326,7 @@ RestGateway::Response RestGateway::Invoke(const pb::MethodDescriptor* method,
   grpc::ByteBuffer request(&slice, 1), response;
   grpc::GenericStub stub(channel_);
   grpc::ClientContext ctx;
+  if (!req.authorization.empty()) ctx.AddMetadata("authorization", req.authorization);
   std::promise<grpc::Status> done;
   std::string path = "/" + method->service()->full_name() + "/" + method->name();
   stub.UnaryCall(&ctx, path, grpc::StubOptions(), &request, &response,

@@ -31,6 +31,8 @@ class RestGateway {
     std::string content_type;
     std::string accept;
     std::string body;
+    // Passed on as the call's `authorization` metadata (the gRPC side checks it under --auth).
+    std::string authorization;
   };
   struct Response {
     int status = 200;

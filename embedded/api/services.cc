@@ -1,12 +1,20 @@
 #include "embedded/api/services.h"
 
+#include "embedded/api/call_auth.h"
 #include "embedded/api/grpc_status.h"
+#include "embedded/auth/token_endpoint.h"
 
 namespace flytebox::api {
 
-#define FB_RPC_IMPL(Name, Req, Resp)                                                    \
-  grpc::Status AdminServiceImpl::Name(grpc::ServerContext*, const Req* req, Resp* resp) { \
-    return Reply(#Name, resp, [&] { return admin_->Name(*req); });                        \
+#define FB_AUTHORIZE(ctx)                                          \
+  if (grpc::Status denied = Authorize(ctx, auth_); !denied.ok()) { \
+    return denied;                                                 \
+  }
+
+#define FB_RPC_IMPL(Name, Req, Resp)                                                          \
+  grpc::Status AdminServiceImpl::Name(grpc::ServerContext* ctx, const Req* req, Resp* resp) { \
+    FB_AUTHORIZE(ctx)                                                                         \
+    return Reply(#Name, resp, [&] { return admin_->Name(*req); });                            \
   }
 FB_RPC_IMPL(RegisterProject, fa::ProjectRegisterRequest, fa::ProjectRegisterResponse)
 FB_RPC_IMPL(UpdateProject, fa::Project, fa::ProjectUpdateResponse)
@@ -68,43 +76,51 @@ FB_RPC_IMPL(GetWorkflowAttributes, fa::WorkflowAttributesGetRequest, fa::Workflo
 FB_RPC_IMPL(DeleteWorkflowAttributes, fa::WorkflowAttributesDeleteRequest, fa::WorkflowAttributesDeleteResponse)
 #undef FB_RPC_IMPL
 
-grpc::Status AdminServiceImpl::GetVersion(grpc::ServerContext*, const fa::GetVersionRequest*,
+grpc::Status AdminServiceImpl::GetVersion(grpc::ServerContext* ctx, const fa::GetVersionRequest*,
                                           fa::GetVersionResponse* resp) {
+  FB_AUTHORIZE(ctx)
   *resp = admin_->GetVersion();
   return grpc::Status::OK;
 }
 
-grpc::Status AdminServiceImpl::GetDomains(grpc::ServerContext*, const fa::GetDomainRequest*,
+grpc::Status AdminServiceImpl::GetDomains(grpc::ServerContext* ctx, const fa::GetDomainRequest*,
                                           fa::GetDomainsResponse* resp) {
+  FB_AUTHORIZE(ctx)
   *resp = admin_->GetDomains();
   return grpc::Status::OK;
 }
 
-grpc::Status SignalServiceImpl::GetOrCreateSignal(grpc::ServerContext*,
+grpc::Status SignalServiceImpl::GetOrCreateSignal(grpc::ServerContext* ctx,
                                                   const fa::SignalGetOrCreateRequest* req,
                                                   fa::Signal* resp) {
+  FB_AUTHORIZE(ctx)
   return Reply("GetOrCreateSignal", resp, [&] { return admin_->GetOrCreateSignal(*req); });
 }
 
-grpc::Status SignalServiceImpl::ListSignals(grpc::ServerContext*, const fa::SignalListRequest* req,
+grpc::Status SignalServiceImpl::ListSignals(grpc::ServerContext* ctx,
+                                            const fa::SignalListRequest* req,
                                             fa::SignalList* resp) {
+  FB_AUTHORIZE(ctx)
   return Reply("ListSignals", resp, [&] { return admin_->ListSignals(*req); });
 }
 
-grpc::Status SignalServiceImpl::SetSignal(grpc::ServerContext*, const fa::SignalSetRequest* req,
+grpc::Status SignalServiceImpl::SetSignal(grpc::ServerContext* ctx, const fa::SignalSetRequest* req,
                                           fa::SignalSetResponse* resp) {
+  FB_AUTHORIZE(ctx)
   return Reply("SetSignal", resp, [&] { return admin_->SetSignal(*req); });
 }
 
 grpc::Status DataProxyServiceImpl::CreateUploadLocation(
-    grpc::ServerContext*, const fsvc::CreateUploadLocationRequest* req,
+    grpc::ServerContext* ctx, const fsvc::CreateUploadLocationRequest* req,
     fsvc::CreateUploadLocationResponse* resp) {
+  FB_AUTHORIZE(ctx)
   return Reply("CreateUploadLocation", resp, [&] { return proxy_->CreateUploadLocation(*req); });
 }
 
 grpc::Status DataProxyServiceImpl::CreateDownloadLocation(
-    grpc::ServerContext*, const fsvc::CreateDownloadLocationRequest* req,
+    grpc::ServerContext* ctx, const fsvc::CreateDownloadLocationRequest* req,
     fsvc::CreateDownloadLocationResponse* resp) {
+  FB_AUTHORIZE(ctx)
   return Reply("CreateDownloadLocation", resp, [&] { return proxy_->CreateDownloadLocation(*req); });
 }
 
@@ -112,19 +128,30 @@ grpc::Status AuthMetadataServiceImpl::GetOAuth2Metadata(grpc::ServerContext*,
                                                         const fsvc::OAuth2MetadataRequest*,
                                                         fsvc::OAuth2MetadataResponse* resp) {
   resp->set_issuer(public_url_);
+  if (!auth_) return grpc::Status::OK;
+  resp->set_token_endpoint(public_url_ + auth::kTokenPath);
+  resp->add_grant_types_supported("client_credentials");
+  resp->add_token_endpoint_auth_methods_supported("client_secret_basic");
+  resp->add_token_endpoint_auth_methods_supported("client_secret_post");
+  resp->add_response_types_supported("token");
+  resp->add_scopes_supported("all");
   return grpc::Status::OK;
 }
 
 grpc::Status AuthMetadataServiceImpl::GetPublicClientConfig(
     grpc::ServerContext*, const fsvc::PublicClientAuthConfigRequest*,
     fsvc::PublicClientAuthConfigResponse* resp) {
-  resp->set_client_id("flytectl");
+  resp->set_client_id(auth_ ? auth_->client_id() : "flytectl");
   resp->set_redirect_uri("http://localhost:53593/callback");
+  if (!auth_) return grpc::Status::OK;
+  resp->add_scopes("all");
+  resp->set_authorization_metadata_key(auth::kMetadataKey);
   return grpc::Status::OK;
 }
 
-grpc::Status IdentityServiceImpl::UserInfo(grpc::ServerContext*, const fsvc::UserInfoRequest*,
+grpc::Status IdentityServiceImpl::UserInfo(grpc::ServerContext* ctx, const fsvc::UserInfoRequest*,
                                            fsvc::UserInfoResponse* resp) {
+  FB_AUTHORIZE(ctx)
   resp->set_subject("flytebox");
   resp->set_name("Flytebox sandbox user");
   resp->set_preferred_username("flytebox");

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "embedded/admin/admin.h"
+#include "embedded/auth/token_authority.h"
 #include "embedded/dataproxy/dataproxy.h"
 #include "flyteidl/service/admin.grpc.pb.h"
 #include "flyteidl/service/auth.grpc.pb.h"
@@ -15,13 +16,15 @@ namespace flytebox::api {
 namespace fsvc = ::flyteidl::service;
 namespace fa = ::flyteidl::admin;
 
-// gRPC adapters: each method calls the transport-free core and maps its Status.
+// gRPC adapters: each method calls the transport-free core and maps its Status. With an
+// `auth` authority (--auth), every method first needs a valid token (see call_auth.h).
 class AdminServiceImpl final : public fsvc::AdminService::Service {
  public:
-  explicit AdminServiceImpl(admin::Admin* admin) : admin_(admin) {}
+  explicit AdminServiceImpl(admin::Admin* admin, const auth::TokenAuthority* auth = nullptr)
+      : admin_(admin), auth_(auth) {}
 
 #define FB_RPC(Name, Req, Resp) \
-  grpc::Status Name(grpc::ServerContext*, const Req* req, Resp* resp) override;
+  grpc::Status Name(grpc::ServerContext* ctx, const Req* req, Resp* resp) override;
   FB_RPC(GetVersion, fa::GetVersionRequest, fa::GetVersionResponse)
   FB_RPC(GetDomains, fa::GetDomainRequest, fa::GetDomainsResponse)
   FB_RPC(RegisterProject, fa::ProjectRegisterRequest, fa::ProjectRegisterResponse)
@@ -91,40 +94,50 @@ class AdminServiceImpl final : public fsvc::AdminService::Service {
 
  private:
   admin::Admin* admin_;
+  const auth::TokenAuthority* auth_;
 };
 
 class SignalServiceImpl final : public fsvc::SignalService::Service {
  public:
-  explicit SignalServiceImpl(admin::Admin* admin) : admin_(admin) {}
-  grpc::Status GetOrCreateSignal(grpc::ServerContext*, const fa::SignalGetOrCreateRequest* req,
+  explicit SignalServiceImpl(admin::Admin* admin, const auth::TokenAuthority* auth = nullptr)
+      : admin_(admin), auth_(auth) {}
+  grpc::Status GetOrCreateSignal(grpc::ServerContext* ctx, const fa::SignalGetOrCreateRequest* req,
                                  fa::Signal* resp) override;
-  grpc::Status ListSignals(grpc::ServerContext*, const fa::SignalListRequest* req,
+  grpc::Status ListSignals(grpc::ServerContext* ctx, const fa::SignalListRequest* req,
                            fa::SignalList* resp) override;
-  grpc::Status SetSignal(grpc::ServerContext*, const fa::SignalSetRequest* req,
+  grpc::Status SetSignal(grpc::ServerContext* ctx, const fa::SignalSetRequest* req,
                          fa::SignalSetResponse* resp) override;
 
  private:
   admin::Admin* admin_;
+  const auth::TokenAuthority* auth_;
 };
 
 class DataProxyServiceImpl final : public fsvc::DataProxyService::Service {
  public:
-  explicit DataProxyServiceImpl(dataproxy::DataProxy* proxy) : proxy_(proxy) {}
-  grpc::Status CreateUploadLocation(grpc::ServerContext*, const fsvc::CreateUploadLocationRequest* req,
+  explicit DataProxyServiceImpl(dataproxy::DataProxy* proxy,
+                                const auth::TokenAuthority* auth = nullptr)
+      : proxy_(proxy), auth_(auth) {}
+  grpc::Status CreateUploadLocation(grpc::ServerContext* ctx,
+                                    const fsvc::CreateUploadLocationRequest* req,
                                     fsvc::CreateUploadLocationResponse* resp) override;
-  grpc::Status CreateDownloadLocation(grpc::ServerContext*,
+  grpc::Status CreateDownloadLocation(grpc::ServerContext* ctx,
                                       const fsvc::CreateDownloadLocationRequest* req,
                                       fsvc::CreateDownloadLocationResponse* resp) override;
 
  private:
   dataproxy::DataProxy* proxy_;
+  const auth::TokenAuthority* auth_;
 };
 
-// An insecure server's answers: no OAuth2 issuer, no client id; flytekit then stays
-// insecure.
+// Open to everyone (clients read it before they have a token). Without `auth`: an insecure
+// server's answers (no token endpoint), so flytekit stays insecure. With it: FlyteAdmin's
+// "Self" authorization server, whose token endpoint takes client credentials.
 class AuthMetadataServiceImpl final : public fsvc::AuthMetadataService::Service {
  public:
-  explicit AuthMetadataServiceImpl(std::string public_url) : public_url_(std::move(public_url)) {}
+  explicit AuthMetadataServiceImpl(std::string public_url,
+                                   const auth::TokenAuthority* auth = nullptr)
+      : public_url_(std::move(public_url)), auth_(auth) {}
   grpc::Status GetOAuth2Metadata(grpc::ServerContext*, const fsvc::OAuth2MetadataRequest*,
                                  fsvc::OAuth2MetadataResponse* resp) override;
   grpc::Status GetPublicClientConfig(grpc::ServerContext*, const fsvc::PublicClientAuthConfigRequest*,
@@ -132,12 +145,17 @@ class AuthMetadataServiceImpl final : public fsvc::AuthMetadataService::Service 
 
  private:
   std::string public_url_;
+  const auth::TokenAuthority* auth_;
 };
 
 class IdentityServiceImpl final : public fsvc::IdentityService::Service {
  public:
-  grpc::Status UserInfo(grpc::ServerContext*, const fsvc::UserInfoRequest*,
+  explicit IdentityServiceImpl(const auth::TokenAuthority* auth = nullptr) : auth_(auth) {}
+  grpc::Status UserInfo(grpc::ServerContext* ctx, const fsvc::UserInfoRequest*,
                         fsvc::UserInfoResponse* resp) override;
+
+ private:
+  const auth::TokenAuthority* auth_;
 };
 
 }  // namespace flytebox::api

@@ -174,7 +174,11 @@ std::optional<HttpRefusal> HttpGuard::CheckBody(const HttpRequestHead& head) con
   if (!chunked && length == 0) return std::nullopt;  // no body
   // Presigned uploads: the signature in the URL is the authority; flytekit sends no type.
   if (head.method == "PUT" && StartsWith(head.path, "/blobs/")) return std::nullopt;
-  if (!IsApiBodyType(head.content_type)) {
+  bool form_ok = head.method == "POST" &&
+                 MediaType(head.content_type) == "application/x-www-form-urlencoded" &&
+                 std::find(options_.form_paths.begin(), options_.form_paths.end(), head.path) !=
+                     options_.form_paths.end();
+  if (!form_ok && !IsApiBodyType(head.content_type)) {
     std::string got = head.content_type.empty() ? "no Content-Type" : "unsupported Content-Type '" +
                                                                            head.content_type + "'";
     return Refuse(415, kInvalidArgument,

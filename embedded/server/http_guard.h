@@ -27,6 +27,10 @@ struct HttpGuardOptions {
   std::vector<std::string> hosts;  // names besides localhost, 127.0.0.1 and [::1]
   std::vector<std::string> schemes = {"http"};  // origins' schemes ("https" behind a proxy)
   uint64_t max_api_body = 32u << 20;
+  // POST paths that also take application/x-www-form-urlencoded: the OAuth2 token endpoint
+  // under --auth (OAuth2 clients send forms; it needs the client secret, and no other
+  // origin can read its answer).
+  std::vector<std::string> form_paths;
 };
 
 // What the guard looks at; empty strings for absent headers.

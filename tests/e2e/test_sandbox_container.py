@@ -22,7 +22,9 @@ EXAMPLES = REPO / "examples"
 VERSION = next(line.split("VERSION")[1].split()[0]
                for line in (REPO / "CMakeLists.txt").read_text().splitlines()
                if line.startswith("project(flytebox"))
-IMAGE = f"flytebox:{VERSION}"
+# FLYTEBOX_TEST_IMAGE: another tag, so that a worktree's image does not replace the default
+# one other sandboxes on the machine use.
+IMAGE = os.environ.get("FLYTEBOX_TEST_IMAGE") or f"flytebox:{VERSION}"
 SUCCEEDED = 4  # WorkflowExecution.Phase
 
 
@@ -52,8 +54,8 @@ def image():
     is up to date)."""
     subprocess.run([str(REPO / "scripts" / "container-engines.sh"), ENGINE], check=True,
                    timeout=300)
-    subprocess.run([str(REPO / "scripts" / "build-image.sh"), "--engine", ENGINE], check=True,
-                   timeout=3600)
+    subprocess.run([str(REPO / "scripts" / "build-image.sh"), "--engine", ENGINE, "--tag", IMAGE],
+                   check=True, timeout=3600)
     assert engine("image", "inspect", IMAGE).returncode == 0
     return IMAGE
 
@@ -81,7 +83,7 @@ class Box:
 
     def start_args(self, *extra) -> list:
         return ["demo", "start", "--runtime", ENGINE, "--name", self.name, "--port",
-                str(self.port), "--s3-port", str(self.s3_port), *extra]
+                str(self.port), "--s3-port", str(self.s3_port), "--image", IMAGE, *extra]
 
     def start(self, *extra, check=True) -> subprocess.CompletedProcess:
         return self.run(*self.start_args(*extra), check=check)
@@ -108,8 +110,10 @@ class Box:
         from flytekit.configuration import Config
         from flytekit.remote import FlyteRemote
 
-        return FlyteRemote(Config.for_endpoint(f"localhost:{self.port}", insecure=True),
-                           default_project="flytesnacks", default_domain="development")
+        # The written config (with --auth, its ClientSecret settings); before a start, none.
+        config = (Config.auto(str(self.flyte_config)) if self.flyte_config.exists()
+                  else Config.for_endpoint(f"localhost:{self.port}", insecure=True))
+        return FlyteRemote(config, default_project="flytesnacks", default_domain="development")
 
     def finished(self, execution: str):
         remote = self.remote()
@@ -125,6 +129,7 @@ class Box:
         self.run("demo", "teardown", "--volume", "--runtime", ENGINE, "--name", self.name)
         engine("rm", "-f", "-v", self.name)
         engine("volume", "rm", "-f", self.name)
+        engine("network", "rm", self.name + "-net")
 
 
 @pytest.fixture
@@ -285,3 +290,97 @@ def test_dry_run_prints_the_commands_and_runs_none(box):
     assert container(box.name) is None
     assert not volume_exists(box.name)
     assert not box.flyte_config.exists()
+
+
+def test_auth_pyflyte_works_with_the_written_config_and_calls_without_a_token_are_refused(box):
+    import base64
+    import time
+    import urllib.error
+
+    import grpc
+    from flyteidl.admin import project_pb2
+    from flyteidl.service import admin_pb2_grpc
+
+    box.start("--auth", "--auth-token-ttl", "5")
+    config = box.flyte_config.read_text()
+    assert "  authType: ClientSecret\n" in config, config
+    secret_file = box.home / ".flyte" / "sandbox-client-secret"
+    assert oct(secret_file.stat().st_mode & 0o777) == "0o600"
+    channel = grpc.insecure_channel(f"localhost:{box.port}")
+    try:
+        with pytest.raises(grpc.RpcError) as err:
+            admin_pb2_grpc.AdminServiceStub(channel).ListProjects(
+                project_pb2.ProjectListRequest(), timeout=10)
+        assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    finally:
+        channel.close()
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"http://localhost:{box.port}/api/v1/projects", timeout=10)
+    assert refused.value.code == 401
+
+    name = "auth" + uuid.uuid4().hex[:10]
+    box.pyflyte_run(name, "hello_world.py", "hello_wf", "--name", "auth")
+    assert box.finished(name).outputs.get("o0", as_type=str) == "Hello, auth!"
+
+    client_id = next(line.split(":", 1)[1].strip() for line in config.splitlines()
+                     if "clientId:" in line)
+    basic = base64.b64encode(f"{client_id}:{secret_file.read_text().strip()}".encode()).decode()
+    req = urllib.request.Request(f"http://localhost:{box.port}/oauth2/token",
+                                 data=b"grant_type=client_credentials", method="POST",
+                                 headers={"Authorization": "Basic " + basic})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        access = json.loads(r.read())["access_token"]
+    ok = urllib.request.Request(f"http://localhost:{box.port}/api/v1/projects",
+                                headers={"Authorization": "Bearer " + access})
+    with urllib.request.urlopen(ok, timeout=10) as r:
+        assert r.status == 200
+    time.sleep(6)
+    with pytest.raises(urllib.error.HTTPError) as expired:
+        urllib.request.urlopen(ok, timeout=10)
+    assert expired.value.code == 401 and b"expired" in expired.value.read()
+
+
+# Asks each port for HTTP; "answered" only when an HTTP server replied (a bare TCP connect
+# is not enough: some networks accept every connection and forward it on).
+PROBE = ("import socket, sys\n"
+         "for port in (30080, 30002):\n"
+         "    try:\n"
+         "        s = socket.create_connection((sys.argv[1], port), timeout=3)\n"
+         "        s.sendall(b'GET /healthz HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n')\n"
+         "        data = s.recv(64)\n"
+         "        print(port, 'answered' if data.startswith(b'HTTP/') else 'no answer')\n"
+         "    except OSError as e:\n"
+         "        print(port, 'no answer', e)\n")
+
+
+def test_a_neighbouring_container_cannot_reach_the_sandbox(box):
+    box.start()
+    settings = container(box.name)["NetworkSettings"]
+    if ENGINE == "podman":
+        # slirp4netns: the sandbox has no address on any bridge, so there is nothing another
+        # container could connect to (its 10.0.2.100 exists only inside its own namespace;
+        # outside, that address is not ours to send to).
+        assert not settings.get("IPAddress"), settings
+        assert not any(n.get("IPAddress") for n in (settings.get("Networks") or {}).values())
+        assert box.healthz() == 200  # the published port still leads in
+        box.run("demo", "teardown", "--volume", "--runtime", ENGINE, "--name", box.name,
+                check=True)
+        return
+    networks = settings["Networks"]
+    assert list(networks) == [box.name + "-net"], networks
+    address = networks[box.name + "-net"]["IPAddress"]
+    assert address
+    # A container of this test on the default bridge, as any other container would be.
+    neighbour = engine("run", "--rm", "--pull", "never", IMAGE, "python3", "-c", PROBE, address,
+                       timeout=60)
+    assert neighbour.returncode == 0, neighbour.stderr
+    assert "answered" not in neighbour.stdout, neighbour.stdout
+    # Control: on the sandbox's own network the same probe gets through, so the refusal
+    # above is the network's doing.
+    inside = engine("run", "--rm", "--pull", "never", "--network", box.name + "-net", IMAGE,
+                    "python3", "-c", PROBE, address, timeout=60)
+    assert inside.stdout.count("answered") == 2, inside.stdout + inside.stderr
+    assert box.healthz() == 200  # the published port still leads in
+
+    box.run("demo", "teardown", "--volume", "--runtime", ENGINE, "--name", box.name, check=True)
+    assert engine("network", "inspect", box.name + "-net").returncode != 0

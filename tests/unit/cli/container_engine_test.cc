@@ -66,6 +66,28 @@ TEST(EngineCommandsTest, DockerRunIsDetachedUnprivilegedOnLoopbackAndNeverPulls)
   EXPECT_FALSE(Has(argv, "--privileged"));
 }
 
+TEST(EngineCommandsTest, TheSandboxGetsItsOwnIsolatedNetwork) {
+  ContainerSpec spec = Spec();
+  spec.network = "fb-net";
+  for (const char* engine : {"docker", "podman", "nerdctl"}) {
+    Argv run = Commands(engine).Run(spec);
+    auto at = std::find(run.begin(), run.end(), "--network");
+    ASSERT_NE(at, run.end()) << engine;
+    EXPECT_EQ(*(at + 1), "fb-net");
+    EXPECT_EQ(Commands(engine).InspectNetwork("fb-net"),
+              (Argv{engine, "network", "inspect", "fb-net"}));
+    EXPECT_EQ(Commands(engine).RemoveNetwork("fb-net"), (Argv{engine, "network", "rm", "fb-net"}));
+  }
+  EXPECT_EQ(Commands("docker").CreateNetwork("fb-net", {{"org.flytebox.sandbox", "1"}}),
+            (Argv{"docker", "network", "create", "--driver", "bridge", "--label",
+                  "org.flytebox.sandbox=1", "fb-net"}));
+  // docker isolates its user-defined bridges; podman's CNI backend does not, so podman's
+  // sandbox gets no bridge address at all.
+  EXPECT_EQ(FindEngineProfile("docker")->private_network_mode, "");
+  EXPECT_EQ(FindEngineProfile("podman")->private_network_mode, "slirp4netns");
+  EXPECT_FALSE(Has(Commands("docker").Run(Spec()), "--network"));
+}
+
 TEST(EngineCommandsTest, PodmanGetsExplicitUlimitsTheOthersDoNot) {
   Argv podman = Commands("podman").Run(Spec());
   auto ulimit = std::find(podman.begin(), podman.end(), "--ulimit");

@@ -89,7 +89,8 @@ class RecordingRunner : public CommandRunner {
   std::vector<std::string> Verbs() const {
     std::vector<std::string> verbs;
     for (const auto& a : calls) {
-      verbs.push_back(a.size() > 2 && (a[1] == "container" || a[1] == "image" || a[1] == "volume")
+      verbs.push_back(a.size() > 2 && (a[1] == "container" || a[1] == "image" || a[1] == "volume" ||
+                                       a[1] == "network")
                           ? a[1] + " " + a[2]
                           : a[1]);
     }
@@ -180,6 +181,7 @@ class ContainerRuntimeTest : public ::testing::Test {
     runner_.On({"docker", "container", "inspect"}, {{1, "[]", "Error: No such container: fb"}});
     runner_.On({"docker", "image", "inspect"}, {{0, "sha256:abc\n", ""}});
     runner_.On({"docker", "volume", "inspect"}, {{1, "[]", "Error: no such volume"}});
+    runner_.On({"docker", "network", "inspect"}, {{1, "[]", "Error: no such network"}});
     runner_.On({"docker", "exec", "fb", "python3"}, {{0, StatusReply(true), ""}});
   }
 
@@ -245,13 +247,19 @@ class ContainerRuntimeTest : public ::testing::Test {
 TEST_F(ContainerRuntimeTest, FreshStartCreatesVolumeAndContainerThenWritesTheConfig) {
   Outcome o = Do([&](Runtime& r) { return r.Start(Options()); });
   ASSERT_EQ(o.code, kExitOk) << o.err;
-  EXPECT_EQ(runner_.Verbs(), (std::vector<std::string>{"container inspect", "image inspect",
-                                                        "volume inspect", "volume create", "run",
-                                                        "exec"}));
+  EXPECT_EQ(runner_.Verbs(),
+            (std::vector<std::string>{"container inspect", "image inspect", "volume inspect",
+                                      "volume create", "network inspect", "network create", "run",
+                                      "exec"}));
   EXPECT_EQ(runner_.calls[2], (Argv{"docker", "volume", "inspect", "fb"}));
   EXPECT_EQ(runner_.calls[3],
             (Argv{"docker", "volume", "create", "--label", "org.flytebox.sandbox=1", "fb"}));
-  const Argv& run = runner_.calls[4];
+  EXPECT_EQ(runner_.calls[5], (Argv{"docker", "network", "create", "--driver", "bridge", "--label",
+                                    "org.flytebox.sandbox=1", "fb-net"}));
+  const Argv& run = runner_.calls[6];
+  auto net = std::find(run.begin(), run.end(), "--network");
+  ASSERT_NE(net, run.end());
+  EXPECT_EQ(*(net + 1), "fb-net");
   EXPECT_EQ(Argv(run.begin(), run.begin() + 7),
             (Argv{"docker", "run", "-d", "--name", "fb", "--pull", "never"}));
   EXPECT_EQ(run.back(), DefaultImage());
@@ -387,9 +395,10 @@ TEST_F(ContainerRuntimeTest, ARunThatLosesAPortRaceLeavesNothingBehind) {
   Outcome o = Do([&](Runtime& r) { return r.Start(Options()); });
   EXPECT_EQ(o.code, kExitPortBusy);
   EXPECT_NE(o.err.find("port is already allocated"), std::string::npos) << o.err;
-  EXPECT_EQ(runner_.Verbs(), (std::vector<std::string>{"container inspect", "image inspect",
-                                                        "volume inspect", "volume create", "run",
-                                                        "rm", "volume rm"}));
+  EXPECT_EQ(runner_.Verbs(),
+            (std::vector<std::string>{"container inspect", "image inspect", "volume inspect",
+                                      "volume create", "network inspect", "network create", "run",
+                                      "rm", "network rm", "volume rm"}));
   EXPECT_FALSE(ReadContainerRecord(home_ / "state"));
 
   // A volume that was there before (the data of an earlier sandbox) stays.

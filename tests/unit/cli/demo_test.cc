@@ -181,7 +181,7 @@ TEST(ChooseRuntimeTest, DetectionFallsBackToNativeWithAClearLine) {
 TEST(NativeConfigTest, DefaultSandboxIsTheEngineAlone) {
   StartOptions o;
   o.port = 31080;
-  Credentials creds{"ak", "sk", "flytebox", "pw", "urlsecret"};
+  Credentials creds{"ak", "sk", "flytebox", "pw", "urlsecret", "id", "sec"};
   Programs programs;
   programs.engine = "/bin/engine";
   auto config = BuildSupervisorConfig(o, StatePaths{"/state"}, creds, programs, EngineFeatures{});
@@ -204,7 +204,7 @@ TEST(NativeConfigTest, PostgresAndS3ComeFirstAndSecretsStayOutOfArgv) {
   o.s3 = true;
   o.python = "/venv/bin/python";
   o.env = {"EXTRA=1"};
-  Credentials creds{"ak", "sk", "flytebox", "pw", "urlsecret"};
+  Credentials creds{"ak", "sk", "flytebox", "pw", "urlsecret", "id", "sec"};
   Programs programs;
   programs.engine = "/bin/engine";
   programs.versitygw = "/bin/versitygw";
@@ -247,7 +247,7 @@ TEST(NativeConfigTest, PostgresAndS3ComeFirstAndSecretsStayOutOfArgv) {
 TEST(NativeConfigTest, FlyteConfigNamesTheEndpointAndTheStore) {
   StartOptions o;
   o.port = 31080;
-  Credentials creds{"ak", "sk", "flytebox", "pw", "u"};
+  Credentials creds{"ak", "sk", "flytebox", "pw", "u", "id", "sec"};
   std::string plain = FlyteConfigYaml(o, creds);
   EXPECT_NE(plain.find("  endpoint: dns:///localhost:31080\n"), std::string::npos) << plain;
   EXPECT_NE(plain.find("  insecure: true\n"), std::string::npos);
@@ -257,6 +257,36 @@ TEST(NativeConfigTest, FlyteConfigNamesTheEndpointAndTheStore) {
   EXPECT_NE(with_s3.find("    endpoint: http://localhost:30002\n"), std::string::npos) << with_s3;
   EXPECT_NE(with_s3.find("    access-key: ak\n"), std::string::npos);
   EXPECT_NE(with_s3.find("  container: my-s3-bucket\n"), std::string::npos);
+}
+
+TEST(NativeConfigTest, WithAuthTheConfigUsesClientSecretAndTheEngineGetsTheClient) {
+  StartOptions o;
+  o.port = 31080;
+  o.auth = true;
+  o.auth_token_ttl = 5;
+  Credentials creds{"ak", "sk", "flytebox", "pw", "u", "flytebox-abc", "s3cr3t"};
+  std::string yaml = FlyteConfigYaml(o, creds, "/home/u/.flyte/sandbox-client-secret");
+  EXPECT_NE(yaml.find("  authType: ClientSecret\n"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("  clientId: flytebox-abc\n"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("  clientSecretLocation: /home/u/.flyte/sandbox-client-secret\n"),
+            std::string::npos)
+      << yaml;
+  EXPECT_EQ(yaml.find("s3cr3t"), std::string::npos) << "the secret belongs in its file";
+  EXPECT_EQ(ClientSecretPath("/home/u/.flyte/config-sandbox.yaml"),
+            "/home/u/.flyte/sandbox-client-secret");
+  Programs programs;
+  programs.engine = "/bin/flytebox-engine";
+  auto config = BuildSupervisorConfig(o, StatePaths{"/state"}, creds, programs, EngineFeatures{});
+  const auto& engine = config.components.back();
+  std::string joined;
+  for (const auto& arg : engine.command) joined += arg + " ";
+  EXPECT_NE(joined.find("--auth --auth-client-id flytebox-abc --auth-token-ttl 5 "),
+            std::string::npos)
+      << joined;
+  EXPECT_EQ(joined.find("s3cr3t"), std::string::npos) << "never on the command line";
+  EXPECT_EQ(engine.env.at("FLYTEBOX_AUTH_CLIENT_SECRET"), "s3cr3t");
+  o.auth = false;
+  EXPECT_EQ(FlyteConfigYaml(o, creds, "/x").find("authType"), std::string::npos);
 }
 
 TEST(NativeConfigTest, CredentialsAreMadeOnceAndOwnerOnly) {
@@ -273,6 +303,26 @@ TEST(NativeConfigTest, CredentialsAreMadeOnceAndOwnerOnly) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->db_password, first->db_password);
   EXPECT_EQ(again->s3_access_key, first->s3_access_key);
+  EXPECT_EQ(again->client_secret, first->client_secret);
+  EXPECT_GE(first->client_secret.size(), 32u);
+  EXPECT_EQ(first->client_id.rfind("flytebox-", 0), 0u) << first->client_id;
+}
+
+TEST(NativeConfigTest, CredentialsFromBeforeAuthGainAClientAndKeepTheRest) {
+  TempDir dir;
+  std::string path = dir / "credentials.json";
+  ASSERT_TRUE(WriteFileAtomic(path,
+                              R"({"s3_access_key":"ak","s3_secret_key":"sk","db_user":"flytebox",)"
+                              R"("db_password":"pw","url_secret":"u"})",
+                              0600)
+                  .ok());
+  auto c = LoadOrCreateCredentials(path);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->db_password, "pw");
+  EXPECT_FALSE(c->client_secret.empty());
+  auto again = LoadOrCreateCredentials(path);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->client_secret, c->client_secret);
 }
 
 TEST(ProgressTest, PlainLinesWithoutATerminal) {
@@ -364,7 +414,7 @@ TEST_F(DemoCommandTest, BadFlagsAreUsageErrors) {
             kExitUsage);  // native only
 }
 
-TEST_F(DemoCommandTest, ANonLoopbackBindNeedsInsecureBindAndIsWarnedAbout) {
+TEST_F(DemoCommandTest, ANonLoopbackBindNeedsAuthOrInsecureBindAndIsWarnedAbout) {
   Outcome refused = Run({"demo", "start", "--runtime", "native", "--bind", "0.0.0.0"});
   EXPECT_EQ(refused.code, kExitUsage);
   EXPECT_NE(refused.err.find("can run any command as you"), std::string::npos) << refused.err;
@@ -382,6 +432,11 @@ TEST_F(DemoCommandTest, ANonLoopbackBindNeedsInsecureBindAndIsWarnedAbout) {
                         "--insecure-bind", "--dry-run", "--port", "31997"});
   EXPECT_EQ(warned.code, kExitOk) << warned.err;
   EXPECT_NE(warned.err.find("warning: --bind 0.0.0.0"), std::string::npos) << warned.err;
+  Outcome with_auth = Run({"demo", "start", "--runtime", "native", "--bind", "0.0.0.0", "--auth",
+                           "--dry-run", "--port", "31997"});
+  EXPECT_EQ(with_auth.code, kExitOk) << with_auth.err;
+  EXPECT_NE(with_auth.err.find("warning: --bind 0.0.0.0"), std::string::npos) << with_auth.err;
+  EXPECT_NE(with_auth.err.find("plain HTTP"), std::string::npos) << with_auth.err;
   Outcome loopback = Run({"demo", "start", "--runtime", "native", "--bind", "127.0.0.1",
                           "--dry-run", "--port", "31997"});
   EXPECT_EQ(loopback.code, kExitOk) << loopback.err;

@@ -83,6 +83,23 @@ TEST_F(EngineCommandLineTest, S3WithoutCredentialsIsAUsageError) {
   EXPECT_NE(line.err.find("--s3-endpoint"), std::string::npos) << line.err;
 }
 
+TEST_F(EngineCommandLineTest, AuthTakesTheClientSecretFromTheEnvironment) {
+  EXPECT_FALSE(Parse({}).options.auth.enabled);
+  EngineCommandLine missing = Parse({"--auth", "--auth-client-id", "c"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("FLYTEBOX_AUTH_CLIENT_SECRET"), std::string::npos) << missing.err;
+  env_["FLYTEBOX_AUTH_CLIENT_SECRET"] = "0123456789abcdef0123";
+  EngineCommandLine line = Parse({"--auth", "--auth-client-id", "c", "--auth-token-ttl", "7"});
+  ASSERT_FALSE(line.exit_code) << line.err;
+  EXPECT_TRUE(line.options.auth.enabled);
+  EXPECT_EQ(line.options.auth.client_id, "c");
+  EXPECT_EQ(line.options.auth.client_secret, "0123456789abcdef0123");
+  EXPECT_EQ(line.options.auth.token_ttl_seconds, 7);
+  EngineCommandLine zero = Parse({"--auth", "--auth-client-id", "c", "--auth-token-ttl", "0"});
+  EXPECT_NE(zero.exit_code.value_or(0), 0);
+  EXPECT_NE(zero.err.find("--auth-token-ttl"), std::string::npos) << zero.err;
+}
+
 TEST_F(EngineCommandLineTest, BadInputSaysWhatToFix) {
   EngineCommandLine line = Parse({"--log-level", "loud"});
   EXPECT_EQ(line.exit_code, 2);
