@@ -465,8 +465,10 @@ class EngineImpl : public Engine {
                         [&] { return engine->proxy_->CreateDownloadLink(*req); });
     }
     // Inputs and outputs from Admin; a deck as CreateDownloadLink gives it.
-    grpc::Status GetData(grpc::ServerContext*, const api::fsvc::GetDataRequest* req,
+    grpc::Status GetData(grpc::ServerContext* ctx, const api::fsvc::GetDataRequest* req,
                          api::fsvc::GetDataResponse* resp) override {
+      grpc::Status denied = api::Authorize(ctx, engine->authority_.get());
+      if (!denied.ok()) return denied;
       return api::Reply("GetData", resp, [&]() -> Result<api::fsvc::GetDataResponse> {
         FB_ASSIGN_OR_RETURN(admin::FlyteUrl url, admin::ParseFlyteUrl(req->flyte_url()));
         if (url.kind != 'd') return engine->admin_->GetData(*req);

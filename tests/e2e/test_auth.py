@@ -153,6 +153,33 @@ def test_calls_without_a_token_are_refused_and_change_nothing(box):
     assert not {"intruder", "intruder2"} & ids
 
 
+def test_every_method_of_every_service_wants_a_token(box):
+    """Each method of AdminService, DataProxyService and SignalService, called without a token
+    and with an empty request, answers UNAUTHENTICATED before it looks at the request."""
+    from google.protobuf import message_factory
+    from flyteidl.service import admin_pb2, dataproxy_pb2, signal_pb2
+
+    channel = grpc.insecure_channel(f"localhost:{box.port}")
+    checked = []
+    try:
+        for module, name in ((admin_pb2, "AdminService"), (dataproxy_pb2, "DataProxyService"),
+                             (signal_pb2, "SignalService")):
+            service = module.DESCRIPTOR.services_by_name[name]
+            for method in service.methods:
+                request = message_factory.GetMessageClass(method.input_type)
+                call = channel.unary_unary(f"/{service.full_name}/{method.name}",
+                                           request_serializer=lambda m: m.SerializeToString(),
+                                           response_deserializer=lambda b: b)
+                with pytest.raises(grpc.RpcError) as err:
+                    call(request(), timeout=10)
+                assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED, (method.name,
+                                                                              err.value)
+                checked.append(method.name)
+    finally:
+        channel.close()
+    assert {"GetData", "RecoverExecution", "CreateTaskEvent", "SetSignal"} <= set(checked)
+
+
 def test_a_wrong_secret_gets_no_token_and_pyflyte_with_it_is_refused(box, tmp_path):
     client_id, secret = client(box)
     status, text, _ = token(box, client_id, secret[:-1] + ("x" if secret[-1] != "x" else "y"))
