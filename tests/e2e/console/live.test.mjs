@@ -1,0 +1,75 @@
+// The console's live and data-moving parts in a real browser: a running task's log followed
+// as it grows, file and directory inputs uploaded from the launch form through the data
+// proxy, a dataframe output previewed as a table, and Recover. Screenshots go to
+// FLYTEBOX_ARTIFACTS.
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { Engine, launchBrowser, screenshot } from "./harness.mjs";
+
+let engine;
+let browser;
+let page;
+const timeout = 120000;
+
+before(async () => {
+  engine = await Engine.start();
+  browser = await launchBrowser();
+  page = await browser.newPage();
+  page.setDefaultTimeout(timeout);
+  page.on("pageerror", (e) => console.error("page error:", e.message));
+});
+
+after(async () => {
+  await browser?.close();
+  engine?.stop();
+});
+
+// A workflow file written for one test, run from the engine's temporary folder.
+function workflowFile(name, lines) {
+  writeFileSync(join(engine.dir, name), lines.join("\n") + "\n");
+}
+
+function runHere(file, workflow, ...inputs) {
+  const out = engine.pyflyteAt(engine.dir, "run", "--remote", file, workflow, ...inputs);
+  const m = /(http:\/\/\S+\/console\/projects\/\S+\/executions\/[a-z0-9-]+)/.exec(out.replace(/\s*\n\s*/g, ""));
+  if (!m) throw new Error(`no console link in pyflyte's output:\n${out}`);
+  return m[1];
+}
+
+const node = (label, phase) => page.locator(`g.node[data-phase="${phase}"]`, { hasText: label }).first();
+const executionPhase = (text) => page.locator(".summary .phase", { hasText: text }).first().waitFor();
+const outputsSection = () => page.locator("section", { has: page.locator("h2", { hasText: /^Outputs$/ }) });
+
+test("a running task's log grows on the page without a reload", async () => {
+  workflowFile("ticker.py", [
+    "import time", "from flytekit import task, workflow", "",
+    "@task", "def ticker(n: int) -> int:",
+    "    for i in range(n):", "        print(f'tick {i}', flush=True)", "        time.sleep(1)", "    return n", "",
+    "@workflow", "def ticker_wf(n: int = 30) -> int:", "    return ticker(n=n)",
+  ]);
+  const link = runHere("ticker.py", "ticker_wf", "--n", "30");
+  const ranges = [];
+  page.on("request", (r) => { if (r.url().includes("/logs/")) ranges.push(r.headers().range ?? ""); });
+  await page.goto(link);
+  await node("ticker", "RUNNING").waitFor();
+  await page.evaluate(() => { window.__sameDocument = true; });
+  await page.locator("g.node", { hasText: "ticker" }).first().click();
+  const log = page.locator("pre.logtext");
+  await log.filter({ hasText: "tick 1" }).waitFor();
+  const early = await log.textContent();
+  // Later lines arrive while the task still runs, in the same document (no reload).
+  await log.filter({ hasText: "tick 6" }).waitFor();
+  assert.ok(await node("ticker", "RUNNING").isVisible(), "the task should still be running");
+  assert.equal(await page.evaluate(() => window.__sameDocument), true);
+  const later = await log.textContent();
+  assert.ok(later.startsWith(early.trimEnd()), `the log was not appended to:\n${early}\n---\n${later}`);
+  await page.locator(".log-head .live", { hasText: "following" }).waitFor();
+  // After the first read the page asks only for the bytes it has not seen.
+  assert.ok(ranges.some((r) => /^bytes=[1-9]\d*-$/.test(r)), `no Range requests: ${JSON.stringify(ranges)}`);
+  await screenshot(page, "log-following");
+  await page.getByRole("button", { name: "Abort", exact: true }).click();
+  await page.getByRole("button", { name: "Abort execution" }).click();
+  await executionPhase("Aborted");
+});
