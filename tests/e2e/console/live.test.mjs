@@ -73,3 +73,37 @@ test("a running task's log grows on the page without a reload", async () => {
   await page.getByRole("button", { name: "Abort execution" }).click();
   await executionPhase("Aborted");
 });
+
+test("a file chosen in the launch form is uploaded and the workflow reads it", async () => {
+  engine.pyflyte("register", "--project", "flytesnacks", "--domain", "development", "--version", "up1", "files.py");
+  const local = join(engine.dir, "upload-me.txt");
+  writeFileSync(local, "uploaded from the browser");
+  await page.goto(`${engine.url}/console/projects/flytesnacks/domains/development/launch_plans/files.file_input_wf`);
+  await page.locator('form.launch input[name="f.upload"]').setInputFiles(local);
+  await screenshot(page, "launch-file-input");
+  await page.locator("form.launch button[type=submit]").click();
+  await page.waitForURL(/\/executions\/[a-z0-9-]+$/);
+  await executionPhase("Succeeded");
+  await outputsSection().getByText('"UPLOADED FROM THE BROWSER"').waitFor();
+  // The input is the uploaded object, readable through the data proxy.
+  const name = page.url().split("/").pop();
+  const data = await engine.api(`/api/v1/data/executions/flytesnacks/development/${name}`);
+  const uri = data.full_inputs.literals.f.scalar.blob.uri;
+  assert.match(uri, /upload-me\.txt$/);
+  const signed = await engine.api(`/api/v1/dataproxy/artifact_urn?native_url=${encodeURIComponent(uri)}`);
+  assert.equal(await (await fetch(signed.signed_url)).text(), "uploaded from the browser");
+  await screenshot(page, "launch-file-input-succeeded");
+});
+
+test("a directory chosen in the launch form is uploaded with its files", async () => {
+  const dir = join(engine.dir, "numbers");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "a.txt"), "5");
+  writeFileSync(join(dir, "b.txt"), "7");
+  await page.goto(`${engine.url}/console/projects/flytesnacks/domains/development/tasks/files.sum_dir`);
+  await page.locator('form.launch input[name="d.upload"]').setInputFiles(dir);
+  await page.locator("form.launch button[type=submit]").click();
+  await page.waitForURL(/\/executions\/[a-z0-9-]+$/);
+  await executionPhase("Succeeded");
+  await outputsSection().locator("td", { hasText: /^12$/ }).waitFor();
+});
