@@ -82,6 +82,7 @@ async function buildTests() {
     entryPoints: entries,
     outdir: tests,
     outExtension: { ".js": ".mjs" },
+    loader: { ".parquet": "binary" }, // fixtures arrive as Uint8Array
     format: "esm",
     platform: "node",
     external: ["node:*"],

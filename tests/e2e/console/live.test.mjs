@@ -142,3 +142,18 @@ test("Recover on a failed execution starts a recovered one that succeeds", async
   assert.equal(e.spec.metadata.mode, "RECOVERED");
   await screenshot(page, "recovered");
 });
+
+test("a dataframe output is previewed as a table", async () => {
+  const link = engine.run("dataframe.py", "frame_wf", "--n", "25");
+  await page.goto(link);
+  await executionPhase("Succeeded");
+  await page.locator("g.node", { hasText: "make_frame" }).first().click();
+  const panel = page.locator("section", { has: page.locator("h2", { hasText: /^Node / }) });
+  const table = panel.locator("table.dataframe");
+  await table.waitFor();
+  assert.deepEqual(await table.locator("thead th").allTextContents(), ["i", "sq"]);
+  assert.equal(await table.locator("tbody tr").count(), 20);
+  assert.deepEqual(await table.locator("tbody tr").nth(4).locator("td").allTextContents(), ["4", "16"]);
+  await panel.getByText("first 20 of 25 rows").waitFor();
+  await screenshot(page, "dataframe-preview");
+});
