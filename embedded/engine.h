@@ -34,6 +34,9 @@ struct EngineOptions {
   // The web console's built files, served at /console; empty: found next to the program
   // (see server::FindConsoleDir).
   std::string console_dir;
+  // The supervisor's status endpoint ("unix:PATH" or "HOST:PORT"), served to the console at
+  // GET /api/v1/sandbox/status; empty when no supervisor started this engine.
+  std::string supervisor_status;
 };
 
 // The engine in one process: the control plane behind one port. Start() returns when the

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/version.h"
+#include "embedded/server/supervisor_status.h"
 
 namespace flytebox::engine {
 namespace {
@@ -58,6 +59,8 @@ bool FillDefaults(const std::string& storage, const EnvLookup& env, EngineComman
   options.work_dir = line.data_dir + "/work";
   const char* secret = env("FLYTEBOX_URL_SECRET");
   options.url_secret = secret ? secret : "";
+  const char* supervisor = env(server::kSupervisorStatusEnv);
+  options.supervisor_status = supervisor ? supervisor : "";
   if (storage != "s3") return true;
   const char* access_key = env("FLYTEBOX_S3_ACCESS_KEY");
   const char* secret_key = env("FLYTEBOX_S3_SECRET_KEY");

@@ -63,6 +63,7 @@ export type EntityKind = "tasks" | "workflows" | "launch_plans";
 export const paths = {
   projects: () => "/api/v1/projects",
   version: () => "/api/v1/version",
+  sandboxStatus: () => "/api/v1/sandbox/status", // the supervisor's status, through the engine
   executions: (s: Scope) => `/api/v1/executions/${enc(s.project)}/${enc(s.domain)}`,
   execution: (id: Id) => `/api/v1/executions/${enc(id.project)}/${enc(id.domain)}/${enc(id.name)}`,
   executionData: (id: Id) =>

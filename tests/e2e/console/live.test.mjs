@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { Engine, launchBrowser, screenshot } from "./harness.mjs";
+import { launchBrowser, screenshot, startTarget } from "./harness.mjs";
 
 let engine;
 let browser;
@@ -14,7 +14,7 @@ let page;
 const timeout = 120000;
 
 before(async () => {
-  engine = await Engine.start();
+  engine = await startTarget();
   browser = await launchBrowser();
   page = await browser.newPage();
   page.setDefaultTimeout(timeout);
@@ -32,7 +32,12 @@ function workflowFile(name, lines) {
 }
 
 function runHere(file, workflow, ...inputs) {
-  const out = engine.pyflyteAt(engine.dir, "run", "--remote", file, workflow, ...inputs);
+  return runHereWith([], file, workflow, ...inputs);
+}
+
+// The same with options of `pyflyte run` itself (e.g. --name).
+function runHereWith(options, file, workflow, ...inputs) {
+  const out = engine.pyflyteAt(engine.dir, "run", "--remote", ...options, file, workflow, ...inputs);
   const m = /(http:\/\/\S+\/console\/projects\/\S+\/executions\/[a-z0-9-]+)/.exec(out.replace(/\s*\n\s*/g, ""));
   if (!m) throw new Error(`no console link in pyflyte's output:\n${out}`);
   return m[1];
@@ -109,21 +114,23 @@ test("a directory chosen in the launch form is uploaded with its files", async (
 });
 
 test("Recover on a failed execution starts a recovered one that succeeds", async (t) => {
+  // The second task fails in the execution named `fail_in` only, so the recovered execution
+  // (a new name, the same inputs) gets past it; this holds in a container too.
   workflowFile("recoverable.py", [
     "import os", "from flytekit import task, workflow", "",
     "@task", "def first(x: int) -> int:", "    return x + 1", "",
-    "@task", "def needs_marker(x: int, marker: str) -> int:",
-    "    if not os.path.exists(marker):", "        raise ValueError(f'no marker at {marker}')", "    return x * 10", "",
-    "@workflow", "def recover_wf(x: int = 1, marker: str = '') -> int:",
-    "    return needs_marker(x=first(x=x), marker=marker)",
+    "@task", "def picky(x: int, fail_in: str) -> int:",
+    "    if os.environ.get('FLYTE_INTERNAL_EXECUTION_ID') == fail_in:",
+    "        raise ValueError(f'refusing to run in {fail_in}')", "    return x * 10", "",
+    "@workflow", "def recover_wf(x: int = 1, fail_in: str = '') -> int:",
+    "    return picky(x=first(x=x), fail_in=fail_in)",
   ]);
-  const marker = join(engine.dir, "recover-marker");
-  const link = runHere("recoverable.py", "recover_wf", "--x", "1", "--marker", marker);
+  const name = `rec${Date.now().toString(36)}`;
+  const link = runHereWith(["--name", name], "recoverable.py", "recover_wf", "--x", "1", "--fail_in", name);
+  assert.ok(link.endsWith(`/${name}`), link);
   await page.goto(link);
   await executionPhase("Failed");
   await node("first", "SUCCEEDED").waitFor();
-  writeFileSync(marker, "now it can succeed");
-  const failed = page.url();
   const answer = page.waitForResponse((r) => r.url().endsWith("/api/v1/executions/recover"));
   await page.getByRole("button", { name: "Recover", exact: true }).click();
   if ((await answer).status() === 501) {
@@ -132,12 +139,12 @@ test("Recover on a failed execution starts a recovered one that succeeds", async
     t.skip("RecoverExecution not implemented (issue 12)");
     return;
   }
-  await page.waitForURL((u) => u.href !== failed && /\/executions\/[a-z0-9-]+$/.test(u.pathname));
+  await page.waitForURL((u) => !u.pathname.endsWith(`/${name}`) && /\/executions\/[a-z0-9-]+$/.test(u.pathname));
   await executionPhase("Succeeded");
   await page.locator(".summary", { hasText: "recovered" }).waitFor();
   await outputsSection().locator("td", { hasText: /^20$/ }).waitFor();
-  const name = page.url().split("/").pop();
-  const e = await engine.api(`/api/v1/executions/flytesnacks/development/${name}`);
+  const recovered = page.url().split("/").pop();
+  const e = await engine.api(`/api/v1/executions/flytesnacks/development/${recovered}`);
   assert.equal(e.closure.phase, "SUCCEEDED");
   assert.equal(e.spec.metadata.mode, "RECOVERED");
   await screenshot(page, "recovered");
