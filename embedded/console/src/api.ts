@@ -116,7 +116,15 @@ export function uploadRoot(): string {
 // to the signed URL with the headers it asks for); returns the object's native URL.
 export async function upload(s: Scope, root: string, filename: string, body: Blob): Promise<string> {
   const loc = await post(paths.uploadLocation(), { project: s.project, domain: s.domain, filename, filename_root: root });
-  const res = await fetch(sameOrigin(loc.signed_url, "/blobs/"), { method: "PUT", body, headers: loc.headers ?? {} });
+  const target = sameOrigin(loc.signed_url, "/blobs/");
+  let res: Response;
+  try {
+    res = await fetch(target, { method: "PUT", body, headers: loc.headers ?? {} });
+  } catch (e) {
+    // A network error, or an object store on another origin that does not allow this page's.
+    const where = new URL(target, location.href).origin;
+    throw new Error(`upload of ${filename} to ${where} failed: ${(e as Error).message} (is the object store up, and does it allow uploads from ${location.origin}?)`);
+  }
   if (!res.ok) throw new ApiError(res.status, `upload of ${filename}: ${res.status} ${(await res.text()).trim()}`);
   return loc.native_url as string;
 }
