@@ -45,6 +45,18 @@ function runHereWith(options, file, workflow, ...inputs) {
 
 const node = (label, phase) => page.locator(`g.node[data-phase="${phase}"]`, { hasText: label }).first();
 const executionPhase = (text) => page.locator(".summary .phase", { hasText: text }).first().waitFor();
+// Submits the launch form and waits for the new execution's page; fails at once with the
+// form's error when the launch is refused.
+async function launchFromForm() {
+  const start = page.url();
+  await page.locator("form.launch button[type=submit]").click();
+  const alert = page.locator("form.launch [role=alert]");
+  await Promise.race([
+    page.waitForURL((u) => u.href !== start && /\/executions\/[a-z0-9-]+$/.test(u.pathname)),
+    alert.waitFor().then(async () => { throw new Error(`the launch failed: ${await alert.textContent()}`); }),
+  ]);
+}
+
 const outputsSection = () => page.locator("section", { has: page.locator("h2", { hasText: /^Outputs$/ }) });
 
 test("a running task's log grows on the page without a reload", async () => {
@@ -86,8 +98,7 @@ test("a file chosen in the launch form is uploaded and the workflow reads it", a
   await page.goto(`${engine.url}/console/projects/flytesnacks/domains/development/launch_plans/files.file_input_wf`);
   await page.locator('form.launch input[name="f.upload"]').setInputFiles(local);
   await screenshot(page, "launch-file-input");
-  await page.locator("form.launch button[type=submit]").click();
-  await page.waitForURL(/\/executions\/[a-z0-9-]+$/);
+  await launchFromForm();
   await executionPhase("Succeeded");
   await outputsSection().getByText('"UPLOADED FROM THE BROWSER"').waitFor();
   // The input is the uploaded object, readable through the data proxy.
@@ -107,8 +118,7 @@ test("a directory chosen in the launch form is uploaded with its files", async (
   writeFileSync(join(dir, "b.txt"), "7");
   await page.goto(`${engine.url}/console/projects/flytesnacks/domains/development/tasks/files.sum_dir`);
   await page.locator('form.launch input[name="d.upload"]').setInputFiles(dir);
-  await page.locator("form.launch button[type=submit]").click();
-  await page.waitForURL(/\/executions\/[a-z0-9-]+$/);
+  await launchFromForm();
   await executionPhase("Succeeded");
   await outputsSection().locator("td", { hasText: /^12$/ }).waitFor();
 });
@@ -150,7 +160,11 @@ test("Recover on a failed execution starts a recovered one that succeeds", async
   await screenshot(page, "recovered");
 });
 
-test("a dataframe output is previewed as a table", async () => {
+test("a dataframe output is previewed as a table", async (t) => {
+  if (["docker", "podman"].includes(process.env.FLYTEBOX_CONSOLE_RUNTIME)) {
+    t.skip("the image leaves out pandas and pyarrow (images/python-exclude.txt): no DataFrame task runs in a container");
+    return;
+  }
   const link = engine.run("dataframe.py", "frame_wf", "--n", "25");
   await page.goto(link);
   await executionPhase("Succeeded");

@@ -33,7 +33,9 @@ test("the status page shows the supervisor's components, versions and memory", a
   const cells = await row.locator("td").allTextContents();
   assert.equal(cells[2], engine.version || "—");
   assert.match(cells[3], /^\d+(\.\d)? (KB|MB|GB)$/); // resident memory
-  assert.match(cells[7], new RegExp(`\\b${sandbox.port}\\b`));
+  assert.equal(cells[7], engine.ports.join(", "));
+  // Natively the engine listens on the sandbox's port itself; in a container on 30080, published.
+  assert.ok(engine.ports.includes(sandbox.runtime === "native" ? sandbox.port : 30080), JSON.stringify(engine.ports));
   await page.locator('td[data-ready="true"]', { hasText: "ready" }).waitFor();
   await page.locator("tr", { hasText: "Supervisor" }).locator("td", { hasText: status.supervisor.version }).waitFor();
   await screenshot(page, "status");
