@@ -99,8 +99,11 @@ ComponentSpec S3Component(const StartOptions& o, const StatePaths& paths,
   ComponentSpec c;
   c.name = "s3";
   std::string host = o.bind.find(':') != std::string::npos ? "[" + o.bind + "]" : o.bind;
-  c.command = {programs.versitygw, "--port", host + ":" + std::to_string(o.s3_port), "--quiet",
-               "posix", paths.ObjectStore()};
+  // The console (on the API port) uploads files with a PUT to a signed URL on this port: a
+  // cross-origin request, allowed for that one origin only.
+  c.command = {programs.versitygw, "--port", host + ":" + std::to_string(o.s3_port),
+               "--cors-allow-origin", Url(ClientHost(o.bind), o.port), "--quiet", "posix",
+               paths.ObjectStore()};
   c.env["ROOT_ACCESS_KEY_ID"] = creds.s3_access_key;  // never on the command line
   c.env["ROOT_SECRET_ACCESS_KEY"] = creds.s3_secret_key;
   c.probe.kind = Probe::Kind::kTcp;

@@ -24,6 +24,7 @@
 #include "embedded/server/http_threads.h"
 #include "embedded/server/mux.h"
 #include "embedded/server/static_site.h"
+#include "embedded/server/supervisor_status.h"
 
 namespace flytebox::engine {
 namespace {
@@ -102,6 +103,7 @@ class EngineImpl : public Engine {
     StartScheduling();
     signer_ = std::make_unique<dataproxy::UrlSigner>(
         options.url_secret.empty() ? dataproxy::UrlSigner::NewSecret() : options.url_secret);
+    supervisor_status_ = options.supervisor_status;
     console_ = std::make_unique<server::StaticSite>(server::FindConsoleDir(options.console_dir),
                                                     "/console");
     if (!console_->available()) {
@@ -294,6 +296,17 @@ class EngineImpl : public Engine {
       auto json = scheduler::NotificationsJson(*notifier_, params);
       if (!json.ok()) return SendError(res, json.status());
       res.set_content(std::move(json).value(), "application/json");
+    });
+    // The sandbox's own state for the console's status page: the supervisor's status document
+    // (components, versions, memory) passed through.
+    http_->Get("/api/v1/sandbox/status", [this](const httplib::Request&, httplib::Response& res) {
+      if (supervisor_status_.empty()) {
+        return SendError(res, Status::NotFound("this engine was not started by the flytebox "
+                                               "supervisor, so there is no sandbox status"));
+      }
+      auto doc = server::FetchSupervisorStatus(supervisor_status_, std::chrono::seconds(2));
+      if (!doc.ok()) return SendError(res, doc.status());
+      res.set_content(std::move(doc).value(), "application/json; charset=utf-8");
     });
     // Store writes the executor could not make are counted here as well as logged.
     http_->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
@@ -513,6 +526,7 @@ class EngineImpl : public Engine {
   std::unique_ptr<api::RestGateway> gateway_;
   std::unique_ptr<httplib::Server> http_;
   std::unique_ptr<server::StaticSite> console_;
+  std::string supervisor_status_;  // where the supervisor's status is read; empty: none
   std::thread http_thread_;
   int http_port_ = 0;
   std::unique_ptr<server::Mux> mux_;

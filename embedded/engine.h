@@ -44,6 +44,9 @@ struct EngineOptions {
     int token_ttl_seconds = 3600;
   };
   Auth auth;
+  // The supervisor's status endpoint ("unix:PATH" or "HOST:PORT"), served to the console at
+  // GET /api/v1/sandbox/status; empty when no supervisor started this engine.
+  std::string supervisor_status;
 };
 
 // The engine in one process: the control plane behind one port. Start() returns when the

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/version.h"
+#include "embedded/server/supervisor_status.h"
 
 namespace flytebox::engine {
 namespace {
@@ -76,6 +77,8 @@ bool FillDefaults(const std::string& storage, const EnvLookup& env, EngineComman
       return false;
     }
   }
+  const char* supervisor = env(server::kSupervisorStatusEnv);
+  options.supervisor_status = supervisor ? supervisor : "";
   if (storage != "s3") return true;
   const char* access_key = env("FLYTEBOX_S3_ACCESS_KEY");
   const char* secret_key = env("FLYTEBOX_S3_SECRET_KEY");

@@ -299,6 +299,11 @@ void Supervisor::StartComponent(Component* c, Clock::MonoTime now) {
   ProcessSpec spec;
   spec.argv = c->spec.command;
   spec.env_overrides = c->spec.env;
+  // Where this supervisor's status is read (the engine serves it to the console; see
+  // embedded/server/supervisor_status.h).
+  if (!config_.status_listen.empty()) {
+    spec.env_overrides["FLYTEBOX_SUPERVISOR_STATUS"] = config_.status_listen;
+  }
   spec.working_dir = c->spec.working_dir;
   spec.out = Output::Fd(c->pipe_write);
   spec.err = Output::Fd(c->pipe_write);

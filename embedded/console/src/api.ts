@@ -63,6 +63,7 @@ export type EntityKind = "tasks" | "workflows" | "launch_plans";
 export const paths = {
   projects: () => "/api/v1/projects",
   version: () => "/api/v1/version",
+  sandboxStatus: () => "/api/v1/sandbox/status", // the supervisor's status, through the engine
   executions: (s: Scope) => `/api/v1/executions/${enc(s.project)}/${enc(s.domain)}`,
   execution: (id: Id) => `/api/v1/executions/${enc(id.project)}/${enc(id.domain)}/${enc(id.name)}`,
   executionData: (id: Id) =>
@@ -81,6 +82,9 @@ export const paths = {
     `/api/v1/${kind}/${enc(id.project)}/${enc(id.domain)}/${enc(id.name)}/${enc(id.version ?? "")}`,
   signals: (id: Id) => `/api/v1/signals/${enc(id.project)}/${enc(id.domain)}/${enc(id.name)}`,
   setSignal: () => "/api/v1/signals",
+  relaunch: () => "/api/v1/executions/relaunch",
+  recover: () => "/api/v1/executions/recover", // RecoverExecution: body ExecutionRecoverRequest
+  uploadLocation: () => "/api/v1/dataproxy/artifact_urn", // CreateUploadLocation (POST)
   downloadLocation: (nativeUrl: string) =>
     `/api/v1/dataproxy/artifact_urn${query({ native_url: nativeUrl, "expires_in.seconds": 600 })}`,
 };
@@ -102,14 +106,43 @@ export function signedDownload(nativeUrl: string): Promise<string> {
   return get(paths.downloadLocation(nativeUrl)).then((r) => r.signed_url as string);
 }
 
-// A log link as the engine serves it, made same-origin: the engine's own /logs/ URLs are
-// reduced to their path, so the page can read them whatever host name it was opened with.
-export function logPath(uri: string): string {
+// A fresh folder name for one launch's uploads (crypto.randomUUID needs a secure context).
+export function uploadRoot(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return "console-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// Uploads `body` through the data proxy as `root/filename` (CreateUploadLocation, then a PUT
+// to the signed URL with the headers it asks for); returns the object's native URL.
+export async function upload(s: Scope, root: string, filename: string, body: Blob): Promise<string> {
+  const loc = await post(paths.uploadLocation(), { project: s.project, domain: s.domain, filename, filename_root: root });
+  const target = sameOrigin(loc.signed_url, "/blobs/");
+  let res: Response;
+  try {
+    res = await fetch(target, { method: "PUT", body, headers: loc.headers ?? {} });
+  } catch (e) {
+    // A network error, or an object store on another origin that does not allow this page's.
+    const where = new URL(target, location.href).origin;
+    throw new Error(`upload of ${filename} to ${where} failed: ${(e as Error).message} (is the object store up, and does it allow uploads from ${location.origin}?)`);
+  }
+  if (!res.ok) throw new ApiError(res.status, `upload of ${filename}: ${res.status} ${(await res.text()).trim()}`);
+  return loc.native_url as string;
+}
+
+// The engine's own URLs under `prefix` reduced to their path, so the page reaches them
+// whatever host name it was opened with; other URLs as they are.
+export function sameOrigin(uri: string, prefix: string): string {
   try {
     const u = new URL(uri, location.href);
-    if (u.pathname.startsWith("/logs/")) return u.pathname + u.search;
+    if (u.pathname.startsWith(prefix)) return u.pathname + u.search;
   } catch {
     /* not a URL */
   }
   return uri;
+}
+
+// A log link as the engine serves it, made same-origin: the engine's own /logs/ URLs are
+// reduced to their path, so the page can read them whatever host name it was opened with.
+export function logPath(uri: string): string {
+  return sameOrigin(uri, "/logs/");
 }

@@ -1,5 +1,5 @@
 // Loading data: one fetch, or a poll that keeps the last good value while it refreshes.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
 
 export interface Loaded<T> {
   data?: T;
@@ -19,7 +19,8 @@ export function usePoll<T>(
   const [tick, setTick] = useState(0);
   const loadRef = useRef(load);
   loadRef.current = load;
-  useEffect(() => {
+  // A layout effect: the request leaves as soon as the page is rendered, not a frame later.
+  useLayoutEffect(() => {
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const run = async () => {

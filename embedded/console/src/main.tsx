@@ -1,11 +1,29 @@
-import { render } from "preact";
+import { ComponentType, render } from "preact";
+import { useState } from "preact/hooks";
 import "./style.css";
-import { EntitiesPage, EntityPage } from "./pages/entities";
-import { ExecutionPage } from "./pages/execution";
 import { ExecutionsPage } from "./pages/executions";
 import { ProjectsPage } from "./pages/projects";
 import { StatusPage } from "./pages/status";
+import { ErrorText, Loading } from "./ui";
 import { base, interceptLinks, links, parseRoute, useLocation } from "./router";
+
+// A page whose code (and the graph layout it needs) is fetched the first time it is shown.
+function lazyPage<P>(load: () => Promise<ComponentType<P>>): ComponentType<P> {
+  let page: ComponentType<P> | undefined;
+  let loading: Promise<ComponentType<P>> | undefined;
+  return (props: P) => {
+    const [, loaded] = useState(0);
+    const [error, setError] = useState("");
+    if (page) { const P = page; return <P {...(props as P & object)} />; }
+    loading ??= load();
+    loading.then((p) => { page = p; loaded(1); }, (e: Error) => { loading = undefined; setError(`the page did not load: ${e.message}`); });
+    return error ? <ErrorText error={error} /> : <Loading what="page" />;
+  };
+}
+
+const ExecutionPage = lazyPage(() => import("./pages/execution").then((m) => m.ExecutionPage));
+const EntitiesPage = lazyPage(() => import("./pages/entities").then((m) => m.EntitiesPage));
+const EntityPage = lazyPage(() => import("./pages/entities").then((m) => m.EntityPage));
 
 function Page() {
   const { path, search } = useLocation();

@@ -2,6 +2,7 @@
 import { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { Json, signedDownload } from "./api";
+import { DatasetPreview } from "./dataset";
 import { phaseClass, phaseLabel } from "./format";
 import { Rendered, renderMap } from "./literals";
 import { links } from "./router";
@@ -102,6 +103,7 @@ export function Value({ r }: { r: Rendered }) {
         <span class="blob">
           <span class="tag">dataset</span><code>{r.uri}</code>{r.format && <span class="muted"> ({r.format})</span>}
           {r.columns.length > 0 && <span class="muted"> columns: {r.columns.join(", ")}</span>}
+          {r.uri && (r.format === "parquet" || r.format === "") && <DatasetPreview uri={r.uri} />}
         </span>
       );
     case "error":

@@ -3,7 +3,7 @@
 // abort, approve). Screenshots go to FLYTEBOX_ARTIFACTS.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { Engine, launchBrowser, screenshot } from "./harness.mjs";
+import { launchBrowser, screenshot, startTarget } from "./harness.mjs";
 
 let engine;
 let browser;
@@ -11,7 +11,7 @@ let page;
 const timeout = 90000;
 
 before(async () => {
-  engine = await Engine.start();
+  engine = await startTarget();
   browser = await launchBrowser();
   page = await browser.newPage();
   page.setDefaultTimeout(timeout);

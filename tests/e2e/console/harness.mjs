@@ -13,6 +13,8 @@ export const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..")
 export const examples = join(repo, "examples");
 const cache = process.env.FLYTEBOX_CACHE || join(process.env.XDG_CACHE_HOME || join(process.env.HOME, ".cache"), "flytebox");
 const engineBin = process.env.FLYTEBOX_ENGINE || join(repo, "build/embedded/flytebox-engine");
+// The CLI finds the engine and the supervisor next to it in the build tree.
+const cliBin = process.env.FLYTEBOX_CLI || join(repo, "build/cli/flytebox");
 const venv = process.env.FLYTEBOX_VENV || join(cache, "venv");
 export const chromiumPath = process.env.FLYTEBOX_CHROMIUM || "/usr/bin/chromium";
 export const artifacts = process.env.FLYTEBOX_ARTIFACTS || join(repo, "build/test-artifacts/console");
@@ -130,4 +132,63 @@ export async function launchBrowser() {
 export async function screenshot(page, name) {
   mkdirSync(artifacts, { recursive: true });
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+}
+
+// A sandbox as users start it (`flytebox demo start`): natively (the supervisor with the
+// engine under it) or, with `runtime` docker or podman, the image in a container (FLYTEBOX_IMAGE,
+// default the CLI's). Its own HOME (so ~/.flyte is a temporary folder), state folder, free
+// ports and, in a container, its own container and volume name. Offers what the tests use of
+// an Engine: url, dir, config, pyflyte, run, api, log, stop.
+export class Sandbox {
+  static async start(runtime = "native") {
+    const s = new Sandbox();
+    s.runtime = runtime;
+    s.dir = mkdtempSync(join(tmpdir(), "flytebox-console-sandbox-"));
+    s.home = join(s.dir, "home");
+    mkdirSync(s.home);
+    s.port = await freePort();
+    s.env = { ...process.env, HOME: s.home, FLYTEBOX_HOME: join(s.dir, "state") };
+    for (const k of ["XDG_DATA_HOME", "FLYTEBOX_RUNTIME", "FLYTECTL_CONFIG"]) delete s.env[k];
+    s.common = ["--runtime", runtime];
+    const start = ["demo", "start", ...s.common, "--port", String(s.port)];
+    if (runtime === "native") {
+      start.push("--python", join(venv, "bin/python"));
+    } else {
+      s.common.push("--name", `flytebox-console-e2e-${process.pid}`);
+      start.push("--name", `flytebox-console-e2e-${process.pid}`, "--s3-port", String(await freePort()));
+      if (process.env.FLYTEBOX_IMAGE) start.push("--image", process.env.FLYTEBOX_IMAGE);
+    }
+    s.cli(...start);
+    s.config = join(s.home, ".flyte/config-sandbox.yaml");
+    s.url = `http://localhost:${s.port}`;
+    return s;
+  }
+
+  cli(...args) {
+    const r = spawnSync(cliBin, args, { env: this.env, encoding: "utf8", timeout: 300000 });
+    if (r.status !== 0) throw new Error(`flytebox ${args.join(" ")} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+    return r.stdout;
+  }
+
+  log() {
+    const r = spawnSync(cliBin, ["demo", "logs", ...this.common], { env: this.env, encoding: "utf8", timeout: 60000 });
+    return r.stdout + r.stderr;
+  }
+
+  stop() {
+    try {
+      // Everything of this sandbox goes: the container and its volume, or the state folder.
+      this.cli("demo", "teardown", "--volume", ...this.common);
+    } finally {
+      rmSync(this.dir, { recursive: true, force: true });
+    }
+  }
+}
+for (const m of ["pyflyte", "pyflyteAt", "run", "api"]) Sandbox.prototype[m] = Engine.prototype[m];
+
+// What the browser suites run against: an engine of the build tree on a free port, or, with
+// FLYTEBOX_CONSOLE_RUNTIME=native|docker|podman, a sandbox started by `flytebox demo start`.
+export function startTarget() {
+  const runtime = process.env.FLYTEBOX_CONSOLE_RUNTIME;
+  return runtime ? Sandbox.start(runtime) : Engine.start();
 }

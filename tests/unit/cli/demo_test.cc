@@ -235,6 +235,10 @@ TEST(NativeConfigTest, PostgresAndS3ComeFirstAndSecretsStayOutOfArgv) {
   EXPECT_NE(joined.find("postgres:host=127.0.0.1 port=30001 user=flytebox"), std::string::npos);
   EXPECT_EQ(config.components[0].probe.kind, sandbox::Probe::Kind::kExec);
   EXPECT_EQ(config.components[1].probe.port, 30002);
+  // The console's uploads (a PUT from the API port's origin to a signed S3 URL) may cross over.
+  std::string s3;
+  for (const auto& arg : config.components[1].command) s3 += arg + " ";
+  EXPECT_NE(s3.find("--cors-allow-origin http://localhost:30080 "), std::string::npos) << s3;
 
   // An engine without those flags gets neither.
   auto older = BuildSupervisorConfig(o, StatePaths{"/state"}, creds, programs, EngineFeatures{});

@@ -34,11 +34,13 @@ TEST_F(EngineCommandLineTest, DefaultsPutEverythingUnderTheDataDir) {
   EXPECT_EQ(line.options.max_parallel_tasks, 8);
   EXPECT_TRUE(line.options.run_executions);
   EXPECT_EQ(line.options.url_secret, "");
+  EXPECT_EQ(line.options.supervisor_status, "");
   EXPECT_EQ(line.log_level, log::Level::kInfo);
 }
 
 TEST_F(EngineCommandLineTest, FlagsOverrideDefaults) {
   env_["FLYTEBOX_URL_SECRET"] = "s3cret";
+  env_["FLYTEBOX_SUPERVISOR_STATUS"] = "unix:/run/fb/supervisor.sock";
   EngineCommandLine line = Parse(
       {"--bind", "0.0.0.0", "--port", "0", "--data-dir", "/tmp/fb", "--database",
        "postgres:host=db", "--python", "/venv/bin/python", "--max-parallel-tasks", "3",
@@ -57,6 +59,7 @@ TEST_F(EngineCommandLineTest, FlagsOverrideDefaults) {
   EXPECT_EQ(line.options.bucket, "b");
   EXPECT_EQ(line.options.public_url, "http://h:1");
   EXPECT_EQ(line.options.url_secret, "s3cret");
+  EXPECT_EQ(line.options.supervisor_status, "unix:/run/fb/supervisor.sock");
 }
 
 TEST_F(EngineCommandLineTest, S3TakesCredentialsFromTheEnvironment) {

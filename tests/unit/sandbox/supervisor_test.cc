@@ -178,6 +178,18 @@ TEST_F(SupervisorTest, CapturesStdoutAndStderrIntoTheComponentLog) {
   EXPECT_EQ(Get(*s, "talker").log, log);
 }
 
+TEST_F(SupervisorTest, TellsItsComponentsWhereItsStatusIsRead) {
+  // The engine serves this document to the console (embedded/server/supervisor_status.h).
+  SupervisorConfig config =
+      Config({Sh("reader", "echo \"status at $FLYTEBOX_SUPERVISOR_STATUS\"; exec sleep 100")});
+  config.status_listen = "unix:" + (dir_ / "status.sock");
+  auto s = Make(config, NoSignals());
+  std::string log = dir_ / "logs/reader.log";
+  ASSERT_TRUE(RunUntil(s.get(), [&] {
+    return ReadAll(log).find("status at " + config.status_listen) != std::string::npos;
+  })) << ReadAll(log);
+}
+
 TEST_F(SupervisorTest, ReapsOrphansHandedToIt) {
   SupervisorOptions options = NoSignals();
   options.subreaper = true;

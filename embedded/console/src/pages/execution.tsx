@@ -49,7 +49,7 @@ export function ExecutionPage({ project, domain, name }: { project: string; doma
   return (
     <div>
       <ScopeNav project={project} domain={domain} current="executions" />
-      <Section title={`Execution ${name}`} actions={<Actions id={id} running={running} />}>
+      <Section title={`Execution ${name}`} actions={<Actions id={id} running={running} failed={phase === "FAILED"} />}>
         <div class="summary">
           <div><span class="k">Phase</span><Phase phase={phase} /></div>
           <div><span class="k">{lp.resource_type === "TASK" ? "Task" : "Launch plan"}</span>
@@ -85,7 +85,7 @@ export function ExecutionPage({ project, domain, name }: { project: string; doma
   );
 }
 
-function Actions({ id, running }: { id: { project: string; domain: string; name: string }; running: boolean }) {
+function Actions({ id, running, failed }: { id: { project: string; domain: string; name: string }; running: boolean; failed: boolean }) {
   const [aborting, setAborting] = useState(false);
   const [cause, setCause] = useState("");
   const [error, setError] = useState("");
@@ -108,7 +108,13 @@ function Actions({ id, running }: { id: { project: string; domain: string; name:
     });
   const relaunch = () =>
     act(async () => {
-      const r = await post("/api/v1/executions/relaunch", { id });
+      const r = await post(paths.relaunch(), { id });
+      navigate(links.execution(r.id.project, r.id.domain, r.id.name));
+    });
+  // Recover: a new execution that reuses the nodes that succeeded and runs the rest.
+  const recover = () =>
+    act(async () => {
+      const r = await post(paths.recover(), { id });
       navigate(links.execution(r.id.project, r.id.domain, r.id.name));
     });
   return (
@@ -122,6 +128,7 @@ function Actions({ id, running }: { id: { project: string; domain: string; name:
         </span>
       )}
       <button disabled={busy} onClick={relaunch}>Relaunch</button>
+      {failed && <button disabled={busy} onClick={recover} title="run again from the failed nodes, reusing the outputs of those that succeeded">Recover</button>}
       {error && <span class="error inline">{error}</span>}
     </>
   );

@@ -1,10 +1,11 @@
 // The selected node: its phase, attempts with their logs and errors, inputs and outputs,
 // cache status, children of a parent node, and approve/reject for a gate.
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, get, Id, Json, listAll, logPath, paths, post } from "../api";
 import { elapsed, formatTime, terminalNodePhases } from "../format";
 import { usePoll } from "../hooks";
 import { literalFromText, typeName } from "../literals";
+import { useLogTail } from "../log_tail";
 import { links } from "../router";
 import { ErrorText, ExecutionError, Literals, Phase, Section } from "../ui";
 import { pollMs } from "./execution";
@@ -153,21 +154,27 @@ function Elements({ elements }: { elements: Json[] }) {
 function Log({ link, running }: { link: Json; running: boolean }) {
   const path = logPath(link.uri);
   const sameOrigin = path.startsWith("/");
-  const r = usePoll(
-    async () => {
-      if (!sameOrigin) return "";
-      const res = await fetch(path);
-      if (!res.ok) throw new Error(`log ${res.status}`);
-      return res.text();
-    },
-    [path],
-    running ? pollMs : 0,
-  );
+  const log = useLogTail(sameOrigin ? path : "", running);
+  const pre = useRef<HTMLPreElement>(null);
+  const atEnd = useRef(true); // follow the end unless the reader scrolled up
+  useEffect(() => {
+    const el = pre.current;
+    if (el && atEnd.current) el.scrollTop = el.scrollHeight;
+  }, [log.text]);
+  const onScroll = () => {
+    const el = pre.current;
+    if (el) atEnd.current = el.scrollTop + el.clientHeight >= el.scrollHeight - 4;
+  };
   return (
     <div class="log">
-      <div class="log-head"><b>{link.name || "log"}</b> <a href={path} target="_blank" rel="noopener">open</a></div>
-      <ErrorText error={r.error} />
-      {sameOrigin && <pre class="logtext">{r.data?.trim() ? r.data : r.data === undefined ? "…" : "(empty)"}</pre>}
+      <div class="log-head">
+        <b>{link.name || "log"}</b> <a href={path} target="_blank" rel="noopener">open</a>
+        {running && sameOrigin && <span class="live" title="new lines appear as the task writes them">● following</span>}
+      </div>
+      <ErrorText error={log.error} />
+      {sameOrigin && (
+        <pre class="logtext" ref={pre} onScroll={onScroll}>{log.text?.trim() ? log.text : log.text === undefined ? "…" : "(empty)"}</pre>
+      )}
     </div>
   );
 }
