@@ -131,7 +131,9 @@ def test_calls_without_a_token_are_refused_and_change_nothing(box):
                                 b'{"project":{"id":"intruder2","name":"x"}}'),
                                ("GET", "/logs/anything", None),
                                ("GET", "/blobs/metadata/x", None),
-                               ("GET", "/api/v1/notifications", None)]:
+                               ("GET", "/api/v1/notifications", None),
+                               ("GET", "/api/v1/sandbox/status", None),
+                               ("GET", "/api/v1/data?flyte_url=flyte://v1/p/d/e/n0/o", None)]:
         headers = {"Content-Type": "application/json"} if body else {}
         status, text, got = http(box, path, method, body, headers)
         assert status == 401, (path, status, text)
