@@ -3,6 +3,9 @@
 # worked out by dpkg-shlibdeps from the programs. Built by scripts/build-packages.sh:
 #   cpack --config build/CPackConfig.cmake -B build/packages
 # Reproducible when SOURCE_DATE_EPOCH is set (file times and the archive's).
+# cpack (and `ninja install`) install what is built; they do not build every target first
+# (the tests): scripts/build-packages.sh builds the three programs before.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 set(CPACK_PACKAGE_NAME flytebox)
 set(CPACK_PACKAGE_VENDOR "Flytebox")
 set(CPACK_PACKAGE_CONTACT "Flytebox developers <flytebox@localhost>")
