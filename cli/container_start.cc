@@ -144,8 +144,12 @@ Result<std::string> ContainerRuntime::ImageIdOrBuild(Progress* progress) {
   }
   std::string script = FindImageBuildScript(ctx_.env.self_exe);
   if (script.empty()) {
-    return Status::NotFound(where + ": build it from a Flytebox source tree with "
-                            "`sudo scripts/build-image.sh --engine " + name() + "`");
+    // A wheel or .deb install carries no source tree (docs/INSTALL.md).
+    return Status::NotFound(where +
+                            ": this install has no source tree to build it from; build it in a "
+                            "Flytebox checkout with `sudo scripts/build-image.sh --engine " +
+                            name() +
+                            "`, or run without a container: flytebox demo start --runtime native");
   }
   std::vector<std::string> build = {script, "--engine", name(), "--tag", image};
   if (geteuid() != 0) {

@@ -15,7 +15,9 @@ endif()
 find_package(Protobuf REQUIRED)
 find_package(gRPC CONFIG REQUIRED)
 find_program(GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
-find_package(Python3 COMPONENTS Interpreter REQUIRED)
+# The system's python3 (standard library only), not whichever Python runs the build: a wheel
+# build (pip, scikit-build-core) runs in a throwaway environment and may share this tree.
+find_program(FLYTEBOX_IDL_PYTHON NAMES python3 HINTS /usr/bin REQUIRED)
 
 set(_flyte_protos
   admin/cluster_assignment admin/common admin/description_entity admin/event
@@ -49,7 +51,7 @@ foreach(f IN LISTS _rel_files)
 endforeach()
 add_custom_command(
   OUTPUT ${_stripped}
-  COMMAND Python3::Interpreter "${PROJECT_SOURCE_DIR}/idl/strip_openapi.py"
+  COMMAND "${FLYTEBOX_IDL_PYTHON}" "${PROJECT_SOURCE_DIR}/idl/strip_openapi.py"
           "${_flyte_src}" "${_proto_dir}" ${_rel_files}
   DEPENDS ${_originals} "${PROJECT_SOURCE_DIR}/idl/strip_openapi.py"
   COMMENT "Preparing Flyte IDL protos")

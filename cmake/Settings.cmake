@@ -16,3 +16,14 @@ if(FLYTEBOX_SANITIZE)
     -fsanitize=${FLYTEBOX_SANITIZE} -fno-omit-frame-pointer)
   target_link_options(flytebox_settings INTERFACE -fsanitize=${FLYTEBOX_SANITIZE})
 endif()
+
+# ccache when present and no launcher was chosen (pip's wheel builds configure their own
+# build tree; scripts/build.sh passes the launcher explicitly).
+option(FLYTEBOX_CCACHE "Compile through ccache when it is installed" ON)
+if(FLYTEBOX_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
+  find_program(FLYTEBOX_CCACHE_PROGRAM ccache)
+  if(FLYTEBOX_CCACHE_PROGRAM)
+    set(CMAKE_CXX_COMPILER_LAUNCHER "${FLYTEBOX_CCACHE_PROGRAM}")
+    set(CMAKE_C_COMPILER_LAUNCHER "${FLYTEBOX_CCACHE_PROGRAM}")
+  endif()
+endif()
