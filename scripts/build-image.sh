@@ -72,21 +72,6 @@ check_inputs() {
   done
 }
 
-# The first URI apt uses here for SUITE (deb822 .sources or one-line lists), else DEFAULT.
-apt_uri() { # SUITE DEFAULT
-  local uri
-  uri="$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk -v s="$1" '
-      /^[[:space:]]*$/ { if (u != "" && ok) { print u; exit } u = ""; ok = 0; next }
-      tolower($1) == "uris:" { u = $2 }
-      tolower($1) == "suites:" { for (i = 2; i <= NF; i++) if ($i == s) ok = 1 }
-      END { if (u != "" && ok) print u }' | head -n1)"
-  if [ -z "$uri" ]; then
-    uri="$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
-      | awk -v s="$1" '$1 == "deb" { i = 2; if ($2 ~ /^\[/) while ($i !~ /\]$/) i++; if ($2 ~ /^\[/) i++; if ($(i + 1) == s) { print $i; exit } }')"
-  fi
-  printf '%s\n' "${uri:-$2}"
-}
-
 MIRROR="${FLYTEBOX_DEBIAN_MIRROR:-$(apt_uri "$SUITE" http://deb.debian.org/debian)}"
 SECURITY_MIRROR="${FLYTEBOX_DEBIAN_SECURITY_MIRROR:-$(apt_uri "$SUITE-security" http://deb.debian.org/debian-security)}"
 

@@ -28,3 +28,30 @@ find_go() {
   done
   return 1
 }
+
+# The first URI apt uses here for SUITE (deb822 .sources or one-line lists), else DEFAULT.
+apt_uri() { # SUITE DEFAULT
+  local uri
+  uri="$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk -v s="$1" '
+      /^[[:space:]]*$/ { if (u != "" && ok) { print u; exit } u = ""; ok = 0; next }
+      tolower($1) == "uris:" { u = $2 }
+      tolower($1) == "suites:" { for (i = 2; i <= NF; i++) if ($i == s) ok = 1 }
+      END { if (u != "" && ok) print u }' | head -n1)"
+  if [ -z "$uri" ]; then
+    uri="$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
+      | awk -v s="$1" '$1 == "deb" { i = 2; if ($2 ~ /^\[/) while ($i !~ /\]$/) i++; if ($2 ~ /^\[/) i++; if ($(i + 1) == s) { print $i; exit } }')"
+  fi
+  printf '%s\n' "${uri:-$2}"
+}
+
+# Kubernetes parts for the pod runner's tests (scripts/k8s-build.sh, scripts/k8s-up.sh):
+# upstream releases built through the Go module proxy, cached per version.
+K8S_VERSION="v1.37.2"
+K8S_STAGING_VERSION="v0.37.2"
+KINE_VERSION="v0.17.5"
+FLYTEBOX_K8S="$FLYTEBOX_CACHE/k8s/$K8S_VERSION"
+FLYTEBOX_K8S_BIN="$FLYTEBOX_K8S/bin"
+K8S_BINARIES=(kube-apiserver kubelet kube-scheduler kube-controller-manager kine)
+# Images the test cluster's pods use, built by scripts/k8s-images.sh and imported with ctr.
+K8S_PAUSE_IMAGE="flytebox.local/pause:3.10"
+FLYTEBOX_K8S_IMAGES="$FLYTEBOX_K8S/images"

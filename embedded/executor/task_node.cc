@@ -29,6 +29,26 @@ std::string LogTail(const std::string& path, size_t max = 2000) {
 }
 
 
+// A container's resources by Kubernetes name; names Kubernetes has no word for are left out.
+void ResourcesOf(const fc::Resources& r, std::map<std::string, std::string>* requests,
+                 std::map<std::string, std::string>* limits) {
+  auto name = [](fc::Resources::ResourceName n) -> const char* {
+    switch (n) {
+      case fc::Resources::CPU: return "cpu";
+      case fc::Resources::MEMORY: return "memory";
+      case fc::Resources::GPU: return "nvidia.com/gpu";
+      case fc::Resources::EPHEMERAL_STORAGE: return "ephemeral-storage";
+      default: return nullptr;
+    }
+  };
+  for (const auto& e : r.requests()) {
+    if (const char* k = name(e.name()); k && !e.value().empty()) (*requests)[k] = e.value();
+  }
+  for (const auto& e : r.limits()) {
+    if (const char* k = name(e.name()); k && !e.value().empty()) (*limits)[k] = e.value();
+  }
+}
+
 std::chrono::milliseconds TimeoutOf(const fc::Node& node, const fc::TaskTemplate& task) {
   const auto& d = node.metadata().has_timeout() ? node.metadata().timeout() : task.metadata().timeout();
   return std::chrono::milliseconds(d.seconds() * 1000 + d.nanos() / 1'000'000);
@@ -148,6 +168,12 @@ Result<TaskRun> Driver::BuildTaskRun(Node& n, const fc::TaskTemplate& task,
   for (const auto& kv : run.exec.spec().envs().values()) tr.env[kv.key()] = kv.value();
   for (const auto& kv : c.env()) tr.env[kv.key()] = kv.value();
   for (auto& [k, v] : extra_env) tr.env[k] = std::move(v);
+  tr.project = eid.project();
+  tr.domain = eid.domain();
+  tr.execution = eid.name();
+  tr.node = n.id + key_suffix;
+  tr.attempt = attempt;
+  ResourcesOf(c.resources(), &tr.requests, &tr.limits);
   const auto& e = eid;
   tr.log_path = options_.log_dir + "/" + e.project() + "/" + e.domain() + "/" + e.name() + "/" +
                 n.id + "/" + key_suffix.substr(key_suffix.empty() ? 0 : 1) +
@@ -171,6 +197,19 @@ void Driver::StartAttempt(Node& n) {
   n.log_path = tr->log_path;
   NodeRef ref = RefOf(n);
   int attempt = n.attempt;
+  bool progress = options_.runner->reports_progress();
+  if (progress) {
+    tr->on_progress = [this, ref, attempt](RunPhase phase, const std::string&) {
+      Post([this, ref, attempt, phase] {
+        Node* np = Resolve(ref);
+        if (!np || np->attempt != attempt || np->done()) return;
+        RecordTask(*np, phase == RunPhase::kRunning        ? fc::TaskExecution::RUNNING
+                        : phase == RunPhase::kInitializing ? fc::TaskExecution::INITIALIZING
+                                                           : fc::TaskExecution::QUEUED,
+                   nullptr);
+      });
+    };
+  }
   auto running = options_.runner->Start(*tr, [this, ref, attempt](RunResult r) {
     Post([this, ref, attempt, r] { OnAttemptDone(ref, attempt, r); });
   });
@@ -191,7 +230,7 @@ void Driver::StartAttempt(Node& n) {
     });
   }
   n.phase = fc::NodeExecution::RUNNING;
-  RecordTask(n, fc::TaskExecution::RUNNING, nullptr);
+  RecordTask(n, progress ? fc::TaskExecution::QUEUED : fc::TaskExecution::RUNNING, nullptr);
   RecordNode(n);
 }
 
