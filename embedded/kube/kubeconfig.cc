@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <openssl/evp.h>
@@ -38,12 +39,16 @@ Result<std::string> Base64Decode(const std::string& text, const std::string& fie
 }
 
 // A named entry of a list such as `clusters:` (`- name: x\n  cluster: {...}`).
-YAML::Node Named(const YAML::Node& list, const std::string& name, const std::string& inner) {
-  if (!list || !list.IsSequence()) return YAML::Node();
+std::optional<YAML::Node> Named(const YAML::Node& list, const std::string& name,
+                                const std::string& inner) {
+  if (!list || !list.IsSequence()) return std::nullopt;
   for (const auto& item : list) {
-    if (item["name"] && item["name"].as<std::string>() == name) return item[inner];
+    if (item["name"] && item["name"].as<std::string>() == name && item[inner] &&
+        item[inner].IsMap()) {
+      return item[inner];
+    }
   }
-  return YAML::Node();
+  return std::nullopt;
 }
 
 std::string Str(const YAML::Node& n, const char* key) {
@@ -80,13 +85,14 @@ Result<ClusterAccess> ParseKubeconfig(const std::string& yaml, const std::string
   if (a.context.empty()) {
     return Status::InvalidArgument("no context given and no current-context set");
   }
-  YAML::Node ctx = Named(root["contexts"], a.context, "context");
-  if (!ctx) return Status::NotFound("no context named '" + a.context + "'");
-  std::string cluster_name = Str(ctx, "cluster");
-  std::string user_name = Str(ctx, "user");
-  YAML::Node cluster = Named(root["clusters"], cluster_name, "cluster");
-  if (!cluster) return Status::NotFound("context '" + a.context + "' names cluster '" +
+  auto found_ctx = Named(root["contexts"], a.context, "context");
+  if (!found_ctx) return Status::NotFound("no context named '" + a.context + "'");
+  std::string cluster_name = Str(*found_ctx, "cluster");
+  std::string user_name = Str(*found_ctx, "user");
+  auto found_cluster = Named(root["clusters"], cluster_name, "cluster");
+  if (!found_cluster) return Status::NotFound("context '" + a.context + "' names cluster '" +
                                         cluster_name + "', which is not in clusters");
+  const YAML::Node& cluster = *found_cluster;
   a.server = Str(cluster, "server");
   if (a.server.rfind("https://", 0) != 0 && a.server.rfind("http://", 0) != 0) {
     return Status::InvalidArgument("cluster '" + cluster_name + "' has no http(s) server URL");
@@ -95,8 +101,9 @@ Result<ClusterAccess> ParseKubeconfig(const std::string& yaml, const std::string
   a.insecure_skip_tls_verify = Str(cluster, "insecure-skip-tls-verify") == "true";
   FB_ASSIGN_OR_RETURN(a.ca_pem, DataOrFile(cluster, "certificate-authority", dir,
                                            "clusters[" + cluster_name + "]"));
-  YAML::Node user = Named(root["users"], user_name, "user");
-  if (user) {
+  auto found_user = Named(root["users"], user_name, "user");
+  if (found_user) {
+    const YAML::Node& user = *found_user;
     std::string where = "users[" + user_name + "]";
     FB_ASSIGN_OR_RETURN(a.client_cert_pem, DataOrFile(user, "client-certificate", dir, where));
     FB_ASSIGN_OR_RETURN(a.client_key_pem, DataOrFile(user, "client-key", dir, where));
