@@ -49,22 +49,31 @@ class PodTask : public RunningTask {
     if (run_.on_progress) run_.on_progress(p, reason);
   }
   std::function<void(const std::string&)> on_kill;
-  std::atomic<bool> killed{false};
-  std::string kill_reason;  // set before `killed`
+  bool killed() const { return killed_; }
+  std::string kill_reason() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return kill_reason_;
+  }
   std::atomic<uint64_t> created_seq{0};  // 0: not created yet
 
  private:
-  std::mutex mu_;
+  mutable std::mutex mu_;
   TaskRun run_;
   std::string ns_, name_;
   std::function<void(RunResult)> done_;
   std::atomic<bool> claimed_{false};
   std::atomic<int> last_phase_{-1};
+  std::atomic<bool> killed_{false};
+  std::string kill_reason_;  // guarded by mu_; set before killed_
 };
 
 void PodTask::Kill(const std::string& why) {
-  if (killed.exchange(true)) return;
-  kill_reason = why;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (killed_) return;
+    kill_reason_ = why;
+    killed_ = true;
+  }
   if (on_kill) on_kill(why);
 }
 
@@ -229,8 +238,8 @@ class KubeRunner : public TaskRunner {
   }
 
   void Create(const std::shared_ptr<PodTask>& task) {
-    if (task->killed) {
-      Finish(task, {RunResult::Kind::kKilled, 0, task->kill_reason});
+    if (task->killed()) {
+      Finish(task, {RunResult::Kind::kKilled, 0, task->kill_reason()});
       return;
     }
     Status ns = EnsureNamespace(task->ns());
@@ -253,7 +262,7 @@ class KubeRunner : public TaskRunner {
     task->created_seq = ++seq_;
     task->Progress(RunPhase::kQueued, "");
     if (r->ok()) OnPod(json::parse(r->body, nullptr, false));
-    if (task->killed) Delete(task);
+    if (task->killed()) Delete(task);
   }
 
   void Lost(const std::shared_ptr<PodTask>& task, const std::string& code,
@@ -276,8 +285,8 @@ class KubeRunner : public TaskRunner {
     if (r.ok() && !r->ok() && r->status != 404) {
       FB_LOG(kWarn, kLog) << kube::StatusOf(*r, "deleting pod " + task->key()).message();
     }
-    if (task->killed && task->Claim()) {
-      Finish(task, {RunResult::Kind::kKilled, 0, task->kill_reason});
+    if (task->killed() && task->Claim()) {
+      Finish(task, {RunResult::Kind::kKilled, 0, task->kill_reason()});
     }
   }
 
@@ -321,7 +330,7 @@ class KubeRunner : public TaskRunner {
         res = {RunResult::Kind::kLost, 0, st.message, st.reason.empty() ? "PodFailed" : st.reason,
                true};
     }
-    if (task->killed) res = {RunResult::Kind::kKilled, 0, task->kill_reason};
+    if (task->killed()) res = {RunResult::Kind::kKilled, 0, task->kill_reason()};
     Finish(task, res);
   }
 
@@ -343,8 +352,8 @@ class KubeRunner : public TaskRunner {
   void OnPodGone(const std::string& key) {
     auto task = Find(key);
     if (!task || !task->Claim()) return;
-    if (task->killed) {
-      Finish(task, {RunResult::Kind::kKilled, 0, task->kill_reason});
+    if (task->killed()) {
+      Finish(task, {RunResult::Kind::kKilled, 0, task->kill_reason()});
     } else {
       Lost(task, "PodDeleted", "the task's pod " + key + " was deleted", true);
     }
