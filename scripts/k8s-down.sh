@@ -59,7 +59,7 @@ stop containerd
 # The shims of this containerd (named by its socket) outlive it.
 if [ -n "$SOCK" ]; then
   for p in /proc/[0-9]*; do
-    if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "-address $SOCK "; then
+    if { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -q -- "-address $SOCK "; then
       kill -KILL "${p#/proc/}" 2>/dev/null || true
     fi
   done
