@@ -80,7 +80,8 @@ ComponentSpec EngineComponent(const StartOptions& o, const StatePaths& paths,
     std::error_code ec;
     std::string path = std::filesystem::absolute(o.kubeconfig, ec).string();
     c.command.insert(c.command.end(), {"--kubeconfig", ec ? o.kubeconfig : path});
-    if (!o.kube_context.empty()) c.command.insert(c.command.end(), {"--kube-context", o.kube_context});
+    if (!o.kube_context.empty())
+      c.command.insert(c.command.end(), {"--kube-context", o.kube_context});
   }
   for (const auto& kv : o.env) {
     size_t eq = kv.find('=');

@@ -10,13 +10,13 @@
 
 #include "common/log.h"
 #include "embedded/admin/admin.h"
+#include "embedded/api/grpc_status.h"
+#include "embedded/api/rest_gateway.h"
+#include "embedded/api/services.h"
 #include "embedded/executor/executor.h"
 #include "embedded/executor/kube_runner.h"
 #include "embedded/executor/local_runner.h"
 #include "embedded/kube/kubeconfig.h"
-#include "embedded/api/grpc_status.h"
-#include "embedded/api/rest_gateway.h"
-#include "embedded/api/services.h"
 #include "embedded/scheduler/notifications_http.h"
 #include "embedded/scheduler/scheduler.h"
 #include "embedded/server/http_guard.h"
@@ -209,7 +209,8 @@ class EngineImpl : public Engine {
 
   // Tasks as pods: the object store's endpoint in their environment, its credentials in a
   // Secret; the platform URL is left out (localhost is not the engine inside a pod).
-  static Result<std::unique_ptr<executor::TaskRunner>> StartKubeRunner(const EngineOptions& options) {
+  static Result<std::unique_ptr<executor::TaskRunner>> StartKubeRunner(
+      const EngineOptions& options) {
     FB_ASSIGN_OR_RETURN(kube::ClusterAccess access,
                         kube::LoadKubeconfig(options.kubeconfig, options.kube_context));
     FB_ASSIGN_OR_RETURN(std::unique_ptr<kube::Client> client, kube::Client::Open(access));

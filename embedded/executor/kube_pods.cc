@@ -122,16 +122,16 @@ PodState ReadPodState(const json& pod) {
         waiting == "ErrImageNeverPull" || waiting == "InvalidImageName") {
       st.phase = PodState::Phase::kImageError;
       st.reason = waiting;
-      st.message = "image " + image + " cannot be pulled (" + waiting + "): " +
-                   (*cs)["state"]["waiting"].value("message", "");
+      st.message = "image " + image + " cannot be pulled (" + waiting +
+                   "): " + (*cs)["state"]["waiting"].value("message", "");
       return st;
     }
     if (waiting == "CreateContainerConfigError" || waiting == "CreateContainerError" ||
         waiting == "RunContainerError") {
       st.phase = PodState::Phase::kConfigError;
       st.reason = waiting;
-      st.message = "the task's container cannot be made (" + waiting + "): " +
-                   (*cs)["state"]["waiting"].value("message", "");
+      st.message = "the task's container cannot be made (" + waiting +
+                   "): " + (*cs)["state"]["waiting"].value("message", "");
       return st;
     }
     if (cs->contains("state") && (*cs)["state"].contains("terminated")) {

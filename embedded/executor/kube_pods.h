@@ -3,9 +3,8 @@
 // unit-tested against recorded API objects (FlytePropeller's pod plugin's part).
 
 #include <map>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "embedded/executor/runner.h"
 
@@ -48,10 +47,10 @@ struct PodState {
     kInitializing,  // on a node: image, sandbox, container being made
     kRunning,
     kSucceeded,
-    kFailed,        // the container exited non-zero: exit_code
-    kImageError,    // its image cannot be had: fails at once, not retried
-    kConfigError,   // the container cannot be made as specified (a missing secret...)
-    kSystemError,   // OOMKilled, evicted, node lost: retried
+    kFailed,       // the container exited non-zero: exit_code
+    kImageError,   // its image cannot be had: fails at once, not retried
+    kConfigError,  // the container cannot be made as specified (a missing secret...)
+    kSystemError,  // OOMKilled, evicted, node lost: retried
   };
   Phase phase = Phase::kQueued;
   std::string reason;   // Kubernetes' word (ErrImagePull, OOMKilled, ...)

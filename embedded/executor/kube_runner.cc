@@ -203,18 +203,24 @@ class KubeRunner : public TaskRunner {
       std::lock_guard<std::mutex> lock(mu_);
       if (ready_namespaces_.count(ns)) return Status::Ok();
     }
-    json nsobj = {{"apiVersion", "v1"}, {"kind", "Namespace"},
+    json nsobj = {{"apiVersion", "v1"},
+                  {"kind", "Namespace"},
                   {"metadata", {{"name", ns}, {"labels", {{kManagedByLabel, kManagedByValue}}}}}};
     FB_RETURN_IF_ERROR(CreateIfMissing("/api/v1/namespaces/" + ns, "/api/v1/namespaces", nsobj));
-    json sa = {{"apiVersion", "v1"}, {"kind", "ServiceAccount"},
+    json sa = {{"apiVersion", "v1"},
+               {"kind", "ServiceAccount"},
                {"metadata", {{"name", options_.pods.service_account}, {"namespace", ns}}}};
     FB_RETURN_IF_ERROR(CreateIfMissing(
         "/api/v1/namespaces/" + ns + "/serviceaccounts/" + options_.pods.service_account,
         "/api/v1/namespaces/" + ns + "/serviceaccounts", sa));
     if (!options_.secret_env.empty()) {
-      json secret = {{"apiVersion", "v1"}, {"kind", "Secret"}, {"type", "Opaque"},
-                     {"metadata", {{"name", kSecretName}, {"namespace", ns},
-                                   {"labels", {{kManagedByLabel, kManagedByValue}}}}},
+      json secret = {{"apiVersion", "v1"},
+                     {"kind", "Secret"},
+                     {"type", "Opaque"},
+                     {"metadata",
+                      {{"name", kSecretName},
+                       {"namespace", ns},
+                       {"labels", {{kManagedByLabel, kManagedByValue}}}}},
                      {"stringData", options_.secret_env}};
       std::string base = "/api/v1/namespaces/" + ns + "/secrets";
       FB_ASSIGN_OR_RETURN(kube::Response r, client_->Call("POST", base, secret.dump()));
@@ -323,9 +329,7 @@ class KubeRunner : public TaskRunner {
       case P::kImageError:
         res = {RunResult::Kind::kLost, 0, st.message, "ImagePullFailure", false};
         break;
-      case P::kConfigError:
-        res = {RunResult::Kind::kLost, 0, st.message, st.reason, false};
-        break;
+      case P::kConfigError: res = {RunResult::Kind::kLost, 0, st.message, st.reason, false}; break;
       default:
         res = {RunResult::Kind::kLost, 0, st.message, st.reason.empty() ? "PodFailed" : st.reason,
                true};
@@ -344,9 +348,12 @@ class KubeRunner : public TaskRunner {
       if (task->Claim()) Post([this, task, st] { Complete(task, st); });
       return;
     }
-    if (st.phase == PodState::Phase::kRunning) task->Progress(RunPhase::kRunning, "");
-    else if (st.phase == PodState::Phase::kInitializing) task->Progress(RunPhase::kInitializing, st.reason);
-    else task->Progress(RunPhase::kQueued, st.reason);
+    if (st.phase == PodState::Phase::kRunning)
+      task->Progress(RunPhase::kRunning, "");
+    else if (st.phase == PodState::Phase::kInitializing)
+      task->Progress(RunPhase::kInitializing, st.reason);
+    else
+      task->Progress(RunPhase::kQueued, st.reason);
   }
 
   void OnPodGone(const std::string& key) {
@@ -370,7 +377,8 @@ class KubeRunner : public TaskRunner {
       auto r = client_->Call("GET", "/api/v1/pods?labelSelector=" + selector);
       if (!r.ok() || !r->ok()) {
         FB_LOG(kWarn, kLog) << "listing pods: "
-                            << (r.ok() ? kube::StatusOf(*r, "list").message() : r.status().message());
+                            << (r.ok() ? kube::StatusOf(*r, "list").message()
+                                       : r.status().message());
         Pause(std::chrono::seconds(1));
         continue;
       }
@@ -378,7 +386,8 @@ class KubeRunner : public TaskRunner {
       std::set<std::string> seen;
       if (list.contains("items")) {
         for (const auto& pod : list["items"]) {
-          seen.insert(pod["metadata"].value("namespace", "") + "/" + pod["metadata"].value("name", ""));
+          seen.insert(pod["metadata"].value("namespace", "") + "/" +
+                      pod["metadata"].value("name", ""));
           OnPod(pod);
         }
       }
@@ -392,7 +401,8 @@ class KubeRunner : public TaskRunner {
       }
       for (const auto& key : gone) OnPodGone(key);
       std::string rv = list.is_object() && list.contains("metadata")
-                           ? list["metadata"].value("resourceVersion", "") : "";
+                           ? list["metadata"].value("resourceVersion", "")
+                           : "";
       WatchFrom(selector, rv);
     }
   }
@@ -414,7 +424,8 @@ class KubeRunner : public TaskRunner {
             return;
           }
           if (type == "DELETED") {
-            OnPodGone(obj["metadata"].value("namespace", "") + "/" + obj["metadata"].value("name", ""));
+            OnPodGone(obj["metadata"].value("namespace", "") + "/" +
+                      obj["metadata"].value("name", ""));
           } else if (type == "ADDED" || type == "MODIFIED") {
             OnPod(obj);
           }
@@ -439,12 +450,12 @@ class KubeRunner : public TaskRunner {
   KubeRunnerOptions options_;
   std::atomic<uint64_t> seq_{0};
   std::mutex mu_;
-  std::condition_variable cv_;       // jobs
-  std::condition_variable stop_cv_;  // the watcher's pauses
-  bool stopping_ = false;                                     // guarded by mu_
-  std::map<std::string, std::shared_ptr<PodTask>> tasks_;    // guarded by mu_
-  std::deque<std::function<void()>> jobs_;                    // guarded by mu_
-  std::set<std::string> ready_namespaces_;                    // guarded by mu_
+  std::condition_variable cv_;                             // jobs
+  std::condition_variable stop_cv_;                        // the watcher's pauses
+  bool stopping_ = false;                                  // guarded by mu_
+  std::map<std::string, std::shared_ptr<PodTask>> tasks_;  // guarded by mu_
+  std::deque<std::function<void()>> jobs_;                 // guarded by mu_
+  std::set<std::string> ready_namespaces_;                 // guarded by mu_
   std::vector<std::thread> workers_;
   std::thread watcher_;
 };

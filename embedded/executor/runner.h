@@ -38,7 +38,10 @@ struct RunResult {
   enum class Kind { kExited, kKilled, kLost };
   RunResult() = default;
   RunResult(Kind k, int exit, std::string why, std::string lost_code = "", bool retriable = true)
-      : kind(k), exit_code(exit), message(std::move(why)), code(std::move(lost_code)),
+      : kind(k),
+        exit_code(exit),
+        message(std::move(why)),
+        code(std::move(lost_code)),
         recoverable(retriable) {}
   Kind kind = Kind::kExited;
   int exit_code = 0;  // kExited

@@ -28,7 +28,6 @@ std::string LogTail(const std::string& path, size_t max = 2000) {
   return out;
 }
 
-
 // A container's resources by Kubernetes name; names Kubernetes has no word for are left out.
 void ResourcesOf(const fc::Resources& r, std::map<std::string, std::string>* requests,
                  std::map<std::string, std::string>* limits) {
@@ -203,9 +202,10 @@ void Driver::StartAttempt(Node& n) {
       Post([this, ref, attempt, phase] {
         Node* np = Resolve(ref);
         if (!np || np->attempt != attempt || np->done()) return;
-        RecordTask(*np, phase == RunPhase::kRunning        ? fc::TaskExecution::RUNNING
-                        : phase == RunPhase::kInitializing ? fc::TaskExecution::INITIALIZING
-                                                           : fc::TaskExecution::QUEUED,
+        RecordTask(*np,
+                   phase == RunPhase::kRunning        ? fc::TaskExecution::RUNNING
+                   : phase == RunPhase::kInitializing ? fc::TaskExecution::INITIALIZING
+                                                      : fc::TaskExecution::QUEUED,
                    nullptr);
       });
     };

@@ -173,8 +173,10 @@ Result<Response> Client::Stream(const std::string& path,
                                curl_easy_strerror(rc));
   }
   if (s.status != 0) r.status = s.status;
-  if (r.status != 200) r.body = std::move(s.pending);
-  else if (!s.pending.empty()) on_line(s.pending);
+  if (r.status != 200)
+    r.body = std::move(s.pending);
+  else if (!s.pending.empty())
+    on_line(s.pending);
   return r;
 }
 

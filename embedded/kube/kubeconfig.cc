@@ -1,13 +1,12 @@
 #include "embedded/kube/kubeconfig.h"
 
+#include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
-
-#include <openssl/evp.h>
 
 namespace flytebox::kube {
 namespace {
@@ -90,8 +89,9 @@ Result<ClusterAccess> ParseKubeconfig(const std::string& yaml, const std::string
   std::string cluster_name = Str(*found_ctx, "cluster");
   std::string user_name = Str(*found_ctx, "user");
   auto found_cluster = Named(root["clusters"], cluster_name, "cluster");
-  if (!found_cluster) return Status::NotFound("context '" + a.context + "' names cluster '" +
-                                        cluster_name + "', which is not in clusters");
+  if (!found_cluster)
+    return Status::NotFound("context '" + a.context + "' names cluster '" + cluster_name +
+                            "', which is not in clusters");
   const YAML::Node& cluster = *found_cluster;
   a.server = Str(cluster, "server");
   if (a.server.rfind("https://", 0) != 0 && a.server.rfind("http://", 0) != 0) {
@@ -118,7 +118,8 @@ Result<ClusterAccess> ParseKubeconfig(const std::string& yaml, const std::string
       }
     }
     if (user["exec"] && a.token.empty() && a.client_cert_pem.empty()) {
-      return Status::InvalidArgument(where + " authenticates with an exec plugin, which is not "
+      return Status::InvalidArgument(where +
+                                     " authenticates with an exec plugin, which is not "
                                      "supported: use a client certificate or a token");
     }
   }

@@ -239,8 +239,8 @@ TEST(NativeConfigTest, PostgresAndS3ComeFirstAndSecretsStayOutOfArgv) {
   // Pods: the engine gets the kubeconfig and its context.
   o.kubeconfig = "/k/config";
   o.kube_context = "ctx";
-  auto kube = BuildSupervisorConfig(o, StatePaths{"/state"}, creds, programs,
-                                    EngineFeatures{true, true});
+  auto kube =
+      BuildSupervisorConfig(o, StatePaths{"/state"}, creds, programs, EngineFeatures{true, true});
   joined.clear();
   for (const auto& arg : kube.components[2].command) joined += arg + " ";
   EXPECT_NE(joined.find("--kubeconfig /k/config --kube-context ctx"), std::string::npos) << joined;

@@ -1,11 +1,11 @@
 #include "embedded/kube/kubeconfig.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 namespace flytebox::kube {
 namespace {
@@ -40,8 +40,8 @@ contexts:
 class KubeconfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("kubeconfig-test-" + std::to_string(::getpid()));
+    dir_ =
+        std::filesystem::temp_directory_path() / ("kubeconfig-test-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir_);
     std::ofstream(dir_ / "client.crt") << "CERT PEM";
     std::ofstream(dir_ / "client.key") << "KEY PEM";
