@@ -18,7 +18,7 @@ APT_PACKAGES=(
   postgresql
   docker.io podman runc uidmap slirp4netns fuse-overlayfs busybox-static
   debootstrap chromium
-  containerd containernetworking-plugins iptables kubectl
+  containerd containernetworking-plugins iptables
   clang-format clang-tidy
 )
 
