@@ -19,9 +19,11 @@ STARTED=$(date +%s.%N)
 for b in "${K8S_BINARIES[@]}"; do
   [ -x "$FLYTEBOX_K8S_BIN/$b" ] || die "$FLYTEBOX_K8S_BIN/$b is missing: run scripts/k8s-build.sh"
 done
-for tool in containerd ctr runc openssl kubectl ip iptables; do
+for tool in containerd ctr runc openssl ip iptables; do
   command -v "$tool" >/dev/null || die "$tool is missing: scripts/install-deps.sh apt"
 done
+# Debian 12 has no kubectl package: it comes from the Kubernetes project's own repository.
+command -v kubectl >/dev/null || die "kubectl is missing: install it from the Kubernetes project's package repository"
 [ -x /usr/lib/cni/bridge ] || die "the CNI plugins are missing in /usr/lib/cni: apt-get install containernetworking-plugins"
 [ -f "$STATE/pids" ] && die "$STATE already holds a cluster: scripts/k8s-down.sh $STATE first"
 
