@@ -91,6 +91,11 @@ void AddStartOptions(CLI::App* start, StartOptions* o) {
                    ? std::string("--env takes KEY=VALUE")
                    : std::string();
       });
+  start->add_option("--kubeconfig", o->kubeconfig,
+                    "Native: run tasks as pods on this kubeconfig's cluster (needs --s3, on an "
+                    "address the pods reach)");
+  start->add_option("--kube-context,--context", o->kube_context,
+                    "Native: the --kubeconfig context (default: its current-context)");
   start->add_option("--log-level", o->log_level, "debug, info, warn, error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))->capture_default_str();
 }
@@ -157,6 +162,31 @@ int CheckBind(const StartOptions& o, std::ostream& err) {
   return kExitOk;
 }
 
+// Pods read and write objects through S3; the engine's local files are out of their reach.
+int CheckKube(const StartOptions& o, const std::string& runtime, std::ostream& err) {
+  if (o.kubeconfig.empty()) {
+    if (o.kube_context.empty()) return kExitOk;
+    err << "flytebox: --kube-context needs --kubeconfig\n";
+    return kExitUsage;
+  }
+  if (runtime != "native") {
+    err << "flytebox: --kubeconfig runs tasks as pods from the native runtime: add --runtime "
+           "native\n";
+    return kExitUsage;
+  }
+  if (!o.s3) {
+    err << "flytebox: --kubeconfig runs tasks as pods, which cannot read the sandbox's local "
+           "files: add --s3 (an S3 store the pods reach; its address is shown at start)\n";
+    return kExitUsage;
+  }
+  if (IsLoopback(o.bind)) {
+    err << "flytebox: warning: the S3 store listens on " << o.bind
+        << ", which pods on other hosts or network namespaces cannot reach: use --bind with an "
+           "address they reach (and --insecure-bind)\n";
+  }
+  return kExitOk;
+}
+
 int RunDemo(CLI::App* demo, const DemoArgs& a, std::ostream& out, std::ostream& err,
             const Environment& env) {
   CLI::App* cmd = demo->get_subcommands().front();
@@ -180,6 +210,10 @@ int RunDemo(CLI::App* demo, const DemoArgs& a, std::ostream& out, std::ostream& 
     return chosen.status().code() == Code::kInvalidArgument ? kExitUsage : kExitFailure;
   }
   if (name == "start" && !note.empty() && !a.start.dry_run) err << note << "\n";
+  if (name == "start") {
+    int refused = CheckKube(a.start, *chosen, err);
+    if (refused != kExitOk) return refused;
+  }
   DemoContext ctx{out, err, env, *state_dir, *flyte_config};
   auto runtime = *chosen == "native" ? MakeNativeRuntime(ctx)
                                      : MakeContainerRuntime(ctx, *chosen, a.container);

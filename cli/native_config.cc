@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -81,6 +82,13 @@ ComponentSpec EngineComponent(const StartOptions& o, const StatePaths& paths,
     // Tasks get the FLYTE_AWS_* settings from the engine (--storage s3), never from its
     // environment (see embedded/executor/task_env.h).
     c.depends_on.push_back("s3");
+  }
+  if (!o.kubeconfig.empty()) {
+    std::error_code ec;
+    std::string path = std::filesystem::absolute(o.kubeconfig, ec).string();
+    c.command.insert(c.command.end(), {"--kubeconfig", ec ? o.kubeconfig : path});
+    if (!o.kube_context.empty())
+      c.command.insert(c.command.end(), {"--kube-context", o.kube_context});
   }
   for (const auto& kv : o.env) {
     size_t eq = kv.find('=');

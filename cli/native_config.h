@@ -30,6 +30,9 @@ struct StartOptions {
   bool dry_run = false;
   std::vector<std::string> env;  // K=V for the engine
   std::string log_level = "info";
+  // Set: tasks run as pods on this kubeconfig's cluster (native runtime, with --s3).
+  std::string kubeconfig;
+  std::string kube_context;
 };
 
 // Per-sandbox secrets, generated once and kept 0600 in the state folder.

@@ -544,6 +544,10 @@ void NativeRuntime::PrintSummary(const StartOptions& o, const Credentials& crede
     if (!features.s3) out << " (this engine keeps objects in the state folder instead)";
     out << "\n";
   }
+  if (!o.kubeconfig.empty()) {
+    out << "  Tasks:                  pods on the cluster of " << o.kubeconfig
+        << "; they reach S3 at http://" << host << ":" << o.s3_port << "\n";
+  }
   if (o.db == "postgres") {
     out << "  Postgres:               " << host << ":" << o.db_port << "  user "
         << credentials.db_user << " (password in " << paths_.Credentials() << ")\n";

@@ -17,7 +17,9 @@
 #include "embedded/auth/http_access.h"
 #include "embedded/auth/token_endpoint.h"
 #include "embedded/executor/executor.h"
+#include "embedded/executor/kube_runner.h"
 #include "embedded/executor/local_runner.h"
+#include "embedded/kube/kubeconfig.h"
 #include "embedded/scheduler/notifications_http.h"
 #include "embedded/scheduler/scheduler.h"
 #include "embedded/server/http_guard.h"
@@ -214,7 +216,11 @@ class EngineImpl : public Engine {
       env["FLYTE_AWS_SECRET_ACCESS_KEY"] = options.s3.secret_key;
     }
     ro.base_env = env;
-    runner_ = executor::NewLocalRunner(ro);
+    if (!options.kubeconfig.empty()) {
+      FB_ASSIGN_OR_RETURN(runner_, StartKubeRunner(options));
+    } else {
+      runner_ = executor::NewLocalRunner(ro);
+    }
     executor::ExecutorOptions eo;
     eo.admin = admin_.get();
     eo.blobs = blobs_.get();
@@ -225,6 +231,24 @@ class EngineImpl : public Engine {
     FB_ASSIGN_OR_RETURN(executor_, executor::Executor::Start(eo));
     admin_->SetHooks(executor_.get());
     return Status::Ok();
+  }
+
+  // Tasks as pods: the object store's endpoint in their environment, its credentials in a
+  // Secret; the platform URL is left out (localhost is not the engine inside a pod).
+  static Result<std::unique_ptr<executor::TaskRunner>> StartKubeRunner(
+      const EngineOptions& options) {
+    FB_ASSIGN_OR_RETURN(kube::ClusterAccess access,
+                        kube::LoadKubeconfig(options.kubeconfig, options.kube_context));
+    FB_ASSIGN_OR_RETURN(std::unique_ptr<kube::Client> client, kube::Client::Open(access));
+    FB_ASSIGN_OR_RETURN(kube::Response version, client->Call("GET", "/version"));
+    if (!version.ok()) return kube::StatusOf(version, "Kubernetes API " + access.server);
+    executor::KubeRunnerOptions ko;
+    ko.pods.env["FLYTE_AWS_ENDPOINT"] = options.s3.endpoint;
+    ko.secret_env["FLYTE_AWS_ACCESS_KEY_ID"] = options.s3.access_key;
+    ko.secret_env["FLYTE_AWS_SECRET_ACCESS_KEY"] = options.s3.secret_key;
+    FB_LOG(kInfo, kLog) << "tasks run as pods on " << access.server << " (context "
+                        << access.context << "); they reach objects at " << options.s3.endpoint;
+    return executor::NewKubeRunner(std::move(client), std::move(ko));
   }
 
   // The object store; for S3 also its URL minter, after checking that the server answers

@@ -29,6 +29,10 @@ struct EngineOptions {
   std::string python = "python3";
   int max_parallel_tasks = 8;
   std::string work_dir;
+  // Set: tasks run as pods on the cluster this kubeconfig (and context; empty: its current
+  // one) names, with objects in S3 at s3.endpoint, which the pods must reach.
+  std::string kubeconfig;
+  std::string kube_context;
   // Off: the control plane only (executions stay UNDEFINED until an executor runs them).
   bool run_executions = true;
   // The web console's built files, served at /console; empty: found next to the program

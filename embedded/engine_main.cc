@@ -56,6 +56,11 @@ void AddOptions(CLI::App& app, EngineOptions& options, std::string& data_dir,
                  "Seconds an access token lives, with --auth")
       ->capture_default_str()
       ->check(CLI::Range(1, 7 * 24 * 3600));
+  app.add_option("--kubeconfig", options.kubeconfig,
+                 "Run tasks as pods on this kubeconfig's cluster (needs --storage s3 with an "
+                 "--s3-endpoint the pods can reach)");
+  app.add_option("--kube-context", options.kube_context,
+                 "Context of --kubeconfig to use (default: its current-context)");
 }
 
 // Defaults that depend on other flags and on the environment. False (with `err` set) when the
@@ -79,6 +84,16 @@ bool FillDefaults(const std::string& storage, const EnvLookup& env, EngineComman
   }
   const char* supervisor = env(server::kSupervisorStatusEnv);
   options.supervisor_status = supervisor ? supervisor : "";
+  if (!options.kubeconfig.empty() && storage != "s3") {
+    line.err =
+        "flytebox-engine: --kubeconfig runs tasks as pods, which cannot read the engine's "
+        "local files: add --storage s3 --s3-endpoint URL (an address the pods can reach)\n";
+    return false;
+  }
+  if (!options.kube_context.empty() && options.kubeconfig.empty()) {
+    line.err = "flytebox-engine: --kube-context needs --kubeconfig\n";
+    return false;
+  }
   if (storage != "s3") return true;
   const char* access_key = env("FLYTEBOX_S3_ACCESS_KEY");
   const char* secret_key = env("FLYTEBOX_S3_SECRET_KEY");

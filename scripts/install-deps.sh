@@ -3,19 +3,22 @@
 # (or with sudo): Debian packages, the pinned Flyte IDL (npm), the pinned flytekit test
 # environment (PyPI), the pinned versitygw S3 server (Go module proxy, built from source) and
 # Flyte's compiler test data (the flytepropeller Go module, from the Go module proxy).
-# Usage: scripts/install-deps.sh [apt] [idl] [python] [versitygw] [flyte-testdata]
+# Kubernetes for the pod runner's tests (scripts/k8s-build.sh: upstream sources through the Go
+# module proxy, cached in the cache folder).
+# Usage: scripts/install-deps.sh [apt] [idl] [python] [versitygw] [flyte-testdata] [k8s]
 #        (default: all of them)
 source "$(dirname "$0")/lib.sh"
 
 APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libcurl4-openssl-dev nlohmann-json3-dev libsqlite3-dev libboost-dev
+  libcurl4-openssl-dev nlohmann-json3-dev libsqlite3-dev libboost-dev libyaml-cpp-dev
   libcli11-dev libcpp-httplib-dev libgtest-dev libgmock-dev libpq-dev libssl-dev
   python3 python3-venv nodejs npm
   postgresql
   docker.io podman runc uidmap slirp4netns fuse-overlayfs busybox-static
   debootstrap chromium
+  containerd containernetworking-plugins iptables
   clang-format clang-tidy
 )
 
@@ -103,8 +106,12 @@ install_flyte_testdata() {
   mv "$dest.tmp" "$dest"
 }
 
+install_k8s() {
+  "$FLYTEBOX_ROOT/scripts/k8s-build.sh"
+}
+
 parts=("$@")
-[ ${#parts[@]} -eq 0 ] && parts=(apt idl python versitygw flyte-testdata)
+[ ${#parts[@]} -eq 0 ] && parts=(apt idl python versitygw flyte-testdata k8s)
 for part in "${parts[@]}"; do
   case "$part" in
     apt) install_apt ;;
@@ -119,6 +126,7 @@ for part in "${parts[@]}"; do
       else
         install_flyte_testdata
       fi ;;
-    *) die "unknown part '$part' (expected: apt idl python versitygw flyte-testdata)" ;;
+    k8s) install_k8s ;;
+    *) die "unknown part '$part' (expected: apt idl python versitygw flyte-testdata k8s)" ;;
   esac
 done

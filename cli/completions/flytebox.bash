@@ -20,12 +20,12 @@ _flytebox() {
     --log-level) COMPREPLY=($(compgen -W "debug info warn error" -- "$cur")); return ;;
     -o|--output) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
     --state-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-    --python) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --name|--port|--s3-port|--db-port|--bind|--wait-timeout|--env|--image) return ;;
+    --python|--kubeconfig) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --name|--port|--s3-port|--db-port|--bind|--wait-timeout|--env|--image|--auth-token-ttl|--kube-context|--context) return ;;
   esac
   local words_now
   case "$sub" in
-    start) words_now="$common --port --s3-port --db-port --bind --insecure-bind --db --s3 --python --wait-timeout --force --dry-run --env --log-level --image" ;;
+    start) words_now="$common --port --s3-port --db-port --bind --insecure-bind --auth --auth-token-ttl --db --s3 --python --wait-timeout --force --dry-run --env --log-level --image --kubeconfig --kube-context --context" ;;
     status) words_now="$common -o --output" ;;
     teardown) words_now="$common --volume" ;;
     logs) words_now="$common -f --follow engine s3 postgres supervisor" ;;

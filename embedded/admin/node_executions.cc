@@ -140,9 +140,10 @@ Result<fa::NodeExecutionList> Admin::ListNodeExecutionsForTask(
   *get.mutable_id() = req.task_execution_id();
   FB_ASSIGN_OR_RETURN(fa::TaskExecution te, GetTaskExecution(get));
   const auto& node = req.task_execution_id().node_execution_id();
-  FB_ASSIGN_OR_RETURN(store::ListQuery q,
-                      ListQueryFrom(req.limit(), req.token(), req.filters(),
-                                    req.has_sort_by() ? &req.sort_by() : nullptr, NodeFields()));
+  FB_ASSIGN_OR_RETURN(
+      store::ListQuery q,
+      ListQueryFrom(req.limit(), req.token(), req.filters(),
+                    req.has_sort_by() ? &req.sort_by() : nullptr, ListEntity::kNodeExecution));
   fa::NodeExecutionList out;
   if (!te.is_parent()) return out;
   const auto& e = node.execution_id();

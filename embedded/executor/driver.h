@@ -81,8 +81,9 @@ class Driver : public Executor {
   // Task nodes (task_node.cc).
   void StartTask(Node& n);
   void StartAttempt(Node& n);
-  // The runner started the attempt's process: RUNNING, with its start time.
-  void OnAttemptStarted(const NodeRef& ref, int attempt);
+  // The runner's word on an attempt before it ends: QUEUED / INITIALIZING, or RUNNING (its
+  // process started) with its start time.
+  void OnAttemptProgress(const NodeRef& ref, int attempt, RunPhase phase);
   void OnAttemptDone(const NodeRef& ref, int attempt, RunResult result);
   // Reads what the attempt left (futures, error document, raw outputs, outputs).
   AttemptFacts GatherFacts(Node& n, const RunResult& result);

@@ -268,7 +268,7 @@ class LocalRunner : public TaskRunner {
       return;
     }
     task.SetProcess(std::move(proc).value());
-    if (run.started) run.started();
+    if (run.on_progress) run.on_progress(RunPhase::kRunning, "");
     {
       std::lock_guard<std::mutex> lock(mu_);
       active_.insert(&task);
@@ -304,7 +304,7 @@ class LocalRunner : public TaskRunner {
     }
     auto code = host_->Run(req, [&task](pid_t pid) {
       task.SetHostPid(pid);
-      if (task.run().started) task.run().started();
+      if (task.run().on_progress) task.run().on_progress(RunPhase::kRunning, "");
     });
     {
       std::lock_guard<std::mutex> lock(mu_);

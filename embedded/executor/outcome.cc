@@ -64,7 +64,8 @@ AttemptOutcome ClassifyAttempt(const AttemptFacts& f) {
     return o;
   }
   if (f.result.kind == K::kLost) {
-    return Failed("TaskLost", f.result.message, fc::ExecutionError::SYSTEM, true);
+    return Failed(f.result.code.empty() ? "TaskLost" : f.result.code, f.result.message,
+                  fc::ExecutionError::SYSTEM, f.result.recoverable);
   }
   if (f.declares_outputs) {
     return Failed("OutputsNotFound", "the task ended without writing " + f.outputs_uri,

@@ -13,6 +13,10 @@
 
 namespace flytebox::executor {
 
+// Where an attempt that has not finished stands, for runners that know more than "running"
+// (a pod waits to be scheduled, then for its image and container).
+enum class RunPhase { kQueued, kInitializing, kRunning };
+
 // One attempt of a container task, rendered: what to run and where its log goes.
 struct TaskRun {
   std::string key;                  // unique per attempt ([A-Za-z0-9_], starts with a letter)
@@ -20,18 +24,35 @@ struct TaskRun {
   std::map<std::string, std::string> env;  // added to the runner's base environment
   std::string image;                // the task's image (runners that honour images use it)
   std::string log_path;             // stdout and stderr, appended
-  // Called once, from a runner thread, when the attempt's process has started (before
-  // `done`); may be empty. Runners that cannot tell call it when they start the attempt.
-  std::function<void()> started;
+  // Whose attempt this is; runners that label what they start (pods) use it.
+  std::string project, domain, execution, node;  // node: the node id, plus "-<index>" in a map
+  int attempt = 0;
+  // The task template's resources by Kubernetes name ("cpu", "memory", ...): quantities.
+  std::map<std::string, std::string> requests, limits;
+  // Optional: called from a runner thread as the attempt moves before it ends; kRunning once
+  // its process (or container) has started. Runners that cannot tell earlier steps report
+  // only kRunning.
+  std::function<void(RunPhase phase, const std::string& reason)> on_progress;
 };
 
 // How an attempt ended, as the runner saw it. The executor then reads outputs.pb / error.pb.
 struct RunResult {
   // kNotStarted: the command could not be started (not installed, not executable).
   enum class Kind { kExited, kKilled, kLost, kNotStarted };
+  RunResult() = default;
+  RunResult(Kind k, int exit, std::string why, std::string lost_code = "", bool retriable = true)
+      : kind(k),
+        exit_code(exit),
+        message(std::move(why)),
+        code(std::move(lost_code)),
+        recoverable(retriable) {}
   Kind kind = Kind::kExited;
   int exit_code = 0;  // kExited
   std::string message;  // kKilled / kLost / kNotStarted: why, and for kNotStarted what to fix
+  // kLost: a short reason (e.g. "OOMKilled", "ImagePullFailure") and whether another attempt
+  // may help.
+  std::string code;
+  bool recoverable = true;
 };
 
 // A started attempt. Thread-safe.
@@ -57,6 +78,9 @@ class TaskRunner {
                                                       std::function<void(RunResult)> done) = 0;
   // Task processes need the S3 settings and platform URL; the runner adds its own base.
   virtual std::string name() const = 0;
+  // True when the runner reports kQueued/kInitializing itself (pods); otherwise the executor
+  // records INITIALIZING once Start() returns.
+  virtual bool reports_progress() const { return false; }
 };
 
 }  // namespace flytebox::executor

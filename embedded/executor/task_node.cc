@@ -28,6 +28,25 @@ std::string LogTail(const std::string& path, size_t max = 2000) {
   return out;
 }
 
+// A container's resources by Kubernetes name; names Kubernetes has no word for are left out.
+void ResourcesOf(const fc::Resources& r, std::map<std::string, std::string>* requests,
+                 std::map<std::string, std::string>* limits) {
+  auto name = [](fc::Resources::ResourceName n) -> const char* {
+    switch (n) {
+      case fc::Resources::CPU: return "cpu";
+      case fc::Resources::MEMORY: return "memory";
+      case fc::Resources::GPU: return "nvidia.com/gpu";
+      case fc::Resources::EPHEMERAL_STORAGE: return "ephemeral-storage";
+      default: return nullptr;
+    }
+  };
+  for (const auto& e : r.requests()) {
+    if (const char* k = name(e.name()); k && !e.value().empty()) (*requests)[k] = e.value();
+  }
+  for (const auto& e : r.limits()) {
+    if (const char* k = name(e.name()); k && !e.value().empty()) (*limits)[k] = e.value();
+  }
+}
 
 std::chrono::milliseconds TimeoutOf(const fc::Node& node, const fc::TaskTemplate& task) {
   const auto& d = node.metadata().has_timeout() ? node.metadata().timeout() : task.metadata().timeout();
@@ -148,6 +167,12 @@ Result<TaskRun> Driver::BuildTaskRun(Node& n, const fc::TaskTemplate& task,
   for (const auto& kv : run.exec.spec().envs().values()) tr.env[kv.key()] = kv.value();
   for (const auto& kv : c.env()) tr.env[kv.key()] = kv.value();
   for (auto& [k, v] : extra_env) tr.env[k] = std::move(v);
+  tr.project = eid.project();
+  tr.domain = eid.domain();
+  tr.execution = eid.name();
+  tr.node = n.id + key_suffix;
+  tr.attempt = attempt;
+  ResourcesOf(c.resources(), &tr.requests, &tr.limits);
   const auto& e = eid;
   tr.log_path = options_.log_dir + "/" + e.project() + "/" + e.domain() + "/" + e.name() + "/" +
                 n.id + "/" + key_suffix.substr(key_suffix.empty() ? 0 : 1) +
@@ -174,8 +199,8 @@ void Driver::StartAttempt(Node& n) {
   n.log_path = tr->log_path;
   NodeRef ref = RefOf(n);
   int attempt = n.attempt;
-  tr->started = [this, ref, attempt] {
-    Post([this, ref, attempt] { OnAttemptStarted(ref, attempt); });
+  tr->on_progress = [this, ref, attempt](RunPhase phase, const std::string&) {
+    Post([this, ref, attempt, phase] { OnAttemptProgress(ref, attempt, phase); });
   };
   RecordTask(n, fc::TaskExecution::QUEUED, nullptr);
   auto running = options_.runner->Start(*tr, [this, ref, attempt](RunResult r) {
@@ -198,13 +223,21 @@ void Driver::StartAttempt(Node& n) {
     });
   }
   n.phase = fc::NodeExecution::RUNNING;
-  RecordTask(n, fc::TaskExecution::INITIALIZING, nullptr);  // the runner has it
+  // A runner without its own progress has the attempt once Start() returns.
+  if (!options_.runner->reports_progress()) RecordTask(n, fc::TaskExecution::INITIALIZING, nullptr);
   RecordNode(n);
 }
 
-void Driver::OnAttemptStarted(const NodeRef& ref, int attempt) {
+void Driver::OnAttemptProgress(const NodeRef& ref, int attempt, RunPhase phase) {
   Node* n = Resolve(ref);
   if (!n || n->attempt != attempt || n->done() || !n->running || n->attempt_started_us) return;
+  if (phase != RunPhase::kRunning) {
+    RecordTask(*n,
+               phase == RunPhase::kInitializing ? fc::TaskExecution::INITIALIZING
+                                                : fc::TaskExecution::QUEUED,
+               nullptr);
+    return;
+  }
   n->attempt_started_us = NowMicros(options_.clock);
   RecordTask(*n, fc::TaskExecution::RUNNING, nullptr);
 }

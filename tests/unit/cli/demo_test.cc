@@ -240,6 +240,17 @@ TEST(NativeConfigTest, PostgresAndS3ComeFirstAndSecretsStayOutOfArgv) {
   for (const auto& arg : config.components[1].command) s3 += arg + " ";
   EXPECT_NE(s3.find("--cors-allow-origin http://localhost:30080 "), std::string::npos) << s3;
 
+  // Pods: the engine gets the kubeconfig and its context.
+  o.kubeconfig = "/k/config";
+  o.kube_context = "ctx";
+  auto kube =
+      BuildSupervisorConfig(o, StatePaths{"/state"}, creds, programs, EngineFeatures{true, true});
+  joined.clear();
+  for (const auto& arg : kube.components[2].command) joined += arg + " ";
+  EXPECT_NE(joined.find("--kubeconfig /k/config --kube-context ctx"), std::string::npos) << joined;
+  o.kubeconfig.clear();
+  o.kube_context.clear();
+
   // An engine without those flags gets neither.
   auto older = BuildSupervisorConfig(o, StatePaths{"/state"}, creds, programs, EngineFeatures{});
   joined.clear();
@@ -416,6 +427,17 @@ TEST_F(DemoCommandTest, BadFlagsAreUsageErrors) {
   EXPECT_EQ(Run({"demo"}).code, kExitUsage);
   EXPECT_EQ(Run({"demo", "start", "--runtime", "docker", "--python", "python3"}).code,
             kExitUsage);  // native only
+}
+
+TEST_F(DemoCommandTest, KubeconfigNeedsTheNativeRuntimeAndS3) {
+  Outcome no_s3 = Run({"demo", "start", "--runtime", "native", "--kubeconfig", "/k/config"});
+  EXPECT_EQ(no_s3.code, kExitUsage);
+  EXPECT_NE(no_s3.err.find("add --s3"), std::string::npos) << no_s3.err;
+  Outcome docker = Run({"demo", "start", "--runtime", "docker", "--kubeconfig", "/k/config"});
+  EXPECT_EQ(docker.code, kExitUsage);
+  EXPECT_NE(docker.err.find("--runtime native"), std::string::npos) << docker.err;
+  EXPECT_EQ(Run({"demo", "start", "--runtime", "native", "--kube-context", "c"}).code, kExitUsage);
+  EXPECT_FALSE(fs::exists(home_ / ".local/share/flytebox"));
 }
 
 TEST_F(DemoCommandTest, ANonLoopbackBindNeedsAuthOrInsecureBindAndIsWarnedAbout) {

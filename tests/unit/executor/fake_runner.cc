@@ -62,8 +62,8 @@ Result<std::unique_ptr<RunningTask>> FakeRunner::Start(const TaskRun& run,
   info.run = run;
   info.handle = "fake:" + std::to_string(g_next_handle++);
   std::string handle = info.handle;
-  // A fake attempt runs as soon as it is added (and may end at once: started comes first).
-  if (run.started) run.started();
+  // A fake attempt runs as soon as it is added (and may end at once: running comes first).
+  if (run.on_progress) run.on_progress(RunPhase::kRunning, "");
   size_t i = shared_->Add(std::move(info), std::move(done));
   return std::unique_ptr<RunningTask>(std::make_unique<Task>(shared_, i, handle));
 }

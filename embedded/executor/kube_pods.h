@@ -1,0 +1,63 @@
+#pragma once
+// Pods for task attempts, and what a pod's status says about its attempt: pure, over JSON,
+// unit-tested against recorded API objects (FlytePropeller's pod plugin's part).
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "embedded/executor/runner.h"
+
+namespace flytebox::executor {
+
+struct PodOptions {
+  // Namespace of a task's pods; {{project}} and {{domain}} are replaced.
+  std::string namespace_template = "{{project}}-{{domain}}";
+  // Requests when the task sets none (the Flyte sandbox's defaults); limits default to them.
+  std::string default_cpu = "500m";
+  std::string default_memory = "1Gi";
+  std::string service_account = "default";
+  std::string image_pull_policy = "IfNotPresent";
+  std::map<std::string, std::string> env;  // every pod, after the task's own
+  std::string env_secret;  // a Secret every pod reads its environment from ("": none)
+};
+
+// The label every pod of this engine has, and the labels that find one attempt's pod.
+inline constexpr char kManagedByLabel[] = "app.kubernetes.io/managed-by";
+inline constexpr char kManagedByValue[] = "flytebox";
+
+// The namespace for a project and domain: the template filled in, lower-cased, characters
+// a namespace cannot hold turned into '-', at most 63 characters.
+std::string NamespaceFor(const std::string& tmpl, const std::string& project,
+                         const std::string& domain);
+
+// A label value: at most 63 characters of [A-Za-z0-9-_.], alphanumeric at both ends.
+std::string LabelValue(const std::string& text);
+
+// The pod of an attempt: one container "task" running the rendered command with the task's
+// image, environment and resources; restartPolicy Never; labels naming the execution, node
+// and attempt (so an engine started again finds its pods).
+nlohmann::json BuildPod(const TaskRun& run, const PodOptions& options, const std::string& ns,
+                        const std::string& name);
+
+// What a pod's status says about its attempt.
+struct PodState {
+  enum class Phase {
+    kQueued,        // not yet on a node
+    kInitializing,  // on a node: image, sandbox, container being made
+    kRunning,
+    kSucceeded,
+    kFailed,       // the container exited non-zero: exit_code
+    kImageError,   // its image cannot be had: fails at once, not retried
+    kConfigError,  // the container cannot be made as specified (a missing secret...)
+    kSystemError,  // OOMKilled, evicted, node lost: retried
+  };
+  Phase phase = Phase::kQueued;
+  std::string reason;   // Kubernetes' word (ErrImagePull, OOMKilled, ...)
+  std::string message;  // for people
+  int exit_code = 0;
+  bool terminal() const { return phase >= Phase::kSucceeded; }
+};
+PodState ReadPodState(const nlohmann::json& pod);
+
+}  // namespace flytebox::executor

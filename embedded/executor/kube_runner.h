@@ -1,0 +1,34 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "embedded/executor/kube_pods.h"
+#include "embedded/executor/runner.h"
+#include "embedded/kube/client.h"
+
+namespace flytebox::executor {
+
+struct KubeRunnerOptions {
+  PodOptions pods;
+  // Kept in a Secret in every task namespace that pods read their environment from (the
+  // object store's credentials); empty: no Secret.
+  std::map<std::string, std::string> secret_env;
+  // Pods are deleted once their result and log are read.
+  bool delete_finished_pods = true;
+  // The watch is started again from a fresh list this often (a resync).
+  std::chrono::seconds resync{300};
+  int create_workers = 4;  // pods created (and deleted) at once
+};
+
+// Runs each attempt as a pod (FlytePropeller's pod plugin's job): namespaces made as needed
+// with their service account and Secret; pods followed through one watch of every pod this
+// engine labelled (list, then watch from its resourceVersion, again on expiry), never a poll
+// per pod; the log read through the pod log API into the attempt's log file when it ends.
+// Handles are "pod:<namespace>/<name>"; Attach finds a pod by it after a restart.
+std::unique_ptr<TaskRunner> NewKubeRunner(std::unique_ptr<kube::Client> client,
+                                          KubeRunnerOptions options);
+
+}  // namespace flytebox::executor

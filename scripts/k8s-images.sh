@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Builds the images the test cluster's pods need, with no container registry, as image
+# archives (the `docker save` layout, which `ctr images import` reads) cached under
+# $FLYTEBOX_CACHE/k8s/<version>/images:
+#   pause.tar    the sandbox image: one static program that waits for a signal
+#   flytekit.tar the default task image: a Debian root (debootstrap from the Debian mirror)
+#                with python3 and the pinned task environment (images/task-requirements.sh),
+#                tagged with the names flytekit puts in a task template when no image is
+#                given (its DefaultImages name for the image's Python and flytekit version,
+#                and for the host venv's Python if that differs).
+# Prints the archive paths, one a line. Idempotent: an archive whose inputs did not change
+# is kept. Needs root (debootstrap, chroot).
+# Usage: scripts/k8s-images.sh
+source "$(dirname "$0")/lib.sh"
+
+SUITE=bookworm
+IMG_CACHE="${FLYTEBOX_IMAGE_CACHE:-$FLYTEBOX_CACHE/image}"
+MIRROR="${FLYTEBOX_DEBIAN_MIRROR:-$(apt_uri "$SUITE" http://deb.debian.org/debian)}"
+[ "$(id -u)" -eq 0 ] || die "building the task image needs root (debootstrap and chroot)"
+for tool in debootstrap chroot gcc sha256sum tar flock; do
+  command -v "$tool" >/dev/null || die "$tool is missing: scripts/install-deps.sh apt"
+done
+mkdir -p "$FLYTEBOX_K8S_IMAGES" "$IMG_CACHE/debootstrap" "$IMG_CACHE/wheels"
+exec 9>"$FLYTEBOX_K8S_IMAGES/.lock"
+flock 9
+
+WORK="$(mktemp -d "$FLYTEBOX_K8S_IMAGES/work.XXXXXX")"
+cleanup() {
+  local m
+  for m in $(awk -v d="$WORK/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts | sort -r); do
+    umount "$m" 2>/dev/null || umount -l "$m"
+  done
+  rm -rf --one-file-system "$WORK"
+}
+trap cleanup EXIT
+
+# Writes an image archive: one uncompressed layer, a config, and the names it answers to.
+write_archive() { # LAYER_TAR OUT CONFIG_JSON NAME...
+  local layer="$1" out="$2" config="$3"; shift 3
+  local dir="$WORK/archive" diff cfg tags=""
+  rm -rf "$dir"; mkdir -p "$dir"
+  mv "$layer" "$dir/layer.tar"
+  diff="$(sha256sum "$dir/layer.tar" | cut -d' ' -f1)"
+  printf '{"architecture":"amd64","os":"linux","config":%s,"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+    "$config" "$diff" >"$dir/config.json"
+  cfg="$(sha256sum "$dir/config.json" | cut -d' ' -f1)"
+  mv "$dir/config.json" "$dir/$cfg.json"
+  local n
+  for n in "$@"; do tags+="${tags:+,}\"$n\""; done
+  printf '[{"Config":"%s.json","RepoTags":[%s],"Layers":["layer.tar"]}]' "$cfg" "$tags" >"$dir/manifest.json"
+  tar --numeric-owner -C "$dir" -cf "$out.part" manifest.json "$cfg.json" layer.tar
+  mv "$out.part" "$out"
+  rm -rf "$dir"
+}
+
+build_pause() {
+  local out="$FLYTEBOX_K8S_IMAGES/pause.tar"
+  local key; key="$(printf '%s\n' "$K8S_PAUSE_IMAGE" "$(declare -f build_pause write_archive)" | sha256sum | cut -c1-16)"
+  if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then echo "$out"; return; fi
+  say "pause image: building $K8S_PAUSE_IMAGE"
+  local root="$WORK/pause"
+  mkdir -p "$root"
+  cat >"$WORK/pause.c" <<'C'
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+static void Quit(int sig) { (void)sig; _exit(0); }
+int main(void) {
+  signal(SIGINT, Quit);
+  signal(SIGTERM, Quit);
+  signal(SIGCHLD, SIG_IGN);  /* no zombies: children are reaped by the kernel */
+  for (;;) pause();
+}
+C
+  gcc -static -O2 -s -o "$root/pause" "$WORK/pause.c" || die "cannot build the pause program (gcc with a static libc is needed: apt-get install build-essential)"
+  tar --numeric-owner --owner=0 --group=0 -C "$root" -cf "$WORK/pause-layer.tar" pause
+  write_archive "$WORK/pause-layer.tar" "$out" '{"Entrypoint":["/pause"]}' "$K8S_PAUSE_IMAGE"
+  echo "$key" >"$out.key"
+  echo "$out"
+}
+
+# flytekit's default image name for a Python version (major.minor) and flytekit version.
+default_image_name() { echo "cr.flyte.org/flyteorg/flytekit:py$1-$2"; }
+
+build_task_image() {
+  local out="$FLYTEBOX_K8S_IMAGES/flytekit.tar"
+  "$FLYTEBOX_ROOT/images/task-requirements.sh" "$FLYTEBOX_ROOT/scripts/requirements.lock" \
+    "$FLYTEBOX_ROOT/images/python-exclude.txt" >"$WORK/requirements.txt"
+  local flytekit; flytekit="$(sed -n 's/^flytekit==//p' "$WORK/requirements.txt")"
+  [ -n "$flytekit" ] || die "scripts/requirements.lock pins no flytekit"
+  local names=("$(default_image_name 3.11 "$flytekit")")   # Debian 12's python3
+  if [ -x "$FLYTEBOX_VENV/bin/python" ]; then
+    local host_py; host_py="$("$FLYTEBOX_VENV/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+    # pyflyte names the image by the Python it runs in; tasks are shipped as source, so the
+    # image's 3.11 runs them too.
+    [ "$host_py" = 3.11 ] || names+=("$(default_image_name "$host_py" "$flytekit")")
+  fi
+  local key
+  key="$({ echo "$SUITE $MIRROR ${names[*]}"; declare -f build_task_image write_archive;
+           cat "$WORK/requirements.txt"; cat /usr/local/share/ca-certificates/*.crt 2>/dev/null || true; } |
+         sha256sum | cut -c1-16)"
+  if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then echo "$out"; return; fi
+  say "task image: debootstrap $SUITE from $MIRROR with python3"
+  local root="$WORK/task"
+  debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates \
+    --cache-dir="$IMG_CACHE/debootstrap" "$SUITE" "$root" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 ||
+    { tail -n 30 "$WORK/debootstrap.log" >&2; die "debootstrap failed (log above)"; }
+  # This machine's extra certificate authorities (a proxy's): pip needs them here, tasks too.
+  local ca
+  for ca in /usr/local/share/ca-certificates/*.crt; do
+    [ -f "$ca" ] && cp "$ca" "$root/usr/local/share/ca-certificates/"
+  done
+  cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+  mkdir -p "$root/setup/wheels"
+  cp "$WORK/requirements.txt" "$root/setup/"
+  mount --bind "$IMG_CACHE/wheels" "$root/setup/wheels"
+  say "task image: flytekit $flytekit and its pinned requirements"
+  local -a env=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
+                LANG=C.UTF-8 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_CERT=/etc/ssl/certs/ca-certificates.crt)
+  local v
+  for v in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY; do
+    [ -n "${!v:-}" ] && env+=("$v=${!v}")
+  done
+  chroot "$root" /usr/bin/env -i "${env[@]}" /bin/sh -euc '
+    update-ca-certificates >/dev/null 2>&1
+    python3 -m venv /opt/venv
+    if ! /opt/venv/bin/pip install -q --no-index --find-links /setup/wheels --no-deps -r /setup/requirements.txt 2>/dev/null; then
+      /opt/venv/bin/pip download -q --no-deps --only-binary=:all: -d /setup/wheels -r /setup/requirements.txt
+      /opt/venv/bin/pip install -q --no-index --find-links /setup/wheels --no-deps -r /setup/requirements.txt
+    fi
+    /opt/venv/bin/pip check >/dev/null
+    /opt/venv/bin/python -m pip uninstall -y -q pip setuptools
+    find /opt/venv -name __pycache__ -prune -exec rm -rf {} +
+    rm -rf /var/cache/apt/archives/*.deb /var/lib/apt/lists/* /usr/share/doc /usr/share/man
+  ' || die "setting up the task image's Python failed (output above)"
+  umount "$root/setup/wheels"
+  rm -rf "$root/setup"
+  : >"$root/etc/resolv.conf"
+  : >"$root/etc/hostname"
+  tar --numeric-owner -C "$root" -cf "$WORK/task-layer.tar" \
+    --exclude='./dev/*' --exclude='./proc/*' --exclude='./sys/*' --exclude='./run/*' .
+  rm -rf --one-file-system "$root"
+  write_archive "$WORK/task-layer.tar" "$out" \
+    '{"Env":["PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","LANG=C.UTF-8","SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt","REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt"],"WorkingDir":"/root","Cmd":["python3"]}' \
+    "${names[@]}"
+  echo "$key" >"$out.key"
+  printf '%s\n' "${names[@]}" >"$out.names"
+  say "task image: $(du -m "$out" | cut -f1) MB, named ${names[*]}"
+  echo "$out"
+}
+
+build_pause
+build_task_image

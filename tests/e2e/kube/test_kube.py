@@ -1,0 +1,243 @@
+"""Tasks as pods on a real single-node Kubernetes (scripts/k8s-up.sh), driven by the real
+flytekit through an engine started with --kubeconfig and a real versitygw the pods reach.
+A cluster that does not come up fails the suite."""
+import datetime
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+import pytest
+from flytekit.models.core.execution import TaskExecutionPhase
+from flytekit.models.core.execution import WorkflowExecutionPhase as Phase
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+import conftest as e2e  # noqa: E402  (the shared engine and versitygw helpers)
+
+REPO = e2e.REPO
+HERE = pathlib.Path(__file__).resolve().parent
+POLL = datetime.timedelta(seconds=0.3)
+NAMESPACE = "flytesnacks-development"
+
+
+class Cluster:
+    def __init__(self, state: pathlib.Path):
+        self.state = state
+        start = time.monotonic()
+        proc = subprocess.run([str(REPO / "scripts" / "k8s-up.sh"), str(state)],
+                              capture_output=True, text=True, timeout=900)
+        self.up_seconds = time.monotonic() - start
+        if proc.returncode != 0:
+            pytest.fail(f"the cluster did not come up ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        self.kubeconfig = state / "kubeconfig"
+        self.env = dict(line.split("=", 1) for line in (state / "env").read_text().split())
+        print(f"cluster up in {self.up_seconds:.1f} s", file=sys.stderr)
+
+    def kubectl(self, *args: str) -> str:
+        proc = subprocess.run(["kubectl", "--kubeconfig", str(self.kubeconfig), *args],
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, f"kubectl {' '.join(args)}: {proc.stderr}"
+        return proc.stdout
+
+    def pods(self, execution: str) -> list:
+        out = self.kubectl("get", "pods", "-A", "-l", f"flytebox.io/execution={execution}",
+                           "-o", "json")
+        return json.loads(out)["items"]
+
+    def down(self) -> None:
+        proc = subprocess.run([str(REPO / "scripts" / "k8s-down.sh"), str(self.state)],
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, f"k8s-down failed:\n{proc.stdout}\n{proc.stderr}"
+
+
+def leftovers(state: pathlib.Path) -> list:
+    """Processes and mounts of the cluster still there after k8s-down."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            cmd = pathlib.Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if str(state) in cmd:
+            found.append(f"process {pid}: {cmd[:120]}")
+    with open("/proc/self/mounts") as f:
+        found += [f"mount {line.split()[1]}" for line in f if str(state) in line]
+    return found
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with tempfile.TemporaryDirectory(prefix="flytebox-k8s-") as tmp:
+        state = pathlib.Path(tmp) / "cluster"
+        c = Cluster(state)
+        try:
+            yield c
+        finally:
+            c.down()
+            left = leftovers(state)
+            assert not left, f"k8s-down left: {left}"
+
+
+@pytest.fixture(scope="module")
+def engine(cluster):
+    """An engine whose tasks are pods; its objects in a versitygw on the host's address,
+    which pods reach through their bridge."""
+    host_ip = cluster.env["FLYTEBOX_K8S_HOST_IP"]
+    with tempfile.TemporaryDirectory(prefix="flytebox-kube-e2e-") as tmp:
+        work = pathlib.Path(tmp)
+        s3 = e2e.Versitygw.__new__(e2e.Versitygw)
+        s3.data = work / "s3"
+        s3.data.mkdir()
+        s3.port = e2e.free_port()
+        s3.access_key = "AK" + uuid.uuid4().hex[:16]
+        s3.secret_key = uuid.uuid4().hex
+        s3.log = open(work / "versitygw.log", "wb")
+        env = dict(os.environ, ROOT_ACCESS_KEY_ID=s3.access_key, ROOT_SECRET_ACCESS_KEY=s3.secret_key)
+        s3.proc = subprocess.Popen([e2e.VERSITYGW, "--port", f"{host_ip}:{s3.port}", "--quiet",
+                                    "--keep-alive", "posix", str(s3.data)],
+                                   stdout=s3.log, stderr=subprocess.STDOUT, env=env)
+        endpoint = f"http://{host_ip}:{s3.port}"
+        deadline = time.monotonic() + 20
+        while subprocess.run(["curl", "-s", "-o", "/dev/null", endpoint]).returncode != 0:
+            assert s3.proc.poll() is None and time.monotonic() < deadline, "versitygw did not start"
+            time.sleep(0.1)
+        flytekit_env = {"FLYTE_AWS_ENDPOINT": endpoint, "FLYTE_AWS_ACCESS_KEY_ID": s3.access_key,
+                        "FLYTE_AWS_SECRET_ACCESS_KEY": s3.secret_key}
+        saved = {k: os.environ.get(k) for k in flytekit_env}
+        os.environ.update(flytekit_env)
+        engine = None
+        try:
+            engine = e2e.Engine(work, extra_args=[
+                "--storage", "s3", "--s3-endpoint", endpoint, "--s3-public-endpoint", endpoint,
+                "--kubeconfig", str(cluster.kubeconfig)],
+                extra_env={"FLYTEBOX_S3_ACCESS_KEY": s3.access_key,
+                           "FLYTEBOX_S3_SECRET_KEY": s3.secret_key})
+            yield engine
+        finally:
+            if engine:
+                engine.stop()
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+            s3.stop()
+
+
+@pytest.fixture(scope="module")
+def remote(engine):
+    from flytekit.configuration import Config
+    from flytekit.remote import FlyteRemote
+    return FlyteRemote(Config.for_endpoint(engine.endpoint, insecure=True),
+                       default_project="flytesnacks", default_domain="development")
+
+
+@pytest.fixture(scope="module")
+def version(engine):
+    v = "v" + uuid.uuid4().hex[:10]
+    modules = [str(REPO / "examples" / m) for m in
+               ("hello_world.py", "typed_values.py", "map_tasks.py", "behaviours.py")]
+    for files, cwd in ((modules, REPO), ([str(HERE / "kube_workflows.py")], HERE)):
+        e2e.pyflyte(engine, "register", "--project", "flytesnacks", "--domain", "development",
+                    "--version", v, *files, cwd=str(cwd))
+    return v
+
+
+def launch(remote, version, lp_name, **inputs):
+    lp = remote.fetch_launch_plan(name=lp_name, version=version)
+    return remote.execute(lp, inputs=inputs, wait=False)
+
+
+def run(remote, version, lp_name, timeout=240, **inputs):
+    ex = launch(remote, version, lp_name, **inputs)
+    return remote.wait(ex, timeout=datetime.timedelta(seconds=timeout), poll_interval=POLL)
+
+
+def succeeded(ex, engine):
+    assert ex.closure.phase == Phase.SUCCEEDED, (
+        f"{ex.id.name}: phase {Phase.enum_to_string(ex.closure.phase)}, error "
+        f"{ex.closure.error.message if ex.closure.error else None}\n"
+        f"--- engine log ---\n{engine.log_text()[-3000:]}")
+    return ex
+
+
+def attempts(remote, ex, node="n0"):
+    node = remote.sync_execution(ex, sync_nodes=True).node_executions[node]
+    return sorted(node.task_executions, key=lambda t: t.id.retry_attempt)
+
+
+def test_hello_world_runs_as_a_pod(engine, remote, version):
+    ex = succeeded(run(remote, version, "hello_world.hello_wf", name="pods"), engine)
+    assert ex.outputs.get("o0", as_type=str) == "Hello, pods!"
+    [attempt] = attempts(remote, ex)
+    assert attempt.closure.phase == TaskExecutionPhase.SUCCEEDED
+    [resource] = attempt.closure.metadata.external_resources
+    assert resource.external_id.startswith(f"pod:{NAMESPACE}/"), resource.external_id
+    assert "tasks run as pods" in engine.log_text()
+    print(f"hello world as a pod: {ex.closure.duration.total_seconds():.2f} s server side",
+          file=sys.stderr)
+
+
+def test_task_runs_in_the_image_inside_a_pod(engine, remote, version, cluster):
+    ex = succeeded(run(remote, version, "kube_workflows.where_wf"), engine)
+    host, _, python = ex.outputs.get("o0", as_type=str).split()
+    [attempt] = attempts(remote, ex)
+    pod_name = attempt.closure.metadata.external_resources[0].external_id.split("/")[-1]
+    assert host == pod_name  # a pod's hostname is its name
+    assert python.startswith("3.11.")  # Debian 12's Python in the task image
+
+
+def test_typed_values(engine, remote, version):
+    from typing import List, Optional
+    ex = succeeded(run(remote, version, "typed_values.typed_values_wf", n=3, ratio=0.5,
+                       word="hi", flag=True), engine)
+    assert ex.outputs.get("o0", as_type=str) == (
+        "xs=[0, 1, 2] d=[('hi', 0.5), ('n', 3.0)] p=(3,0.5,['hi', 'HI']) "
+        "when=2026-01-02T03:04:05+00:00 c=green maybe=3")
+    assert ex.outputs.get("o1", as_type=List[int]) == [0, 1, 2]
+    assert ex.outputs.get("o3", as_type=Optional[int]) == 3
+
+
+def test_map_task_fans_out_to_pods(engine, remote, version):
+    ex = succeeded(run(remote, version, "map_tasks.map_wf", xs=list(range(6))), engine)
+    assert ex.outputs.get("o0", as_type=int) == sum(x * x for x in range(6))
+
+
+def test_user_error_then_retry_in_a_new_pod(engine, remote, version):
+    ex = succeeded(run(remote, version, "behaviours.retry_wf", x=1), engine)
+    assert ex.outputs.get("o0", as_type=int) == 101
+    tries = attempts(remote, ex)
+    assert [t.closure.phase for t in tries] == [TaskExecutionPhase.FAILED, TaskExecutionPhase.SUCCEEDED]
+    pods = {t.closure.metadata.external_resources[0].external_id for t in tries}
+    assert len(pods) == 2, pods
+    ex = run(remote, version, "behaviours.failing_wf", x=3)
+    assert ex.closure.phase == Phase.FAILED
+    assert "the input 3 is not acceptable" in ex.closure.error.message
+    assert ex.closure.error.kind == 1  # USER
+
+
+def test_abort_deletes_the_pod(engine, remote, version, cluster):
+    ex = launch(remote, version, "behaviours.sleepy_wf", seconds=600)
+    name = ex.id.name
+    e2e.wait_for(lambda: [p for p in cluster.pods(name) if p["status"].get("phase") == "Running"],
+                 timeout=120, what="the task's pod to run", interval=0.5)
+    remote.terminate(ex, cause="stopped by the test")
+    ex = remote.wait(ex, timeout=datetime.timedelta(seconds=60), poll_interval=POLL)
+    assert ex.closure.phase == Phase.ABORTED
+    e2e.wait_for(lambda: not cluster.pods(name), timeout=30, what="the pod to be gone", interval=0.5)
+
+
+def test_missing_image_fails_fast_naming_it(engine, remote, version):
+    start = time.monotonic()
+    ex = run(remote, version, "kube_workflows.missing_image_wf", timeout=120)
+    took = time.monotonic() - start
+    assert ex.closure.phase == Phase.FAILED
+    assert "flytebox.local/no-such-image:v1" in ex.closure.error.message, ex.closure.error.message
+    assert took < 30, f"a missing image took {took:.1f} s to fail"
+    assert len(attempts(remote, ex)) == 1  # not retried: another pull would not find it either
