@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Builds the parts of a single-node Kubernetes (kube-apiserver, kubelet, kube-scheduler,
-# kube-controller-manager, and kine as the datastore) from upstream sources through the Go
+# kube-controller-manager, and kine as the datastore; kubectl too where the machine has none) from upstream sources through the Go
 # module proxy, stripped, into $FLYTEBOX_CACHE/k8s/<version>/bin. Idempotent: a binary that
 # is present is not rebuilt. Go's module and build caches live beside the binaries, so an
 # interrupted build resumes where it stopped.
 # Usage: scripts/k8s-build.sh
 source "$(dirname "$0")/lib.sh"
 
-go="$(find_go)" || die "Go is needed to build Kubernetes: install it (e.g. a Go >= 1.24 from go.dev)"
+go="$(find_go)" || die "Go is needed to build Kubernetes: install Go 1.24 or newer"
 
 missing=()
 for b in "${K8S_BINARIES[@]}"; do [ -x "$FLYTEBOX_K8S_BIN/$b" ] || missing+=("$b"); done
+command -v kubectl >/dev/null || missing+=(kubectl)
 if [ ${#missing[@]} -eq 0 ]; then say "Kubernetes $K8S_VERSION parts: present ($FLYTEBOX_K8S_BIN)"; exit 0; fi
 
 mkdir -p "$FLYTEBOX_K8S_BIN"
@@ -48,7 +49,10 @@ build_kubernetes() {
     version_flags+=" -X $pkg.gitMajor=$(echo "$K8S_VERSION" | sed 's/^v\([0-9]*\)\..*/\1/')"
     version_flags+=" -X $pkg.gitMinor=$(echo "$K8S_VERSION" | sed 's/^v[0-9]*\.\([0-9]*\)\..*/\1/')"
   done
-  for b in kube-apiserver kubelet kube-scheduler kube-controller-manager; do
+  local commands=(kube-apiserver kubelet kube-scheduler kube-controller-manager)
+  # The tests drive the cluster with kubectl; machines without one get it built too.
+  command -v kubectl >/dev/null || commands+=(kubectl)
+  for b in "${commands[@]}"; do
     [ -x "$FLYTEBOX_K8S_BIN/$b" ] && continue
     say "Kubernetes $K8S_VERSION: building $b"
     (cd "$mod" && "$go" get "k8s.io/kubernetes/cmd/$b@$K8S_VERSION" >/dev/null 2>&1 || true)

@@ -22,8 +22,8 @@ done
 for tool in containerd ctr runc openssl ip iptables; do
   command -v "$tool" >/dev/null || die "$tool is missing: scripts/install-deps.sh apt"
 done
-# Debian 12 has no kubectl package: it comes from the Kubernetes project's own repository.
-command -v kubectl >/dev/null || die "kubectl is missing: install it from the Kubernetes project's package repository"
+# Debian 12 has no kubectl package: scripts/k8s-build.sh builds one where the machine has none.
+command -v kubectl >/dev/null || die "kubectl is missing: run scripts/k8s-build.sh"
 [ -x /usr/lib/cni/bridge ] || die "the CNI plugins are missing in /usr/lib/cni: apt-get install containernetworking-plugins"
 [ -f "$STATE/pids" ] && die "$STATE already holds a cluster: scripts/k8s-down.sh $STATE first"
 

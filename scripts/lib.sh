@@ -57,6 +57,8 @@ K8S_STAGING_VERSION="v0.37.2"
 KINE_VERSION="v0.17.5"
 FLYTEBOX_K8S="$FLYTEBOX_CACHE/k8s/$K8S_VERSION"
 FLYTEBOX_K8S_BIN="$FLYTEBOX_K8S/bin"
+# A kubectl built there (machines without one) comes after the machine's own.
+export PATH="$PATH:$FLYTEBOX_K8S_BIN"
 K8S_BINARIES=(kube-apiserver kubelet kube-scheduler kube-controller-manager kine)
 # Images the test cluster's pods use, built by scripts/k8s-images.sh and imported with ctr.
 K8S_PAUSE_IMAGE="flytebox.local/pause:3.10"
