@@ -223,6 +223,15 @@ class Admin {
   Result<fa::ExecutionCreateRequest> RerunRequest(const fc::WorkflowExecutionIdentifier& id,
                                                   const std::string& name);
   Result<fc::LiteralMap> ResolveInputs(const fa::LaunchPlan& lp, const fc::LiteralMap& given);
+  // The matchable attributes of `resource_type` that apply to `workflow` in project/domain:
+  // the workflow's own, else the project-domain's, else the project's; none when unset.
+  Result<std::optional<fa::MatchingAttributes>> MostSpecificAttributes(
+      const std::string& project, const std::string& domain, const std::string& workflow,
+      int64_t resource_type);
+  // Fills what `spec` leaves unset from the launch plan, then from the WORKFLOW_EXECUTION_CONFIG
+  // matchable attributes (execution_config.cc).
+  Status ApplyExecutionConfig(const fa::LaunchPlan& lp, const std::string& project,
+                              const std::string& domain, fa::ExecutionSpec* spec);
 
   AdminOptions options_;
 };

@@ -190,6 +190,7 @@ Result<fa::ExecutionCreateResponse> Admin::CreateExecution(const fa::ExecutionCr
   id->set_name(name);
   *exec.mutable_spec() = req.spec();
   ClearLegacyInputs(exec.mutable_spec());
+  FB_RETURN_IF_ERROR(ApplyExecutionConfig(lp, req.project(), req.domain(), exec.mutable_spec()));
   int64_t now = ToMicros(options_.clock->Now());
   auto* closure = exec.mutable_closure();
   closure->set_phase(fc::WorkflowExecution::UNDEFINED);

@@ -26,7 +26,7 @@ def version(engine):
     v = "v" + uuid.uuid4().hex[:10]
     pyflyte(engine, "register", "--project", PROJECT, "--domain", DOMAIN, "--version", v,
             str(EXAMPLES / "recovery.py"), str(EXAMPLES / "control_flow.py"),
-            str(EXAMPLES / "decks.py"), cwd=str(REPO))
+            str(EXAMPLES / "decks.py"), str(EXAMPLES / "execution_config.py"), cwd=str(REPO))
     return v
 
 
@@ -365,3 +365,39 @@ def test_events_as_an_external_propeller_sends_them(engine, remote, version, adm
     assert code_of(admin_stub.CreateTaskEvent, task_event(core_exec.TaskExecution.RUNNING,
                                                           node=node_id(ex, "nosuchnode"))) == \
         grpc.StatusCode.NOT_FOUND
+
+
+def test_workflow_execution_config_from_matchable_attributes(engine, remote, version, admin_stub):
+    """WORKFLOW_EXECUTION_CONFIG set for a workflow applies to its new executions (envs reach the
+    task, labels the execution); what the request sets wins; deleting it stops it."""
+    from flyteidl.admin import common_pb2
+    from flyteidl.admin import matchable_resource_pb2 as mr
+    from flyteidl.admin import workflow_attributes_pb2 as wa
+    from flyteidl.core import literals_pb2
+
+    wf = "execution_config.env_wf"
+    attrs = mr.MatchingAttributes(workflow_execution_config=mr.WorkflowExecutionConfig(
+        envs=common_pb2.Envs(values=[literals_pb2.KeyValuePair(key="FLYTEBOX_MATCHED",
+                                                                value="from-attributes")]),
+        labels=common_pb2.Labels(values={"team": "matched"})))
+    admin_stub.UpdateWorkflowAttributes(wa.WorkflowAttributesUpdateRequest(
+        attributes=wa.WorkflowAttributes(project=PROJECT, domain=DOMAIN, workflow=wf,
+                                         matching_attributes=attrs)))
+    lp = remote.fetch_launch_plan(PROJECT, DOMAIN, wf, version)
+
+    def run(**kwargs):
+        ex = finish(remote, remote.execute(lp, inputs={}, **kwargs), engine)
+        assert ex.closure.phase == Phase.SUCCEEDED, engine.log_text()[-3000:]
+        stored = admin_stub.GetExecution(execution_pb2.WorkflowExecutionGetRequest(
+            id=ex.id.to_flyte_idl()))
+        return ex.outputs.get("o0", str), dict(stored.spec.labels.values)
+
+    try:
+        assert run() == ("from-attributes", {"team": "matched"})
+        assert run(envs={"FLYTEBOX_MATCHED": "from-request"}) == ("from-request",
+                                                                   {"team": "matched"})
+    finally:
+        admin_stub.DeleteWorkflowAttributes(wa.WorkflowAttributesDeleteRequest(
+            project=PROJECT, domain=DOMAIN, workflow=wf,
+            resource_type=mr.WORKFLOW_EXECUTION_CONFIG))
+    assert run() == ("<unset>", {})

@@ -1,0 +1,74 @@
+// WORKFLOW_EXECUTION_CONFIG applied to a new execution, in FlyteAdmin's order: what the
+// request sets wins, then the launch plan, then the most specific matchable attributes
+// (workflow, project-domain, project). The result is written into the stored spec, so
+// GetExecution shows what the execution ran with and the executor reads one place.
+#include "embedded/admin/admin.h"
+#include "embedded/admin/util.h"
+
+namespace flytebox::admin {
+namespace {
+
+constexpr int64_t kExecutionConfig = fa::WORKFLOW_EXECUTION_CONFIG;
+
+// Each field is taken from `from` only where `spec` leaves it unset.
+template <typename From>
+void FillUnset(const From& from, fa::ExecutionSpec* spec) {
+  if (spec->max_parallelism() == 0) spec->set_max_parallelism(from.max_parallelism());
+  if (!spec->has_security_context() && from.has_security_context()) {
+    *spec->mutable_security_context() = from.security_context();
+  }
+  if (spec->raw_output_data_config().output_location_prefix().empty() &&
+      !from.raw_output_data_config().output_location_prefix().empty()) {
+    *spec->mutable_raw_output_data_config() = from.raw_output_data_config();
+  }
+  if (spec->labels().values().empty() && !from.labels().values().empty()) {
+    *spec->mutable_labels() = from.labels();
+  }
+  if (spec->annotations().values().empty() && !from.annotations().values().empty()) {
+    *spec->mutable_annotations() = from.annotations();
+  }
+  if (!spec->has_interruptible() && from.has_interruptible()) {
+    *spec->mutable_interruptible() = from.interruptible();
+  }
+  if (!spec->overwrite_cache()) spec->set_overwrite_cache(from.overwrite_cache());
+  if (spec->envs().values().empty() && !from.envs().values().empty()) {
+    *spec->mutable_envs() = from.envs();
+  }
+  if (spec->execution_env_assignments().empty()) {
+    *spec->mutable_execution_env_assignments() = from.execution_env_assignments();
+  }
+}
+
+}  // namespace
+
+Result<std::optional<fa::MatchingAttributes>> Admin::MostSpecificAttributes(
+    const std::string& project, const std::string& domain, const std::string& workflow,
+    int64_t resource_type) {
+  const std::vector<store::Columns> keys = {
+      {{"project", project}, {"domain", domain}, {"workflow", workflow}, {"resource_type", resource_type}},
+      {{"project", project}, {"domain", domain}, {"workflow", ""}, {"resource_type", resource_type}},
+      {{"project", project}, {"domain", ""}, {"workflow", ""}, {"resource_type", resource_type}}};
+  for (size_t i = workflow.empty() ? 1 : 0; i < keys.size(); ++i) {
+    auto rec = options_.store->Get(store::Table::kAttributes, keys[i]);
+    if (rec.ok()) {
+      FB_ASSIGN_OR_RETURN(auto attrs, ParseRecord<fa::MatchingAttributes>(*rec));
+      return std::optional<fa::MatchingAttributes>(std::move(attrs));
+    }
+    if (rec.status().code() != Code::kNotFound) return rec.status();
+  }
+  return std::optional<fa::MatchingAttributes>();
+}
+
+Status Admin::ApplyExecutionConfig(const fa::LaunchPlan& lp, const std::string& project,
+                                   const std::string& domain, fa::ExecutionSpec* spec) {
+  FillUnset(lp.spec(), spec);
+  FB_ASSIGN_OR_RETURN(auto attrs, MostSpecificAttributes(project, domain,
+                                                         lp.spec().workflow_id().name(),
+                                                         kExecutionConfig));
+  if (attrs && attrs->has_workflow_execution_config()) {
+    FillUnset(attrs->workflow_execution_config(), spec);
+  }
+  return Status::Ok();
+}
+
+}  // namespace flytebox::admin
