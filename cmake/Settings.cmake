@@ -23,7 +23,11 @@ option(FLYTEBOX_CCACHE "Compile through ccache when it is installed" ON)
 if(FLYTEBOX_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
   find_program(FLYTEBOX_CCACHE_PROGRAM ccache)
   if(FLYTEBOX_CCACHE_PROGRAM)
-    set(CMAKE_CXX_COMPILER_LAUNCHER "${FLYTEBOX_CCACHE_PROGRAM}")
-    set(CMAKE_C_COMPILER_LAUNCHER "${FLYTEBOX_CCACHE_PROGRAM}")
+    # Paths relative to the tree and no working directory in the hash: a clone elsewhere
+    # (CI's fresh clone) reuses what another checkout of the same sources compiled.
+    set(FLYTEBOX_CCACHE_LAUNCHER env "CCACHE_BASEDIR=${PROJECT_SOURCE_DIR}" CCACHE_NOHASHDIR=1
+        "${FLYTEBOX_CCACHE_PROGRAM}")
+    set(CMAKE_CXX_COMPILER_LAUNCHER ${FLYTEBOX_CCACHE_LAUNCHER})
+    set(CMAKE_C_COMPILER_LAUNCHER ${FLYTEBOX_CCACHE_LAUNCHER})
   endif()
 endif()
