@@ -39,6 +39,11 @@ class Driver : public Executor {
   // Starts and skips what the graph's plan says, until it has nothing more or the graph ends.
   void Drive(Graph& g);
   void DriveAll(Graph& g);  // children first
+  // The execution's max_parallelism (0: none) bounds the task attempts in flight at once
+  // across all its graphs; task nodes beyond it wait, unstarted, for one to end.
+  static int TasksInFlight(const Graph& g);
+  static bool AtMaxParallelism(const Run& run);
+  void StartWaitingTasks(const NodeRef& ref);
   static std::vector<NodePhase> PhasesOf(const Graph& g);
   void EndGraph(Graph& g, const Plan::Verdict& verdict);
   void FinishGraph(Graph& g, bool ok, const NodeError* error);
@@ -85,6 +90,7 @@ class Driver : public Executor {
   // process started) with its start time.
   void OnAttemptProgress(const NodeRef& ref, int attempt, RunPhase phase);
   void OnAttemptDone(const NodeRef& ref, int attempt, RunResult result);
+  void EndAttempt(const NodeRef& ref, int attempt, RunResult result);
   // Reads what the attempt left (futures, error document, raw outputs, outputs).
   AttemptFacts GatherFacts(Node& n, const RunResult& result);
   void RetryOrFail(Node& n, const NodeError& error);

@@ -114,6 +114,8 @@ struct Run {
   std::string raw_prefix;
   bool aborting = false;
   bool ended = false;
+  // A task node was left unstarted because max_parallelism tasks were running.
+  bool waiting_for_slot = false;
   // A launch-plan node waiting for this execution (child executions).
   std::optional<std::pair<std::string, std::string>> parent;  // exec name, node id
 };

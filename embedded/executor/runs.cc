@@ -206,7 +206,7 @@ void Driver::Drive(Graph& g) {
     Plan::Verdict verdict = g.plan.Judge(phases, fail_late);
     if (verdict.kind != Plan::Verdict::Kind::kRunning) return EndGraph(g, verdict);
     std::vector<Plan::Action> actions = g.plan.Ready(phases);
-    if (actions.empty()) return;
+    bool acted = false;
     for (const Plan::Action& a : actions) {
       Node& n = *g.nodes[a.node];
       // Starting a node can finish others (a cache hit drives the graph again): act only
@@ -214,12 +214,40 @@ void Driver::Drive(Graph& g) {
       if (n.phase != fc::NodeExecution::UNDEFINED) continue;
       if (a.kind == Plan::Action::Kind::kSkip) {
         SkipNode(n);
+      } else if (n.spec->has_task_node() && AtMaxParallelism(*g.run)) {
+        g.run->waiting_for_slot = true;  // started when a running task ends
+        continue;
       } else {
         StartNode(n);
       }
+      acted = true;
       if (g.finished || g.run->ended) return;
     }
+    if (!acted) return;
   }
+}
+
+int Driver::TasksInFlight(const Graph& g) {
+  int count = 0;
+  for (const auto& n : g.nodes) {
+    if (n->running && n->spec->has_task_node()) ++count;
+    if (n->child) count += TasksInFlight(*n->child);
+  }
+  return count;
+}
+
+bool Driver::AtMaxParallelism(const Run& run) {
+  int max = run.exec.spec().max_parallelism();
+  return max > 0 && run.root && TasksInFlight(*run.root) >= max;
+}
+
+void Driver::StartWaitingTasks(const NodeRef& ref) {
+  auto it = runs_.find(ref.exec);
+  if (it == runs_.end() || it->second->serial != ref.serial) return;
+  Run& run = *it->second;
+  if (!run.waiting_for_slot || run.ended || run.aborting || !run.root) return;
+  run.waiting_for_slot = false;
+  DriveAll(*run.root);
 }
 
 void Driver::EndGraph(Graph& g, const Plan::Verdict& verdict) {

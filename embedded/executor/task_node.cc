@@ -292,6 +292,11 @@ AttemptFacts Driver::GatherFacts(Node& n, const RunResult& result) {
 }
 
 void Driver::OnAttemptDone(const NodeRef& ref, int attempt, RunResult result) {
+  EndAttempt(ref, attempt, std::move(result));
+  StartWaitingTasks(ref);  // a slot under max_parallelism may be free now
+}
+
+void Driver::EndAttempt(const NodeRef& ref, int attempt, RunResult result) {
   Node* np = Resolve(ref);
   if (!np) return;
   Node& n = *np;

@@ -277,6 +277,30 @@ TEST_F(ExecutorGraphTest, AFailedNodeAbortsItsSiblingByDefault) {
   EXPECT_EQ(tasks[0].closure().phase(), fc::TaskExecution::ABORTED);
 }
 
+TEST_F(ExecutorGraphTest, MaxParallelismHoldsTasksBackUntilOneEnds) {
+  RegisterTask("inc", kIntToInt);
+  RegisterWorkflow("pair", Pair(""));
+  Launch("pair", "mp", IntMap("x", 1), "max_parallelism: 1");
+  ASSERT_TRUE(WaitForAttempts(1));
+  size_t first = 0;
+  // The other node stays unstarted while the first runs, however long that is.
+  EXPECT_FALSE(runner_->WaitForCount(2, std::chrono::milliseconds(300)));
+  std::string waiting = Run(first).node == "n0" ? "n1" : "n0";
+  EXPECT_EQ(NodeExecution("mp", waiting).status().code(), Code::kNotFound);
+  Succeed(first, IntMap("o0", 2));
+  ASSERT_TRUE(WaitForAttempts(2));
+  Succeed(1, IntMap("o0", 2));
+  ASSERT_TRUE(WaitForPhase("mp", fc::WorkflowExecution::SUCCEEDED));
+  EXPECT_EQ(runner_->count(), 2u);
+}
+
+TEST_F(ExecutorGraphTest, WithoutMaxParallelismIndependentTasksStartTogether) {
+  RegisterTask("inc", kIntToInt);
+  RegisterWorkflow("pair", Pair(""));
+  Launch("pair", "np", IntMap("x", 1));
+  ASSERT_TRUE(WaitForAttempts(2));
+}
+
 TEST_F(ExecutorGraphTest, FailAfterExecutableNodesCompleteLetsTheSiblingFinish) {
   RegisterTask("inc", kIntToInt);
   RegisterWorkflow("pairlate", Pair("metadata { on_failure: FAIL_AFTER_EXECUTABLE_NODES_COMPLETE }"));
