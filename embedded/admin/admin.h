@@ -201,6 +201,10 @@ class Admin {
 
   Result<fa::ListMatchableAttributesResponse> ListMatchableAttributes(
       const fa::ListMatchableAttributesRequest& req);
+  // The TASK_RESOURCE attributes that apply to `workflow`'s tasks in project/domain (the
+  // workflow's, else the project-domain's, else the project's); none when unset.
+  Result<std::optional<fa::TaskResourceAttributes>> TaskResourceAttributesFor(
+      const std::string& project, const std::string& domain, const std::string& workflow);
 
   // Signals (gate nodes).
   Result<fa::Signal> GetOrCreateSignal(const fa::SignalGetOrCreateRequest& req);

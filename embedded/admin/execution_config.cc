@@ -1,4 +1,5 @@
-// WORKFLOW_EXECUTION_CONFIG applied to a new execution, in FlyteAdmin's order: what the
+// Matchable attributes that shape executions. WORKFLOW_EXECUTION_CONFIG is applied to a new
+// execution in FlyteAdmin's order: what the
 // request sets wins, then the launch plan, then the most specific matchable attributes
 // (workflow, project-domain, project). The result is written into the stored spec, so
 // GetExecution shows what the execution ran with and the executor reads one place.
@@ -57,6 +58,16 @@ Result<std::optional<fa::MatchingAttributes>> Admin::MostSpecificAttributes(
     if (rec.status().code() != Code::kNotFound) return rec.status();
   }
   return std::optional<fa::MatchingAttributes>();
+}
+
+Result<std::optional<fa::TaskResourceAttributes>> Admin::TaskResourceAttributesFor(
+    const std::string& project, const std::string& domain, const std::string& workflow) {
+  FB_ASSIGN_OR_RETURN(auto attrs,
+                      MostSpecificAttributes(project, domain, workflow, fa::TASK_RESOURCE));
+  if (!attrs || !attrs->has_task_resource_attributes()) {
+    return std::optional<fa::TaskResourceAttributes>();
+  }
+  return std::optional<fa::TaskResourceAttributes>(attrs->task_resource_attributes());
 }
 
 Status Admin::ApplyExecutionConfig(const fa::LaunchPlan& lp, const std::string& project,

@@ -44,6 +44,8 @@ class Driver : public Executor {
   static int TasksInFlight(const Graph& g);
   static bool AtMaxParallelism(const Run& run);
   void StartWaitingTasks(const NodeRef& ref);
+  // The TASK_RESOURCE matchable attributes for the run's tasks; null when none are set.
+  const fa::TaskResourceAttributes* TaskResourcesOf(Run& run);
   static std::vector<NodePhase> PhasesOf(const Graph& g);
   void EndGraph(Graph& g, const Plan::Verdict& verdict);
   void FinishGraph(Graph& g, bool ok, const NodeError* error);
@@ -89,8 +91,8 @@ class Driver : public Executor {
   // The runner's word on an attempt before it ends: QUEUED / INITIALIZING, or RUNNING (its
   // process started) with its start time.
   void OnAttemptProgress(const NodeRef& ref, int attempt, RunPhase phase);
-  void OnAttemptDone(const NodeRef& ref, int attempt, RunResult result);
-  void EndAttempt(const NodeRef& ref, int attempt, RunResult result);
+  void OnAttemptDone(const NodeRef& ref, int attempt, const RunResult& result);
+  void EndAttempt(const NodeRef& ref, int attempt, const RunResult& result);
   // Reads what the attempt left (futures, error document, raw outputs, outputs).
   AttemptFacts GatherFacts(Node& n, const RunResult& result);
   void RetryOrFail(Node& n, const NodeError& error);

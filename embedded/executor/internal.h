@@ -116,6 +116,8 @@ struct Run {
   bool ended = false;
   // A task node was left unstarted because max_parallelism tasks were running.
   bool waiting_for_slot = false;
+  // TASK_RESOURCE matchable attributes for this execution's tasks, read once (outer: read).
+  std::optional<std::optional<fa::TaskResourceAttributes>> task_resources;
   // A launch-plan node waiting for this execution (child executions).
   std::optional<std::pair<std::string, std::string>> parent;  // exec name, node id
 };

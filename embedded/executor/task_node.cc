@@ -9,6 +9,7 @@
 #include "embedded/compiler/compiler.h"
 #include "embedded/executor/driver.h"
 #include "embedded/executor/raw_container.h"
+#include "embedded/executor/task_resources.h"
 #include "embedded/executor/templating.h"
 
 namespace flytebox::executor {
@@ -173,11 +174,29 @@ Result<TaskRun> Driver::BuildTaskRun(Node& n, const fc::TaskTemplate& task,
   tr.node = n.id + key_suffix;
   tr.attempt = attempt;
   ResourcesOf(c.resources(), &tr.requests, &tr.limits);
+  if (const fa::TaskResourceAttributes* attrs = TaskResourcesOf(run)) {
+    ApplyTaskResourceAttributes(*attrs, &tr.requests, &tr.limits);
+  }
   const auto& e = eid;
   tr.log_path = options_.log_dir + "/" + e.project() + "/" + e.domain() + "/" + e.name() + "/" +
                 n.id + "/" + key_suffix.substr(key_suffix.empty() ? 0 : 1) +
                 (key_suffix.empty() ? "" : "-") + std::to_string(attempt) + ".log";
   return tr;
+}
+
+const fa::TaskResourceAttributes* Driver::TaskResourcesOf(Run& run) {
+  if (!run.task_resources) {
+    const auto& id = run.exec.id();
+    auto attrs = options_.admin->TaskResourceAttributesFor(
+        id.project(), id.domain(), run.closure.primary().template_().id().name());
+    if (!attrs.ok()) {
+      FB_LOG(kWarn, kLog) << "task resource attributes for " << id.name() << ": "
+                          << attrs.status().ToString();
+      return nullptr;  // read again for the next attempt
+    }
+    run.task_resources = std::move(attrs).value();
+  }
+  return *run.task_resources ? &**run.task_resources : nullptr;
 }
 
 void Driver::StartAttempt(Node& n) {
@@ -291,12 +310,12 @@ AttemptFacts Driver::GatherFacts(Node& n, const RunResult& result) {
   return f;
 }
 
-void Driver::OnAttemptDone(const NodeRef& ref, int attempt, RunResult result) {
-  EndAttempt(ref, attempt, std::move(result));
+void Driver::OnAttemptDone(const NodeRef& ref, int attempt, const RunResult& result) {
+  EndAttempt(ref, attempt, result);
   StartWaitingTasks(ref);  // a slot under max_parallelism may be free now
 }
 
-void Driver::EndAttempt(const NodeRef& ref, int attempt, RunResult result) {
+void Driver::EndAttempt(const NodeRef& ref, int attempt, const RunResult& result) {
   Node* np = Resolve(ref);
   if (!np) return;
   Node& n = *np;

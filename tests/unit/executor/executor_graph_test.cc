@@ -301,6 +301,25 @@ TEST_F(ExecutorGraphTest, WithoutMaxParallelismIndependentTasksStartTogether) {
   ASSERT_TRUE(WaitForAttempts(2));
 }
 
+TEST_F(ExecutorGraphTest, TaskResourceAttributesShapeTheAttemptsResources) {
+  RegisterTask("inc", kIntToInt);
+  RegisterWorkflow("pair", Pair(""));
+  fa::ProjectDomainAttributesUpdateRequest req;
+  auto* a = req.mutable_attributes();
+  a->set_project(kProject);
+  a->set_domain(kDomain);
+  auto* res = a->mutable_matching_attributes()->mutable_task_resource_attributes();
+  res->mutable_defaults()->set_cpu("1500m");
+  res->mutable_defaults()->set_memory("300Mi");
+  ASSERT_TRUE(admin_->UpdateProjectDomainAttributes(req).ok());
+  Launch("pair", "res", IntMap("x", 1));
+  ASSERT_TRUE(WaitForAttempts(2));
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(Run(i).requests,
+              (std::map<std::string, std::string>{{"cpu", "1500m"}, {"memory", "300Mi"}}));
+  }
+}
+
 TEST_F(ExecutorGraphTest, FailAfterExecutableNodesCompleteLetsTheSiblingFinish) {
   RegisterTask("inc", kIntToInt);
   RegisterWorkflow("pairlate", Pair("metadata { on_failure: FAIL_AFTER_EXECUTABLE_NODES_COMPLETE }"));
