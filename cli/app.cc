@@ -42,6 +42,7 @@ struct DemoArgs {
   bool follow = false;
   std::vector<std::string> command;
   ContainerSettings container;
+  std::string image_file;  // demo image import FILE
 };
 
 void AddCommon(CLI::App* cmd, DemoArgs* a) {
@@ -129,6 +130,13 @@ CLI::App* AddDemo(CLI::App* app, DemoArgs* a) {
   demo->add_subcommand("stop", "Stop the sandbox, keep its state");
   demo->add_subcommand("reload", "Make the supervisor re-read its configuration file");
   for (CLI::App* cmd : demo->get_subcommands({})) AddCommon(cmd, a);
+  CLI::App* image = demo->add_subcommand("image", "The container image (no registry needed)");
+  image->require_subcommand(1);
+  CLI::App* import = image->add_subcommand(
+      "import", "Load an image archive (scripts/build-image.sh --save FILE, or docker save) "
+                "into docker or podman");
+  import->add_option("file", a->image_file, "The image archive")->required();
+  import->add_option("--runtime", a->runtime, "docker, podman or nerdctl (default: detected)");
   return demo;
 }
 
@@ -197,6 +205,18 @@ int RunDemo(CLI::App* demo, const DemoArgs& a, std::ostream& out, std::ostream& 
     err << "flytebox: "
         << (state_dir.ok() ? flyte_config.status() : state_dir.status()).message() << "\n";
     return kExitFailure;
+  }
+  if (name == "image") {
+    std::string note;
+    auto engine = ChooseRuntime(a.runtime, env, &note, *state_dir);
+    if (!engine.ok()) {
+      err << "flytebox: " << engine.status().message() << "\n";
+      return engine.status().code() == Code::kInvalidArgument ? kExitUsage : kExitFailure;
+    }
+    DemoContext ctx{out, err, env, *state_dir, *flyte_config};
+    auto runtime = *engine == "native" ? MakeNativeRuntime(ctx)
+                                       : MakeContainerRuntime(ctx, *engine, a.container);
+    return runtime->ImportImage(a.image_file);
   }
   if (name == "start") {
     int refused = CheckBind(a.start, err);

@@ -83,6 +83,10 @@ std::vector<std::string> EngineCommands::ImageId(const std::string& image) const
   return {profile_.name, "image", "inspect", "--format", "{{.Id}}", image};
 }
 
+std::vector<std::string> EngineCommands::LoadImage(const std::string& file) const {
+  return {profile_.name, "load", "-i", file};
+}
+
 std::vector<std::string> EngineCommands::InspectVolume(const std::string& volume) const {
   return {profile_.name, "volume", "inspect", volume};
 }

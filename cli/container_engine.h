@@ -82,6 +82,8 @@ class EngineCommands {
   std::vector<std::string> InspectContainer(const std::string& name) const;
   // Prints the image's ID alone.
   std::vector<std::string> ImageId(const std::string& image) const;
+  // Loads the image archive `file` (docker-archive or OCI, as `save` writes it).
+  std::vector<std::string> LoadImage(const std::string& file) const;
   std::vector<std::string> InspectVolume(const std::string& volume) const;
   std::vector<std::string> CreateVolume(const std::string& volume,
                                         const std::map<std::string, std::string>& labels) const;

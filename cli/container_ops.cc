@@ -1,4 +1,4 @@
-// `flytebox demo stop|status|teardown|logs|exec|reload` over a container engine.
+// `flytebox demo stop|status|teardown|logs|exec|reload|image import` over a container engine.
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -7,8 +7,11 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "cli/container_runtime.h"
 #include "cli/native_runtime.h"
+#include "common/strings.h"
 #include "sandbox/config.h"
 
 namespace flytebox::cli {
@@ -297,6 +300,36 @@ int ContainerRuntime::Reload() {
   }
   ctx_.err << "flytebox: the supervisor did not confirm the reload within 10 s\n";
   return kExitFailure;
+}
+
+int ContainerRuntime::ImportImage(const std::string& file) {
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec) || access(file.c_str(), R_OK) != 0) {
+    ctx_.err << "flytebox: " << file << " is not a readable file: give the image archive "
+             << "(made by `scripts/build-image.sh --save FILE` or `docker save " << DefaultImage()
+             << " -o FILE`)\n";
+    return kExitUsage;
+  }
+  const std::string image = settings_.image.empty() ? DefaultImage() : settings_.image;
+  Progress progress(ctx_.err, ctx_.env.stderr_tty, ctx_.env.clock);
+  progress.Begin(name() + " load " + file);
+  auto loaded = RunEngine(commands_.LoadImage(file), 10min);
+  if (!loaded.ok() || !loaded->status.success()) {
+    progress.End(false);
+    ctx_.err << "flytebox: " << Failure(name() + " load", loaded) << "\n";
+    return kExitFailure;
+  }
+  progress.End(true);
+  auto id = RunEngine(commands_.ImageId(image), 30s);
+  if (!id.ok() || !id->status.success() || strings::TrimSpace(id->out).empty()) {
+    ctx_.err << "flytebox: " << name() << " loaded " << file << " but it holds no " << image
+             << " (it held: " << strings::TrimSpace(loaded->out) << "); this CLI starts "
+             << image << "\n";
+    return kExitFailure;
+  }
+  ctx_.out << image << " is in " << name() << " (" << strings::TrimSpace(id->out).substr(0, 19)
+           << "); `flytebox demo start --runtime " << name() << "` uses it\n";
+  return kExitOk;
 }
 
 }  // namespace flytebox::cli

@@ -51,6 +51,7 @@ class ContainerRuntime : public Runtime {
   int Logs(const std::string& component, bool follow) override;
   int Exec(const std::vector<std::string>& command) override;
   int Reload() override;
+  int ImportImage(const std::string& file) override;
 
  private:
   // Steps of Start (container_start.cc).

@@ -357,4 +357,10 @@ int NativeRuntime::Reload() {
   return kExitFailure;
 }
 
+int NativeRuntime::ImportImage(const std::string&) {
+  ctx_.err << "flytebox: image import loads the sandbox's image into a container engine: add "
+              "--runtime docker or --runtime podman\n";
+  return kExitUsage;
+}
+
 }  // namespace flytebox::cli

@@ -31,6 +31,7 @@ class NativeRuntime : public Runtime {
   int Logs(const std::string& component, bool follow) override;
   int Exec(const std::vector<std::string>& command) override;
   int Reload() override;
+  int ImportImage(const std::string& file) override;
 
  private:
   struct Launch;  // a start in progress (native_start.cc)

@@ -35,6 +35,9 @@ class Runtime {
   virtual int Logs(const std::string& component, bool follow) = 0;
   virtual int Exec(const std::vector<std::string>& command) = 0;
   virtual int Reload() = 0;
+  // `demo image import FILE`: loads an image archive (`docker save` / `podman save`, e.g.
+  // scripts/build-image.sh --save) into the engine; container runtimes only.
+  virtual int ImportImage(const std::string& file) = 0;
 };
 
 std::unique_ptr<Runtime> MakeNativeRuntime(const DemoContext& context);

@@ -4,11 +4,13 @@
 # Flytebox programs and versitygw, imported as flytebox:<version> into docker and/or podman.
 #
 # Usage: scripts/build-image.sh [--engine auto|docker|podman|all|none] [--tag NAME:TAG]
-#                               [--force] [--output FILE]
+#                               [--force] [--output FILE] [--save FILE]
 #   --engine  where to import (default auto: every engine that answers; none: only the tar)
 #   --tag     image name (default flytebox:<project version>)
 #   --force   import again even when the engine has this exact image
 #   --output  also keep the root filesystem tarball at FILE
+#   --save    also write the image as an archive at FILE (`<engine> save`), which
+#             `flytebox demo image import FILE` loads on a machine with no source tree
 #
 # Needs root (debootstrap, chroot), Debian 12 (the programs are linked against its
 # libraries) and the programs built (scripts/build.sh). Everything downloaded is cached in
@@ -29,6 +31,7 @@ TAG="flytebox:$VERSION"
 ENGINES=auto
 FORCE=0
 OUTPUT=""
+SAVE=""
 IMAGES="$FLYTEBOX_ROOT/images"
 IMG_CACHE="${FLYTEBOX_IMAGE_CACHE:-$FLYTEBOX_CACHE/image}"
 STARTED=$SECONDS
@@ -42,6 +45,7 @@ while [ $# -gt 0 ]; do
     --tag) TAG="${2:?--tag needs a value}"; shift 2 ;;
     --force) FORCE=1; shift ;;
     --output) OUTPUT="${2:?--output needs a file}"; shift 2 ;;
+    --save) SAVE="${2:?--save needs a file}"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument '$1'" ;;
   esac
@@ -316,6 +320,13 @@ main() {
     tar --numeric-owner --owner=0 --group=0 -C "$WORK/overlay" -rf "$tarball" -T "$WORK/overlay.list"
     if [ -n "$OUTPUT" ]; then cp "$tarball" "$OUTPUT"; say "root filesystem: $OUTPUT"; fi
     for e in "${todo[@]}"; do import_into "$e" "$tarball" "$id"; done
+  fi
+  if [ -n "$SAVE" ]; then
+    set -- $engines
+    [ $# -gt 0 ] || die "--save needs an engine to save from (--engine docker or podman)"
+    "$1" save -o "$SAVE.tmp" "$TAG" || die "$1 save of $TAG failed"
+    mv "$SAVE.tmp" "$SAVE"
+    say "image archive: $SAVE ($(( $(stat -c %s "$SAVE") / 1000000 )) MB; load it with flytebox demo image import $SAVE)"
   fi
   say "image $TAG (id $id) ready in $((SECONDS - STARTED)) s$([ "$LOCK_WAIT" -eq 0 ] || echo " ($LOCK_WAIT s of it waiting for a build of the tree)")"
 }

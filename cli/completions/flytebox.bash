@@ -11,7 +11,7 @@ _flytebox() {
   for ((i = 1; i < cword; i++)); do
     case "${words[i]}" in
       demo) ;;
-      start|stop|status|teardown|logs|exec|reload) sub="${words[i]}"; break ;;
+      start|stop|status|teardown|logs|exec|reload|image) sub="${words[i]}"; break ;;
     esac
   done
   case "$prev" in
@@ -31,9 +31,12 @@ _flytebox() {
     logs) words_now="$common -f --follow engine s3 postgres supervisor" ;;
     exec) words_now="$common" ;;
     stop|reload) words_now="$common" ;;
+    image)
+      if [ "${words[cword-1]}" = image ]; then words_now="import --help"
+      else COMPREPLY=($(compgen -f -- "$cur")); return; fi ;;
     *)
       if [ "$cword" -ge 2 ] && [ "${words[1]}" = demo ]; then
-        words_now="start stop status teardown logs exec reload --help"
+        words_now="start stop status teardown logs exec reload image --help"
       else
         words_now="demo --version --help"
       fi ;;

@@ -20,12 +20,14 @@
 #include "cli/app.h"
 #include "cli/container_runtime.h"
 #include "sandbox/status.h"
+#include "tests/unit/cli/recording_runner.h"
 #include "tests/unit/temp_dir.h"
 
 namespace flytebox::cli {
 namespace {
 
 using flytebox::testing::TempDir;
+using testing::RecordingRunner;
 
 namespace fs = std::filesystem;
 using Argv = std::vector<std::string>;
@@ -43,80 +45,6 @@ class SteppingClock : public Clock {
 
  private:
   MonoTime mono_{std::chrono::hours(1)};
-};
-
-// Records every command; answers each with the reply queued for the longest matching
-// prefix (the last reply of a queue repeats), else success with no output.
-class RecordingRunner : public CommandRunner {
- public:
-  struct Reply {
-    int code = 0;
-    std::string out;
-    std::string err;
-  };
-
-  void On(Argv prefix, std::vector<Reply> replies) {
-    rules_[std::move(prefix)] = {std::move(replies), 0};
-  }
-
-  Result<Captured> Run(const Argv& argv, std::chrono::milliseconds) override {
-    calls.push_back(argv);
-    Reply r = Answer(argv);
-    Captured c;
-    c.status.code = r.code;
-    c.out = r.out;
-    c.err = r.err;
-    return c;
-  }
-
-  Result<ExitStatus> Stream(const Argv& argv,
-                            const std::function<void(std::string_view)>& sink) override {
-    calls.push_back(argv);
-    Reply r = Answer(argv);
-    sink(r.out + r.err);
-    ExitStatus status;
-    status.code = r.code;
-    return status;
-  }
-
-  // Calls whose argv starts with `prefix`.
-  int Count(const Argv& prefix) const {
-    return static_cast<int>(std::count_if(calls.begin(), calls.end(), [&](const Argv& a) {
-      return a.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), a.begin());
-    }));
-  }
-  // The second word of each call ("run", "container", ...), in order.
-  std::vector<std::string> Verbs() const {
-    std::vector<std::string> verbs;
-    for (const auto& a : calls) {
-      verbs.push_back(a.size() > 2 && (a[1] == "container" || a[1] == "image" || a[1] == "volume" ||
-                                       a[1] == "network")
-                          ? a[1] + " " + a[2]
-                          : a[1]);
-    }
-    return verbs;
-  }
-
-  std::vector<Argv> calls;
-
- private:
-  Reply Answer(const Argv& argv) {
-    size_t best = 0;
-    std::pair<std::vector<Reply>, size_t>* rule = nullptr;
-    for (auto& [prefix, r] : rules_) {
-      if (prefix.size() <= argv.size() && prefix.size() >= best &&
-          std::equal(prefix.begin(), prefix.end(), argv.begin())) {
-        best = prefix.size();
-        rule = &r;
-      }
-    }
-    if (!rule || rule->first.empty()) return {};
-    Reply reply = rule->first[std::min(rule->second, rule->first.size() - 1)];
-    ++rule->second;
-    return reply;
-  }
-
-  std::map<Argv, std::pair<std::vector<Reply>, size_t>> rules_;
 };
 
 // A port nothing listens on right now (the pre-flight checks the ports for real).
@@ -596,6 +524,28 @@ TEST_F(ContainerRuntimeTest, ReloadSignalsTheSupervisorAndWaitsForItsWord) {
   EXPECT_EQ(o.code, kExitOk) << o.err;
   EXPECT_EQ(runner_.Count({"docker", "kill", "-s", "HUP", "fb"}), 1);
   EXPECT_NE(o.out.find("configuration 2"), std::string::npos) << o.out;
+}
+
+TEST_F(ContainerRuntimeTest, ImageImportLoadsTheArchiveAndChecksTheImageIsThere) {
+  fs::path archive = home_ / "flytebox.tar";
+  std::ofstream(archive) << "archive";
+  Outcome got = Do([&](Runtime& r) { return r.ImportImage(archive.string()); });
+  EXPECT_EQ(got.code, kExitOk) << got.err;
+  EXPECT_EQ(runner_.Verbs(), (std::vector<std::string>{"load", "image inspect"}));
+  EXPECT_EQ(runner_.calls[0], (Argv{"docker", "load", "-i", archive.string()}));
+  EXPECT_NE(got.out.find(DefaultImage() + " is in docker"), std::string::npos) << got.out;
+
+  runner_.On({"docker", "image", "inspect"}, {{1, "[]", "Error: No such image"}});
+  got = Do([&](Runtime& r) { return r.ImportImage(archive.string()); });
+  EXPECT_EQ(got.code, kExitFailure);
+  EXPECT_NE(got.err.find("holds no " + DefaultImage()), std::string::npos) << got.err;
+}
+
+TEST_F(ContainerRuntimeTest, ImageImportOfAMissingFileRunsNothing) {
+  Outcome got = Do([&](Runtime& r) { return r.ImportImage(home_ / "nope.tar"); });
+  EXPECT_EQ(got.code, kExitUsage);
+  EXPECT_NE(got.err.find("not a readable file"), std::string::npos) << got.err;
+  EXPECT_TRUE(runner_.calls.empty());
 }
 
 }  // namespace

@@ -429,6 +429,15 @@ TEST_F(DemoCommandTest, BadFlagsAreUsageErrors) {
             kExitUsage);  // native only
 }
 
+TEST_F(DemoCommandTest, ImageImportNeedsAFileAndAContainerEngine) {
+  EXPECT_EQ(Run({"demo", "image", "import"}).code, kExitUsage);
+  EXPECT_EQ(Run({"demo", "image"}).code, kExitUsage);
+  Outcome native = Run({"demo", "image", "import", "/x.tar", "--runtime", "native"});
+  EXPECT_EQ(native.code, kExitUsage);
+  EXPECT_NE(native.err.find("--runtime docker"), std::string::npos) << native.err;
+  EXPECT_FALSE(fs::exists(home_ / ".local/share/flytebox"));
+}
+
 TEST_F(DemoCommandTest, KubeconfigNeedsTheNativeRuntimeAndS3) {
   Outcome no_s3 = Run({"demo", "start", "--runtime", "native", "--kubeconfig", "/k/config"});
   EXPECT_EQ(no_s3.code, kExitUsage);
