@@ -497,7 +497,7 @@ def test_execution_metrics(w):
 def test_get_data_of_a_flyte_url(w):
     base = f"flyte://v1/{PROJECT}/{DOMAIN}/{w.run}/n0"
     got = w.s.data.GetData(dataproxy_pb2.GetDataRequest(flyte_url=base + "/o"), timeout=60)
-    assert got.literal_map.literals["o0"].scalar.primitive.string_value == "Hello, world!"
+    assert got.literal_map.literals["o0"].scalar.primitive.string_value == "Hello, conformance!"
     expect_error(w.s.data.GetData, dataproxy_pb2.GetDataRequest(flyte_url=base + "/x"), INVALID)
     expect_error(w.s.data.GetData, dataproxy_pb2.GetDataRequest(flyte_url=base + "/o/nosuch"),
                  NOT_FOUND)
