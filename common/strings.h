@@ -16,4 +16,8 @@ std::string AsciiLower(std::string_view s);
 // `keep_slash`) becomes %XX in upper-case hex, as SigV4 and the engine's signed URLs want.
 std::string PercentEncode(std::string_view text, bool keep_slash);
 
+// `text` with SQL LIKE's wildcards and the escape character escaped by '\\', so that it
+// matches itself in `LIKE ... ESCAPE '\\'`.
+std::string EscapeLike(std::string_view text);
+
 }  // namespace flytebox::strings

@@ -8,6 +8,7 @@
 #include <set>
 #include <string_view>
 
+#include "common/strings.h"
 #include "flyteidl/admin/common.pb.h"
 #include "flyteidl/admin/execution.pb.h"
 #include "flyteidl/admin/launch_plan.pb.h"
@@ -362,15 +363,6 @@ std::string PhaseName(const std::string& v) {
   return value == nullptr ? v : std::string(value->name());
 }
 
-std::string EscapeLike(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\\' || c == '%' || c == '_') out += '\\';
-    out += c;
-  }
-  return out;
-}
-
 constexpr char kTagStart = '\x1f';  // before a key, after a value
 constexpr char kTagSep = '\x1e';    // between a key and its value
 
@@ -385,12 +377,12 @@ Result<Filter> TagFilter(Filter f, bool key, const std::string& field) {
     case Filter::Op::kValueIn:
     case Filter::Op::kNe:
     case Filter::Op::kValueNotIn:
-      for (const std::string& v : f.values) patterns.push_back(wrap(EscapeLike(v)));
+      for (const std::string& v : f.values) patterns.push_back(wrap(strings::EscapeLike(v)));
       f.op = (f.op == Filter::Op::kEq || f.op == Filter::Op::kValueIn) ? Filter::Op::kLike
                                                                         : Filter::Op::kNotLike;
       break;
     case Filter::Op::kContains:
-      patterns.push_back(wrap("%" + EscapeLike(f.values[0]) + "%"));
+      patterns.push_back(wrap("%" + strings::EscapeLike(f.values[0]) + "%"));
       f.op = Filter::Op::kLike;
       break;
     case Filter::Op::kNotLike:

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/strings.h"
+
 namespace flytebox::kube {
 namespace {
 
@@ -199,20 +201,6 @@ Status StatusOf(const Response& r, const std::string& what) {
   }
 }
 
-std::string QueryEscape(std::string_view value) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char ch : value) {
-    auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+std::string QueryEscape(std::string_view value) { return strings::PercentEncode(value, false); }
 
 }  // namespace flytebox::kube

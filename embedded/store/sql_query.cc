@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "common/strings.h"
+
 namespace flytebox::store::internal {
 namespace {
 
@@ -68,16 +70,6 @@ Status CheckText(std::string_view column, std::string_view text) {
 Status UnknownColumn(const TableSchema& schema, std::string_view column, std::string_view what) {
   return Status::InvalidArgument("table " + schema.name + " has no " + std::string(what) + " '" +
                                  std::string(column) + "'");
-}
-
-// Escapes LIKE's wildcards so that `text` matches itself (with ESCAPE '\').
-std::string EscapeLike(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\\' || c == '%' || c == '_') out += '\\';
-    out += c;
-  }
-  return out;
 }
 
 // Appends the placeholder of one filter value, parsed for an int column.
@@ -149,7 +141,7 @@ Status AppendFilter(SqlBuilder& b, const TableSchema& schema, const Filter& filt
   }
   if (filter.op == Filter::Op::kContains) {
     FB_RETURN_IF_ERROR(CheckText(filter.field, filter.values[0]));
-    b.Ident(filter.field).Add(" LIKE ").Param("%" + EscapeLike(filter.values[0]) + "%");
+    b.Ident(filter.field).Add(" LIKE ").Param("%" + strings::EscapeLike(filter.values[0]) + "%");
     b.Add(" ESCAPE '\\'");
     return Status::Ok();
   }

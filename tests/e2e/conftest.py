@@ -252,3 +252,18 @@ def admin_stub(engine):
     channel = grpc.insecure_channel(engine.endpoint)
     yield admin_pb2_grpc.AdminServiceStub(channel)
     channel.close()
+
+
+def expect_grpc_error(call, request, code, *needles) -> str:
+    """`call(request)` must fail with `code` (never UNKNOWN or INTERNAL: those are bugs, not
+    verdicts on the request); its message must hold every needle. Returns the message."""
+    import grpc
+
+    with pytest.raises(grpc.RpcError) as err:
+        call(request, timeout=60)
+    got, details = err.value.code(), err.value.details() or ""
+    assert got not in (grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL), f"{got}: {details}"
+    assert got == code, f"expected {code}, got {got}: {details}"
+    for needle in needles:
+        assert needle in details, f"{needle!r} not in {details!r}"
+    return details

@@ -22,7 +22,7 @@ from flyteidl.service import signal_pb2
 from google.api import annotations_pb2
 from google.protobuf import json_format
 
-from conftest import REPO, pyflyte
+from conftest import REPO, expect_grpc_error, pyflyte
 
 PROJECT = "flytesnacks"
 DOMAIN = "development"
@@ -56,16 +56,7 @@ def http(engine):
     session.close()
 
 
-def grpc_error(call, request, code, *needles):
-    """Calls a gRPC method that must fail with `code`; its message must hold every needle."""
-    with pytest.raises(grpc.RpcError) as err:
-        call(request, timeout=60)
-    got, details = err.value.code(), err.value.details() or ""
-    assert got not in BAD_CODES, f"{got}: {details}"
-    assert got == code, f"expected {code}, got {got}: {details}"
-    for needle in needles:
-        assert needle in details, f"{needle!r} not in {details!r}"
-    return details
+grpc_error = expect_grpc_error
 
 
 def rest_error(response, status, code, *needles):

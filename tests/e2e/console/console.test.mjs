@@ -3,25 +3,19 @@
 // abort, approve). Screenshots go to FLYTEBOX_ARTIFACTS.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launchBrowser, screenshot, startTarget } from "./harness.mjs";
+import { closePage, openPage, screenshot, startTarget } from "./harness.mjs";
 
+let opened;
 let engine;
-let browser;
 let page;
 const timeout = 90000;
 
 before(async () => {
-  engine = await startTarget();
-  browser = await launchBrowser();
-  page = await browser.newPage();
-  page.setDefaultTimeout(timeout);
-  page.on("pageerror", (e) => console.error("page error:", e.message));
+  opened = await openPage(startTarget, timeout);
+  ({ target: engine, page } = opened);
 });
 
-after(async () => {
-  await browser?.close();
-  engine?.stop();
-});
+after(() => closePage(opened));
 
 // The graph node `label` once it shows `phase`.
 async function nodeInPhase(label, phase) {

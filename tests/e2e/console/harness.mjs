@@ -129,6 +129,22 @@ export async function launchBrowser() {
   return browser;
 }
 
+// A browser page over `target` (an Engine or a Sandbox, started by `start()`), for a suite's
+// before(); close it with closePage() in its after().
+export async function openPage(start, timeout) {
+  const target = await start();
+  const browser = await launchBrowser();
+  const page = await browser.newPage();
+  page.setDefaultTimeout(timeout);
+  page.on("pageerror", (e) => console.error("page error:", e.message));
+  return { target, browser, page };
+}
+
+export async function closePage(opened) {
+  await opened?.browser?.close();
+  opened?.target?.stop();
+}
+
 export async function screenshot(page, name) {
   mkdirSync(artifacts, { recursive: true });
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });

@@ -6,25 +6,19 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { launchBrowser, screenshot, startTarget } from "./harness.mjs";
+import { closePage, openPage, screenshot, startTarget } from "./harness.mjs";
 
+let opened;
 let engine;
-let browser;
 let page;
 const timeout = 120000;
 
 before(async () => {
-  engine = await startTarget();
-  browser = await launchBrowser();
-  page = await browser.newPage();
-  page.setDefaultTimeout(timeout);
-  page.on("pageerror", (e) => console.error("page error:", e.message));
+  opened = await openPage(startTarget, timeout);
+  ({ target: engine, page } = opened);
 });
 
-after(async () => {
-  await browser?.close();
-  engine?.stop();
-});
+after(() => closePage(opened));
 
 // A workflow file written for one test, run from the engine's temporary folder.
 function workflowFile(name, lines) {

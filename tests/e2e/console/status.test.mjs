@@ -3,24 +3,18 @@
 // GET /api/v1/sandbox/status; and what the page says when no supervisor started the engine.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { Engine, Sandbox, launchBrowser, screenshot } from "./harness.mjs";
+import { Engine, Sandbox, closePage, openPage, screenshot } from "./harness.mjs";
 
+let opened;
 let sandbox;
-let browser;
 let page;
 
 before(async () => {
-  sandbox = await Sandbox.start(process.env.FLYTEBOX_CONSOLE_RUNTIME || "native");
-  browser = await launchBrowser();
-  page = await browser.newPage();
-  page.setDefaultTimeout(60000);
-  page.on("pageerror", (e) => console.error("page error:", e.message));
+  opened = await openPage(() => Sandbox.start(process.env.FLYTEBOX_CONSOLE_RUNTIME || "native"), 60000);
+  ({ target: sandbox, page } = opened);
 });
 
-after(async () => {
-  await browser?.close();
-  sandbox?.stop();
-});
+after(() => closePage(opened));
 
 test("the status page shows the supervisor's components, versions and memory", async () => {
   const status = await (await fetch(`${sandbox.url}/api/v1/sandbox/status`)).json();
