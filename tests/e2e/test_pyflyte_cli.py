@@ -100,6 +100,93 @@ def test_run_remote_overwrite_cache_runs_a_cached_task_again(engine, remote, adm
     assert cache_status(remote, third) == catalog_pb2.CACHE_POPULATED
 
 
+def fill_ids(message, version: str) -> None:
+    """Gives every Identifier in `message` the project, domain and version it lacks, as
+    `flytectl register files` does with a package's entities."""
+    from google.protobuf.message import Message
+    if isinstance(message, identifier_pb2.Identifier):
+        message.project = message.project or PROJECT
+        message.domain = message.domain or DOMAIN
+        message.version = message.version or version
+        return
+    for field, value in message.ListFields():
+        if field.message_type is None:
+            continue
+        if isinstance(value, Message):
+            fill_ids(value, version)
+        else:  # a repeated field or a map
+            items = value.values() if field.message_type.GetOptions().map_entry else value
+            for item in items:
+                if isinstance(item, Message):
+                    fill_ids(item, version)
+
+
+def register_package(engine, admin_stub, package, names: str, version: str) -> None:
+    """Registers the entities of a `pyflyte package` archive whose file names contain `names`,
+    as `flytectl register files` does: the fast-registration tarball goes up through DataProxy's
+    upload location, the entities are registered in the archive's order with it as their code."""
+    import base64
+    import hashlib
+    import io
+    import tarfile
+
+    import grpc
+    import requests
+    from flyteidl.admin import launch_plan_pb2, task_pb2, workflow_pb2
+    from flyteidl.service import dataproxy_pb2, dataproxy_pb2_grpc
+
+    with tarfile.open(package) as tar:
+        members = {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
+    [fast] = [n for n in members if n.startswith("fast") and n.endswith(".tar.gz")]
+    md5 = hashlib.md5(members[fast]).digest()
+    with grpc.insecure_channel(engine.endpoint) as channel:
+        where = dataproxy_pb2_grpc.DataProxyServiceStub(channel).CreateUploadLocation(
+            dataproxy_pb2.CreateUploadLocationRequest(project=PROJECT, domain=DOMAIN,
+                                                      filename=fast, content_md5=md5))
+    put = requests.put(where.signed_url, data=members[fast], timeout=30,
+                       headers={"Content-MD5": base64.b64encode(md5).decode()})
+    assert put.ok, put.text
+    for name in sorted(n for n in members if n.endswith(".pb") and names in n):
+        data, kind = members[name], name.rsplit("_", 1)[1]
+        if kind == "1.pb":
+            spec = task_pb2.TaskSpec.FromString(data)
+            fill_ids(spec, version)
+            args = spec.template.container.args
+            args[:] = [a.replace("{{ .remote_package_path }}", where.native_url) for a in args]
+            admin_stub.CreateTask(task_pb2.TaskCreateRequest(id=spec.template.id, spec=spec))
+        elif kind == "2.pb":
+            spec = workflow_pb2.WorkflowSpec.FromString(data)
+            fill_ids(spec, version)
+            admin_stub.CreateWorkflow(workflow_pb2.WorkflowCreateRequest(id=spec.template.id,
+                                                                         spec=spec))
+        else:
+            lp = launch_plan_pb2.LaunchPlan.FromString(data)
+            fill_ids(lp, version)
+            admin_stub.CreateLaunchPlan(launch_plan_pb2.LaunchPlanCreateRequest(id=lp.id,
+                                                                                spec=lp.spec))
+
+
+def test_package_then_register_the_package_then_run(engine, remote, admin_stub, tmp_path):
+    package = tmp_path / "flyte-package.tgz"
+    out = pyflyte(engine, "--pkgs", "examples", "package", "--image", "localhost/flytebox:demo",
+                  "--copy", "all", "--output", str(package), cwd=str(REPO)).stdout
+    assert "Successfully packaged" in out and package.exists(), out
+    version = "p" + uuid.uuid4().hex[:10]
+    register_package(engine, admin_stub, package, "examples.execution_config.", version)
+    # The registered entities run the package's code, shipped in its fast-registration tarball.
+    name = unique_name("pf-package")
+    run_remote(engine, "--name", name, "--env", "FLYTEBOX_PF_PKG=from-package", "--wait",
+               "remote-launchplan", f"examples.execution_config.env_wf:{version}",
+               "--name", "FLYTEBOX_PF_PKG")
+    ex = remote.fetch_execution(name=name)
+    assert ex.closure.phase == Phase.SUCCEEDED, engine.log_text()[-3000:]
+    assert ex.outputs.get("o0", str) == "from-package"
+    task = admin_stub.GetTask(common_pb2.ObjectGetRequest(id=identifier_pb2.Identifier(
+        resource_type=identifier_pb2.TASK, project=PROJECT, domain=DOMAIN,
+        name="examples.execution_config.read_env", version=version)))
+    assert "pyflyte-fast-execute" in task.closure.compiled_task.template.container.args
+
+
 def test_info_prints_the_engine_version_and_endpoint(engine, admin_stub):
     from flyteidl.admin import version_pb2
 
