@@ -4,7 +4,6 @@ not covered elsewhere: `run --remote` with its execution options, `package`, `in
 FlyteRemote and flyteidl's own stubs."""
 import datetime
 import random
-import re
 import uuid
 
 import pytest
