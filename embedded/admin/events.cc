@@ -8,13 +8,9 @@
 namespace flytebox::admin {
 namespace {
 
-int64_t Micros(const google::protobuf::Timestamp& ts) {
-  return ts.seconds() * 1'000'000 + ts.nanos() / 1000;
-}
-
 google::protobuf::Duration Between(const google::protobuf::Timestamp& from,
                                    const google::protobuf::Timestamp& to) {
-  int64_t us = std::max<int64_t>(0, Micros(to) - Micros(from));
+  int64_t us = std::max<int64_t>(0, MicrosOf(to) - MicrosOf(from));
   google::protobuf::Duration d;
   d.set_seconds(us / 1'000'000);
   d.set_nanos(static_cast<int32_t>((us % 1'000'000) * 1000));

@@ -10,18 +10,14 @@
 namespace flytebox::admin {
 namespace {
 
-int64_t Micros(const google::protobuf::Timestamp& ts) {
-  return ts.seconds() * 1'000'000 + ts.nanos() / 1000;
-}
-
 google::protobuf::Timestamp Plus(const google::protobuf::Timestamp& ts,
                                  const google::protobuf::Duration& d) {
-  return ToTimestamp(Micros(ts) + d.seconds() * 1'000'000 + d.nanos() / 1000);
+  return ToTimestamp(MicrosOf(ts) + d.seconds() * 1'000'000 + d.nanos() / 1000);
 }
 
 void AddOperation(const std::string& op, const google::protobuf::Timestamp& from,
                   const google::protobuf::Timestamp& to, fc::Span* parent) {
-  if (Micros(to) <= Micros(from) || Micros(from) == 0) return;
+  if (MicrosOf(to) <= MicrosOf(from) || MicrosOf(from) == 0) return;
   fc::Span* s = parent->add_spans();
   s->set_operation_id(op);
   *s->mutable_start_time() = from;
@@ -96,8 +92,8 @@ Result<fa::WorkflowExecutionGetMetricsResponse> Admin::GetExecutionMetrics(
   FB_RETURN_IF_ERROR(AddNodeSpans(exec.id(), "", req.depth() < 0 ? -1 : req.depth(), &nodes));
   google::protobuf::Timestamp first = span->end_time(), last = span->start_time();
   for (const auto& n : nodes.spans()) {
-    if (Micros(n.start_time()) < Micros(first)) first = n.start_time();
-    if (Micros(n.end_time()) > Micros(last)) last = n.end_time();
+    if (MicrosOf(n.start_time()) < MicrosOf(first)) first = n.start_time();
+    if (MicrosOf(n.end_time()) > MicrosOf(last)) last = n.end_time();
   }
   AddOperation("WORKFLOW_SETUP", span->start_time(), first, span);
   for (auto& n : *nodes.mutable_spans()) *span->add_spans() = std::move(n);

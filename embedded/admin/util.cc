@@ -12,6 +12,10 @@ int64_t ToMicros(Clock::WallTime t) {
   return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
 }
 
+int64_t MicrosOf(const google::protobuf::Timestamp& ts) {
+  return ts.seconds() * 1'000'000 + ts.nanos() / 1000;
+}
+
 google::protobuf::Timestamp ToTimestamp(int64_t micros) {
   google::protobuf::Timestamp ts;
   int64_t secs = micros / 1'000'000;

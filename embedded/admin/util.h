@@ -18,6 +18,8 @@ namespace flytebox::admin {
 
 int64_t ToMicros(Clock::WallTime t);
 google::protobuf::Timestamp ToTimestamp(int64_t micros);
+// The microseconds since the epoch that `ts` stands for (ToTimestamp's inverse).
+int64_t MicrosOf(const google::protobuf::Timestamp& ts);
 
 // Serialization with map entries in a stable order, so equal messages give equal bytes.
 std::string Deterministic(const google::protobuf::Message& m);
