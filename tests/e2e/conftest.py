@@ -267,3 +267,13 @@ def expect_grpc_error(call, request, code, *needles) -> str:
     for needle in needles:
         assert needle in details, f"{needle!r} not in {details!r}"
     return details
+
+
+def set_primitive_inputs(literals, inputs) -> None:
+    """Fills a LiteralMap's `literals` with str and int primitives from `inputs`."""
+    for key, value in inputs.items():
+        primitive = literals[key].scalar.primitive
+        if isinstance(value, str):
+            primitive.string_value = value
+        else:
+            primitive.integer = value

@@ -22,7 +22,7 @@ from flyteidl.service import signal_pb2
 from google.api import annotations_pb2
 from google.protobuf import json_format
 
-from conftest import REPO, expect_grpc_error, pyflyte
+from conftest import REPO, expect_grpc_error, pyflyte, set_primitive_inputs
 
 PROJECT = "flytesnacks"
 DOMAIN = "development"
@@ -78,12 +78,7 @@ def lp(version, name=HELLO_LP, project=PROJECT, domain=DOMAIN):
 def create(exec_name, version, **inputs):
     req = execution_pb2.ExecutionCreateRequest(project=PROJECT, domain=DOMAIN, name=exec_name)
     req.spec.launch_plan.CopyFrom(lp(version))
-    for key, value in inputs.items():
-        primitive = req.inputs.literals[key].scalar.primitive
-        if isinstance(value, str):
-            primitive.string_value = value
-        else:
-            primitive.integer = value
+    set_primitive_inputs(req.inputs.literals, inputs)
     return req
 
 

@@ -10,7 +10,7 @@ from flyteidl.core import execution_pb2 as core_execution_pb2
 from flyteidl.core import identifier_pb2
 from flyteidl.service import admin_pb2_grpc, dataproxy_pb2_grpc, signal_pb2_grpc
 
-from conftest import REPO, pyflyte
+from conftest import REPO, pyflyte, set_primitive_inputs
 from conftest import expect_grpc_error as expect_error  # noqa: F401 (the suite's name for it)
 
 PROJECT = "flytesnacks"
@@ -84,12 +84,7 @@ def launch(stubs: Stubs, exec_name: str, lp: str, version: str, /, labels=None, 
     for key, value in (labels or {}).items():
         req.spec.labels.values[key] = value
     req.spec.tags.extend(tags)
-    for key, value in inputs.items():
-        primitive = req.inputs.literals[key].scalar.primitive
-        if isinstance(value, str):
-            primitive.string_value = value
-        else:
-            primitive.integer = value
+    set_primitive_inputs(req.inputs.literals, inputs)
     return stubs.admin.CreateExecution(req, timeout=60)
 
 

@@ -149,11 +149,10 @@ test("Recover on a failed execution starts a recovered one that succeeds", async
   await screenshot(page, "recovered");
 });
 
-test("a dataframe output is previewed as a table", async (t) => {
-  if (["docker", "podman"].includes(process.env.FLYTEBOX_CONSOLE_RUNTIME)) {
-    t.skip("the image leaves out pandas and pyarrow (images/python-exclude.txt): no DataFrame task runs in a container");
-    return;
-  }
+// Native only: the image leaves out pandas and pyarrow (images/python-exclude.txt), so no
+// DataFrame task runs in a container; the preview itself is the same page either way.
+const inContainer = ["docker", "podman"].includes(process.env.FLYTEBOX_CONSOLE_RUNTIME);
+(inContainer ? () => {} : test)("a dataframe output is previewed as a table", async () => {
   const link = engine.run("dataframe.py", "frame_wf", "--n", "25");
   await page.goto(link);
   await executionPhase("Succeeded");
