@@ -205,6 +205,11 @@ class Admin {
   // workflow's, else the project-domain's, else the project's); none when unset.
   Result<std::optional<fa::TaskResourceAttributes>> TaskResourceAttributesFor(
       const std::string& project, const std::string& domain, const std::string& workflow);
+  // The PLUGIN_OVERRIDE attributes that apply to `workflow`'s tasks, found as the task
+  // resources are; empty when unset.
+  Result<std::vector<fa::PluginOverride>> PluginOverridesFor(const std::string& project,
+                                                             const std::string& domain,
+                                                             const std::string& workflow);
 
   // Signals (gate nodes).
   Result<fa::Signal> GetOrCreateSignal(const fa::SignalGetOrCreateRequest& req);
@@ -236,6 +241,10 @@ class Admin {
   // matchable attributes (execution_config.cc).
   Status ApplyExecutionConfig(const fa::LaunchPlan& lp, const std::string& project,
                               const std::string& domain, fa::ExecutionSpec* spec);
+  // The CLUSTER_ASSIGNMENT attributes of project/domain into `spec`; INVALID_ARGUMENT when the
+  // request names another pool.
+  Status ApplyClusterAssignment(const std::string& project, const std::string& domain,
+                                fa::ExecutionSpec* spec);
 
   AdminOptions options_;
 };

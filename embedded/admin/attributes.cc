@@ -1,3 +1,6 @@
+#include <array>
+#include <map>
+
 #include "embedded/admin/admin.h"
 #include "embedded/admin/util.h"
 
@@ -16,8 +19,30 @@ store::Columns AttrKey(const std::string& project, const std::string& domain,
   return {{"project", project}, {"domain", domain}, {"workflow", workflow}, {"resource_type", type}};
 }
 
+// PLUGIN_OVERRIDE updates merge into what is stored, as FlyteAdmin merges them: an override
+// replaces the stored one of its task type, the other task types' stay (ordered by type).
+Result<fa::MatchingAttributes> MergePluginOverrides(store::MetadataStore& store,
+                                                    const store::Columns& key,
+                                                    const fa::MatchingAttributes& attrs) {
+  auto rec = store.Get(store::Table::kAttributes, key);
+  if (!rec.ok() && rec.status().code() == Code::kNotFound) return attrs;
+  if (!rec.ok()) return rec.status();
+  FB_ASSIGN_OR_RETURN(auto stored, ParseRecord<fa::MatchingAttributes>(*rec));
+  std::map<std::string, fa::PluginOverride> by_type;
+  for (const auto& o : stored.plugin_overrides().overrides()) by_type[o.task_type()] = o;
+  for (const auto& o : attrs.plugin_overrides().overrides()) by_type[o.task_type()] = o;
+  fa::MatchingAttributes merged;
+  auto* out = merged.mutable_plugin_overrides();
+  for (auto& [type, o] : by_type) *out->add_overrides() = std::move(o);
+  return merged;
+}
+
 Status PutAttributes(store::MetadataStore& store, store::Columns key,
-                     const fa::MatchingAttributes& attrs) {
+                     const fa::MatchingAttributes& given) {
+  fa::MatchingAttributes attrs = given;
+  if (given.has_plugin_overrides()) {
+    FB_ASSIGN_OR_RETURN(attrs, MergePluginOverrides(store, key, given));
+  }
   store::Record rec;
   rec.columns = std::move(key);
   rec.data = Deterministic(attrs);
@@ -32,6 +57,30 @@ Result<fa::MatchingAttributes> GetAttributes(store::MetadataStore& store, const 
   }
   if (!rec.ok()) return rec.status();
   return ParseRecord<fa::MatchingAttributes>(*rec);
+}
+
+// Where attributes were found: the level's domain and workflow ("" above that level).
+struct Found {
+  std::string domain, workflow;
+  fa::MatchingAttributes attrs;
+};
+
+// The most specific attributes at or above {project, domain, workflow}, as FlyteAdmin's Get
+// answers: the workflow's, else the project-domain's, else the project's. A level left ""
+// in `at` is skipped.
+Result<Found> MostSpecific(store::MetadataStore& store, const std::array<std::string, 3>& at,
+                           int64_t type, const std::string& where) {
+  const auto& [project, domain, workflow] = at;
+  const std::vector<std::pair<std::string, std::string>> levels = {
+      {domain, workflow}, {domain, ""}, {"", ""}};
+  for (size_t i = workflow.empty() ? (domain.empty() ? 2 : 1) : 0; i < levels.size(); ++i) {
+    const auto& [d, w] = levels[i];
+    auto got = GetAttributes(store, AttrKey(project, d, w, type), where);
+    if (got.ok()) return Found{d, w, std::move(got).value()};
+    if (got.status().code() != Code::kNotFound) return got.status();
+  }
+  return Status::NotFound("no attributes of that resource type set for " + where +
+                          " or above it");
 }
 
 Status DeleteAttributes(store::MetadataStore& store, const store::Columns& key,
@@ -61,14 +110,14 @@ Result<fa::ProjectDomainAttributesUpdateResponse> Admin::UpdateProjectDomainAttr
 Result<fa::ProjectDomainAttributesGetResponse> Admin::GetProjectDomainAttributes(
     const fa::ProjectDomainAttributesGetRequest& req) {
   FB_RETURN_IF_ERROR(CheckProjectDomain(req.project(), req.domain()));
-  FB_ASSIGN_OR_RETURN(auto attrs,
-                      GetAttributes(*options_.store,
-                                    AttrKey(req.project(), req.domain(), "", req.resource_type()),
-                                    req.project() + "/" + req.domain()));
+  FB_ASSIGN_OR_RETURN(auto found, MostSpecific(*options_.store,
+                                                {req.project(), req.domain(), ""},
+                                                req.resource_type(),
+                                                req.project() + "/" + req.domain()));
   fa::ProjectDomainAttributesGetResponse out;
   out.mutable_attributes()->set_project(req.project());
-  out.mutable_attributes()->set_domain(req.domain());
-  *out.mutable_attributes()->mutable_matching_attributes() = std::move(attrs);
+  out.mutable_attributes()->set_domain(found.domain);
+  *out.mutable_attributes()->mutable_matching_attributes() = std::move(found.attrs);
   return out;
 }
 
@@ -126,16 +175,16 @@ Result<fa::WorkflowAttributesUpdateResponse> Admin::UpdateWorkflowAttributes(
 Result<fa::WorkflowAttributesGetResponse> Admin::GetWorkflowAttributes(
     const fa::WorkflowAttributesGetRequest& req) {
   FB_RETURN_IF_ERROR(CheckProjectDomain(req.project(), req.domain()));
-  FB_ASSIGN_OR_RETURN(
-      auto attrs,
-      GetAttributes(*options_.store,
-                    AttrKey(req.project(), req.domain(), req.workflow(), req.resource_type()),
-                    req.project() + "/" + req.domain() + "/" + req.workflow()));
+  FB_ASSIGN_OR_RETURN(auto found, MostSpecific(*options_.store,
+                                                {req.project(), req.domain(), req.workflow()},
+                                                req.resource_type(),
+                                                req.project() + "/" + req.domain() + "/" +
+                                                    req.workflow()));
   fa::WorkflowAttributesGetResponse out;
   out.mutable_attributes()->set_project(req.project());
-  out.mutable_attributes()->set_domain(req.domain());
-  out.mutable_attributes()->set_workflow(req.workflow());
-  *out.mutable_attributes()->mutable_matching_attributes() = std::move(attrs);
+  out.mutable_attributes()->set_domain(found.domain);
+  out.mutable_attributes()->set_workflow(found.workflow);
+  *out.mutable_attributes()->mutable_matching_attributes() = std::move(found.attrs);
   return out;
 }
 

@@ -1,8 +1,14 @@
 // Matchable attributes that shape executions. WORKFLOW_EXECUTION_CONFIG is applied to a new
-// execution in FlyteAdmin's order: what the
-// request sets wins, then the launch plan, then the most specific matchable attributes
-// (workflow, project-domain, project). The result is written into the stored spec, so
-// GetExecution shows what the execution ran with and the executor reads one place.
+// execution in FlyteAdmin's order: what the request sets wins, then the launch plan, then the
+// most specific matchable attributes (workflow, project-domain, project), then the project's
+// own (so a field the more specific level leaves unset still comes from the project).
+// CLUSTER_ASSIGNMENT is the project-domain's (else the project's); a request naming another
+// pool is refused. The result is written into the stored spec, so GetExecution shows what the
+// execution ran with and the executor reads one place.
+//
+// Launch-plan-level attributes: FlyteAdmin's resource table has a launch plan column, but no
+// RPC of flyteidl 1.16 writes it (workflow attributes are the most specific an API client can
+// set), so the launch plan's own spec fields are the launch-plan level, applied above.
 #include "embedded/admin/admin.h"
 #include "embedded/admin/util.h"
 
@@ -79,7 +85,39 @@ Status Admin::ApplyExecutionConfig(const fa::LaunchPlan& lp, const std::string& 
   if (attrs && attrs->has_workflow_execution_config()) {
     FillUnset(attrs->workflow_execution_config(), spec);
   }
+  FB_ASSIGN_OR_RETURN(auto own, MostSpecificAttributes(project, "", "", kExecutionConfig));
+  if (own && own->has_workflow_execution_config()) {
+    FillUnset(own->workflow_execution_config(), spec);
+  }
+  return ApplyClusterAssignment(project, domain, spec);
+}
+
+Status Admin::ApplyClusterAssignment(const std::string& project, const std::string& domain,
+                                     fa::ExecutionSpec* spec) {
+  FB_ASSIGN_OR_RETURN(auto attrs,
+                      MostSpecificAttributes(project, domain, "", fa::CLUSTER_ASSIGNMENT));
+  if (!attrs || !attrs->has_cluster_assignment()) return Status::Ok();
+  const std::string& stored = attrs->cluster_assignment().cluster_pool_name();
+  const std::string& asked = spec->cluster_assignment().cluster_pool_name();
+  if (!asked.empty() && !stored.empty() && asked != stored) {
+    return Status::InvalidArgument(
+        "execution with project \"" + project + "\" and domain \"" + domain +
+        "\" cannot run on cluster pool \"" + asked + "\", because its configured to run on pool \"" +
+        stored + "\" (leave spec.cluster_assignment unset, or change the CLUSTER_ASSIGNMENT "
+        "attributes of " + project + "/" + domain + ")");
+  }
+  if (asked.empty()) *spec->mutable_cluster_assignment() = attrs->cluster_assignment();
   return Status::Ok();
+}
+
+Result<std::vector<fa::PluginOverride>> Admin::PluginOverridesFor(const std::string& project,
+                                                                 const std::string& domain,
+                                                                 const std::string& workflow) {
+  FB_ASSIGN_OR_RETURN(auto attrs,
+                      MostSpecificAttributes(project, domain, workflow, fa::PLUGIN_OVERRIDE));
+  if (!attrs || !attrs->has_plugin_overrides()) return std::vector<fa::PluginOverride>();
+  const auto& o = attrs->plugin_overrides().overrides();
+  return std::vector<fa::PluginOverride>(o.begin(), o.end());
 }
 
 }  // namespace flytebox::admin

@@ -46,6 +46,11 @@ class Driver : public Executor {
   void StartWaitingTasks(const NodeRef& ref);
   // The TASK_RESOURCE matchable attributes for the run's tasks; null when none are set.
   const fa::TaskResourceAttributes* TaskResourcesOf(Run& run);
+  // Why the PLUGIN_OVERRIDE attributes refuse `task` in this run; nullopt when it may run.
+  std::optional<std::string> PluginRefusal(Run& run, const fc::TaskTemplate& task);
+  // Whether a task node's attempts run interruptible, as propeller decides: the node's
+  // metadata, else its task's, else the execution's spec (request, launch plan, attributes).
+  static bool Interruptible(const Node& n, const fc::TaskTemplate* task);
   static std::vector<NodePhase> PhasesOf(const Graph& g);
   void EndGraph(Graph& g, const Plan::Verdict& verdict);
   void FinishGraph(Graph& g, bool ok, const NodeError* error);

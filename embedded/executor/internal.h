@@ -118,6 +118,8 @@ struct Run {
   bool waiting_for_slot = false;
   // TASK_RESOURCE matchable attributes for this execution's tasks, read once (outer: read).
   std::optional<std::optional<fa::TaskResourceAttributes>> task_resources;
+  // PLUGIN_OVERRIDE matchable attributes for this execution's tasks, read once.
+  std::optional<std::vector<fa::PluginOverride>> plugin_overrides;
   // A launch-plan node waiting for this execution (child executions).
   std::optional<std::pair<std::string, std::string>> parent;  // exec name, node id
 };

@@ -104,9 +104,13 @@ fa::TaskExecution Driver::TaskRecord(const Node& n, const fc::Identifier& task_i
   *c->mutable_updated_at() = admin::ToTimestamp(now);
   if (EndedTaskPhase(phase))
     *c->mutable_duration() = DurationOf(now - (started_us ? started_us : created_us));
-  if (const fc::TaskTemplate* task = TaskOf(*n.graph->run, task_id)) c->set_task_type(task->type());
+  const fc::TaskTemplate* task = TaskOf(*n.graph->run, task_id);
+  if (task) c->set_task_type(task->type());
   c->set_event_version(1);
   c->mutable_metadata()->set_plugin_identifier(options_.runner->name());
+  c->mutable_metadata()->set_instance_class(
+      Interruptible(n, task) ? flyteidl::event::TaskExecutionMetadata::INTERRUPTIBLE
+                             : flyteidl::event::TaskExecutionMetadata::DEFAULT);
   return rec;
 }
 

@@ -70,6 +70,10 @@ void Driver::StartTask(Node& n) {
                  fc::ExecutionError::SYSTEM, false});
     return;
   }
+  if (auto refusal = PluginRefusal(run, *task)) {
+    FailNode(n, {"UnsupportedTaskType", *refusal, fc::ExecutionError::SYSTEM, false});
+    return;
+  }
   if (task->metadata().discoverable()) {
     n.catalog_key = CatalogKeyOf(*task, n.inputs);
     const std::string& key = n.catalog_key->blob_key;
@@ -197,6 +201,33 @@ const fa::TaskResourceAttributes* Driver::TaskResourcesOf(Run& run) {
     run.task_resources = std::move(attrs).value();
   }
   return *run.task_resources ? &**run.task_resources : nullptr;
+}
+
+std::optional<std::string> Driver::PluginRefusal(Run& run, const fc::TaskTemplate& task) {
+  if (!run.plugin_overrides) {
+    const auto& id = run.exec.id();
+    auto got = options_.admin->PluginOverridesFor(id.project(), id.domain(),
+                                                  run.closure.primary().template_().id().name());
+    if (!got.ok()) {
+      FB_LOG(kWarn, kLog) << "plugin overrides for " << id.name() << ": "
+                          << got.status().ToString();
+      return std::nullopt;  // read again for the next task
+    }
+    run.plugin_overrides = std::move(got).value();
+  }
+  return PluginOverrideRefusal(*run.plugin_overrides, task.type(), options_.runner->name());
+}
+
+bool Driver::Interruptible(const Node& n, const fc::TaskTemplate* task) {
+  if (n.spec && n.spec->metadata().interruptible_value_case() ==
+                    fc::NodeMetadata::kInterruptible) {
+    return n.spec->metadata().interruptible();
+  }
+  if (task && task->metadata().interruptible_value_case() == fc::TaskMetadata::kInterruptible) {
+    return task->metadata().interruptible();
+  }
+  const auto& spec = n.graph->run->exec.spec();
+  return spec.has_interruptible() && spec.interruptible().value();
 }
 
 void Driver::StartAttempt(Node& n) {

@@ -57,4 +57,25 @@ void ApplyTaskResourceAttributes(const flyteidl::admin::TaskResourceAttributes& 
   }
 }
 
+std::optional<std::string> PluginOverrideRefusal(
+    const std::vector<flyteidl::admin::PluginOverride>& overrides, const std::string& task_type,
+    const std::string& runner) {
+  for (const auto& o : overrides) {
+    if (o.task_type() != task_type || o.plugin_id().empty()) continue;
+    std::string named;
+    for (const auto& id : o.plugin_id()) {
+      if (id == "container" || id == "pod" || id == "k8s-array" || id == runner) {
+        return std::nullopt;
+      }
+      named += (named.empty() ? "" : ", ") + id;
+    }
+    if (o.missing_plugin_behavior() != flyteidl::admin::PluginOverride::FAIL) return std::nullopt;
+    return "no matching plugin implementation found for task type [" + task_type +
+           "] and plugin overrides [" + named + "]: this engine runs it with 'container' ('" +
+           runner + "'); add one of those to the PLUGIN_OVERRIDE attributes or set "
+           "missing_plugin_behavior USE_DEFAULT";
+  }
+  return std::nullopt;
+}
+
 }  // namespace flytebox::executor

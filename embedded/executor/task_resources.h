@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "flyteidl/admin/matchable_resource.pb.h"
 
@@ -20,5 +21,13 @@ std::optional<double> QuantityValue(std::string_view quantity);
 void ApplyTaskResourceAttributes(const flyteidl::admin::TaskResourceAttributes& attributes,
                                  std::map<std::string, std::string>* requests,
                                  std::map<std::string, std::string>* limits);
+
+// PLUGIN_OVERRIDE matchable attributes as propeller resolves a task's plugin: an override for
+// the task's type that names none of the plugins this engine runs it with ("container", "pod",
+// "k8s-array" or the runner's own name) and says FAIL refuses the task; the refusal says why.
+// No override, a plugin that runs here, or USE_DEFAULT: nullopt, the task runs as it would.
+std::optional<std::string> PluginOverrideRefusal(
+    const std::vector<flyteidl::admin::PluginOverride>& overrides, const std::string& task_type,
+    const std::string& runner);
 
 }  // namespace flytebox::executor

@@ -401,3 +401,146 @@ def test_workflow_execution_config_from_matchable_attributes(engine, remote, ver
             project=PROJECT, domain=DOMAIN, workflow=wf,
             resource_type=mr.WORKFLOW_EXECUTION_CONFIG))
     assert run() == ("<unset>", {})
+
+
+def attributes_stubs():
+    from flyteidl.admin import matchable_resource_pb2 as mr
+    from flyteidl.admin import project_domain_attributes_pb2 as pda
+    from flyteidl.admin import workflow_attributes_pb2 as wa
+    return mr, pda, wa
+
+
+def code_and_message(call, request):
+    with pytest.raises(grpc.RpcError) as err:
+        call(request)
+    return err.value.code(), err.value.details()
+
+
+def test_cluster_assignment_from_attributes(engine, remote, version, admin_stub):
+    """CLUSTER_ASSIGNMENT of the project-domain is the execution's pool (in its spec) unless the
+    request names one; a request naming another pool is refused as FlyteAdmin refuses it."""
+    from flyteidl.admin import cluster_assignment_pb2
+    mr, pda, _ = attributes_stubs()
+    lp = remote.fetch_launch_plan(PROJECT, DOMAIN, "execution_config.env_wf", version)
+
+    def spec_of(**kwargs):
+        ex = finish(remote, remote.execute(lp, inputs={}, **kwargs), engine)
+        assert ex.closure.phase == Phase.SUCCEEDED, engine.log_text()[-3000:]
+        return admin_stub.GetExecution(execution_pb2.WorkflowExecutionGetRequest(
+            id=ex.id.to_flyte_idl())).spec
+
+    admin_stub.UpdateProjectDomainAttributes(pda.ProjectDomainAttributesUpdateRequest(
+        attributes=pda.ProjectDomainAttributes(
+            project=PROJECT, domain=DOMAIN, matching_attributes=mr.MatchingAttributes(
+                cluster_assignment=cluster_assignment_pb2.ClusterAssignment(cluster_pool_name="pool-a")))))
+    try:
+        assert spec_of().cluster_assignment.cluster_pool_name == "pool-a"
+        spec = spec_of(cluster_pool="pool-a", execution_cluster_label="gpu")
+        assert spec.cluster_assignment.cluster_pool_name == "pool-a"
+        assert spec.execution_cluster_label.value == "gpu"
+        request = execution_pb2.ExecutionCreateRequest(
+            project=PROJECT, domain=DOMAIN, spec=execution_pb2.ExecutionSpec(
+                launch_plan=lp.id.to_flyte_idl(),
+                cluster_assignment=cluster_assignment_pb2.ClusterAssignment(cluster_pool_name="pool-b")))
+        code, message = code_and_message(admin_stub.CreateExecution, request)
+        assert code == grpc.StatusCode.INVALID_ARGUMENT
+        assert 'cannot run on cluster pool "pool-b"' in message
+        assert 'configured to run on pool "pool-a"' in message
+    finally:
+        admin_stub.DeleteProjectDomainAttributes(pda.ProjectDomainAttributesDeleteRequest(
+            project=PROJECT, domain=DOMAIN, resource_type=mr.CLUSTER_ASSIGNMENT))
+    assert spec_of(cluster_pool="pool-b").cluster_assignment.cluster_pool_name == "pool-b"
+    assert not spec_of().HasField("cluster_assignment")
+
+
+def test_overwrite_cache_and_interruptible_reach_the_tasks(engine, remote, version, admin_stub):
+    """overwrite_cache from the launch plan or the WORKFLOW_EXECUTION_CONFIG attributes runs a
+    cached task again (CACHE_POPULATED, a new value); interruptible from the attributes makes
+    the attempts INTERRUPTIBLE, unless the request says otherwise."""
+    from flyteidl.admin import task_execution_pb2
+    from flyteidl.core import catalog_pb2
+    from flyteidl.event import event_pb2
+    from google.protobuf import wrappers_pb2
+    mr, _, wa = attributes_stubs()
+    wf = "execution_config.cached_wf"
+    lp = remote.fetch_launch_plan(PROJECT, DOMAIN, wf, version)
+    fresh = remote.fetch_launch_plan(PROJECT, DOMAIN, "execution_config.cached_wf_fresh", version)
+    key = uuid.uuid4().hex
+
+    def run(plan, **kwargs):
+        ex = finish(remote, remote.execute(plan, inputs={"key": key}, **kwargs), engine)
+        assert ex.closure.phase == Phase.SUCCEEDED, engine.log_text()[-3000:]
+        node = admin_stub.GetNodeExecution(node_execution_pb2_request(ex, "n0"))
+        status = node.closure.task_node_metadata.cache_status
+        if status == catalog_pb2.CACHE_HIT:
+            return ex.outputs.get("o0", str), status, None
+        [attempt] = admin_stub.ListTaskExecutions(task_execution_pb2.TaskExecutionListRequest(
+            node_execution_id=node.id, limit=10)).task_executions
+        return ex.outputs.get("o0", str), status, attempt.closure.metadata.instance_class
+
+    default, interruptible = (event_pb2.TaskExecutionMetadata.DEFAULT,
+                              event_pb2.TaskExecutionMetadata.INTERRUPTIBLE)
+    first, status, cls = run(lp)
+    assert (status, cls) == (catalog_pb2.CACHE_POPULATED, default)
+    assert run(lp) == (first, catalog_pb2.CACHE_HIT, None)
+    second, status, _ = run(fresh)
+    assert second != first and status == catalog_pb2.CACHE_POPULATED
+    assert run(lp)[:2] == (second, catalog_pb2.CACHE_HIT)
+
+    admin_stub.UpdateWorkflowAttributes(wa.WorkflowAttributesUpdateRequest(
+        attributes=wa.WorkflowAttributes(
+            project=PROJECT, domain=DOMAIN, workflow=wf,
+            matching_attributes=mr.MatchingAttributes(
+                workflow_execution_config=mr.WorkflowExecutionConfig(
+                    overwrite_cache=True, interruptible=wrappers_pb2.BoolValue(value=True))))))
+    try:
+        third, status, cls = run(lp)
+        assert third not in (first, second)
+        assert (status, cls) == (catalog_pb2.CACHE_POPULATED, interruptible)
+        fourth, status, cls = run(lp, interruptible=False)
+        assert fourth != third and (status, cls) == (catalog_pb2.CACHE_POPULATED, default)
+    finally:
+        admin_stub.DeleteWorkflowAttributes(wa.WorkflowAttributesDeleteRequest(
+            project=PROJECT, domain=DOMAIN, workflow=wf,
+            resource_type=mr.WORKFLOW_EXECUTION_CONFIG))
+    assert run(lp)[:2] == (fourth, catalog_pb2.CACHE_HIT)
+    assert run(fresh, interruptible=True)[1:] == (catalog_pb2.CACHE_POPULATED, interruptible)
+
+
+def test_plugin_overrides(engine, remote, version, admin_stub):
+    """PLUGIN_OVERRIDE updates merge by task type; an override naming no plugin this engine has
+    fails the task when it says FAIL, and is ignored with USE_DEFAULT."""
+    mr, _, wa = attributes_stubs()
+    wf = "execution_config.env_wf"
+    lp = remote.fetch_launch_plan(PROJECT, DOMAIN, wf, version)
+
+    def override(task_type, plugins, behavior):
+        admin_stub.UpdateWorkflowAttributes(wa.WorkflowAttributesUpdateRequest(
+            attributes=wa.WorkflowAttributes(
+                project=PROJECT, domain=DOMAIN, workflow=wf,
+                matching_attributes=mr.MatchingAttributes(plugin_overrides=mr.PluginOverrides(
+                    overrides=[mr.PluginOverride(task_type=task_type, plugin_id=plugins,
+                                                 missing_plugin_behavior=behavior)])))))
+
+    def run():
+        return finish(remote, remote.execute(lp, inputs={}), engine).closure
+
+    try:
+        override("python-task", ["spark-only"], mr.PluginOverride.FAIL)
+        override("sql", ["sqlite"], mr.PluginOverride.USE_DEFAULT)
+        got = admin_stub.GetWorkflowAttributes(wa.WorkflowAttributesGetRequest(
+            project=PROJECT, domain=DOMAIN, workflow=wf, resource_type=mr.PLUGIN_OVERRIDE))
+        overrides = got.attributes.matching_attributes.plugin_overrides.overrides
+        assert [(o.task_type, list(o.plugin_id)) for o in overrides] == [
+            ("python-task", ["spark-only"]), ("sql", ["sqlite"])]
+        closure = run()
+        assert closure.phase == Phase.FAILED
+        assert "no matching plugin implementation found for task type [python-task]" in \
+            closure.error.message, closure.error.message
+        override("python-task", ["spark-only"], mr.PluginOverride.USE_DEFAULT)
+        assert run().phase == Phase.SUCCEEDED
+        override("python-task", ["spark-only", "container"], mr.PluginOverride.FAIL)
+        assert run().phase == Phase.SUCCEEDED
+    finally:
+        admin_stub.DeleteWorkflowAttributes(wa.WorkflowAttributesDeleteRequest(
+            project=PROJECT, domain=DOMAIN, workflow=wf, resource_type=mr.PLUGIN_OVERRIDE))

@@ -57,5 +57,38 @@ TEST(TaskResourceAttributesTest, NoAttributesChangeNothing) {
   EXPECT_TRUE(limits.empty());
 }
 
+flyteidl::admin::PluginOverride Override(const std::string& type, std::vector<std::string> ids,
+                                         flyteidl::admin::PluginOverride::MissingPluginBehavior b) {
+  flyteidl::admin::PluginOverride o;
+  o.set_task_type(type);
+  for (auto& id : ids) o.add_plugin_id(std::move(id));
+  o.set_missing_plugin_behavior(b);
+  return o;
+}
+
+TEST(PluginOverrideTest, AnOverrideNamingNoPluginHereFailsWhenItSaysFail) {
+  auto refusal = PluginOverrideRefusal(
+      {Override("python-task", {"spark", "ray"}, flyteidl::admin::PluginOverride::FAIL)},
+      "python-task", "local");
+  ASSERT_TRUE(refusal.has_value());
+  EXPECT_NE(refusal->find("task type [python-task] and plugin overrides [spark, ray]"),
+            std::string::npos)
+      << *refusal;
+  EXPECT_NE(refusal->find("USE_DEFAULT"), std::string::npos) << *refusal;
+}
+
+TEST(PluginOverrideTest, UseDefaultAKnownPluginOrAnotherTaskTypeRun) {
+  using PO = flyteidl::admin::PluginOverride;
+  EXPECT_FALSE(PluginOverrideRefusal({Override("python-task", {"spark"}, PO::USE_DEFAULT)},
+                                     "python-task", "local"));
+  EXPECT_FALSE(PluginOverrideRefusal({Override("python-task", {"spark", "container"}, PO::FAIL)},
+                                     "python-task", "local"));
+  EXPECT_FALSE(PluginOverrideRefusal({Override("python-task", {"kubernetes"}, PO::FAIL)},
+                                     "python-task", "kubernetes"));
+  EXPECT_FALSE(PluginOverrideRefusal({Override("sql", {"spark"}, PO::FAIL)}, "python-task",
+                                     "local"));
+  EXPECT_FALSE(PluginOverrideRefusal({}, "python-task", "local"));
+}
+
 }  // namespace
 }  // namespace flytebox::executor
