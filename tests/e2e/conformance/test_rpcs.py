@@ -323,16 +323,26 @@ def test_matchable_attributes(w):
     assert list(got.attributes.matching_attributes.execution_queue_attributes.tags) == ["wf"]
     a.DeleteWorkflowAttributes(workflow_attributes_pb2.WorkflowAttributesDeleteRequest(
         project=PROJECT, domain=DOMAIN, workflow=HELLO_WF, resource_type=queue), timeout=60)
-    expect_error(a.GetWorkflowAttributes, workflow_attributes_pb2.WorkflowAttributesGetRequest(
-        project=PROJECT, domain=DOMAIN, workflow=HELLO_WF, resource_type=queue), NOT_FOUND)
+    # As FlyteAdmin's Get: the most specific level set at or above the one asked for.
+    wf_get = workflow_attributes_pb2.WorkflowAttributesGetRequest(
+        project=PROJECT, domain=DOMAIN, workflow=HELLO_WF, resource_type=queue)
+    got = a.GetWorkflowAttributes(wf_get, timeout=60).attributes
+    assert (got.domain, got.workflow) == (DOMAIN, "")
+    assert list(got.matching_attributes.execution_queue_attributes.tags) == ["pd"]
     a.DeleteProjectDomainAttributes(
         project_domain_attributes_pb2.ProjectDomainAttributesDeleteRequest(
             project=PROJECT, domain=DOMAIN, resource_type=queue), timeout=60)
-    expect_error(a.GetProjectDomainAttributes,
-                 project_domain_attributes_pb2.ProjectDomainAttributesGetRequest(
-                     project=PROJECT, domain=DOMAIN, resource_type=queue), NOT_FOUND)
+    pd_get = project_domain_attributes_pb2.ProjectDomainAttributesGetRequest(
+        project=PROJECT, domain=DOMAIN, resource_type=queue)
+    got = a.GetProjectDomainAttributes(pd_get, timeout=60).attributes
+    assert got.domain == "" and list(got.matching_attributes.execution_queue_attributes.tags) == [
+        "p"]
+    assert list(a.GetWorkflowAttributes(wf_get, timeout=60).attributes.matching_attributes
+                .execution_queue_attributes.tags) == ["p"]
     a.DeleteProjectAttributes(project_attributes_pb2.ProjectAttributesDeleteRequest(
         project=PROJECT, resource_type=queue), timeout=60)
+    expect_error(a.GetWorkflowAttributes, wf_get, NOT_FOUND)
+    expect_error(a.GetProjectDomainAttributes, pd_get, NOT_FOUND)
     expect_error(a.GetProjectAttributes, project_attributes_pb2.ProjectAttributesGetRequest(
         project=PROJECT, resource_type=queue), NOT_FOUND)
     expect_error(a.UpdateProjectAttributes, project_attributes_pb2.ProjectAttributesUpdateRequest(
