@@ -79,8 +79,7 @@ Result<Found> MostSpecific(store::MetadataStore& store, const std::array<std::st
     if (got.ok()) return Found{d, w, std::move(got).value()};
     if (got.status().code() != Code::kNotFound) return got.status();
   }
-  return Status::NotFound("no attributes of that resource type set for " + where +
-                          " or above it");
+  return Status::NotFound("no attributes of that resource type set for " + where + " or above it");
 }
 
 Status DeleteAttributes(store::MetadataStore& store, const store::Columns& key,
@@ -110,10 +109,9 @@ Result<fa::ProjectDomainAttributesUpdateResponse> Admin::UpdateProjectDomainAttr
 Result<fa::ProjectDomainAttributesGetResponse> Admin::GetProjectDomainAttributes(
     const fa::ProjectDomainAttributesGetRequest& req) {
   FB_RETURN_IF_ERROR(CheckProjectDomain(req.project(), req.domain()));
-  FB_ASSIGN_OR_RETURN(auto found, MostSpecific(*options_.store,
-                                                {req.project(), req.domain(), ""},
-                                                req.resource_type(),
-                                                req.project() + "/" + req.domain()));
+  FB_ASSIGN_OR_RETURN(auto found,
+                      MostSpecific(*options_.store, {req.project(), req.domain(), ""},
+                                   req.resource_type(), req.project() + "/" + req.domain()));
   fa::ProjectDomainAttributesGetResponse out;
   out.mutable_attributes()->set_project(req.project());
   out.mutable_attributes()->set_domain(found.domain);
@@ -175,11 +173,10 @@ Result<fa::WorkflowAttributesUpdateResponse> Admin::UpdateWorkflowAttributes(
 Result<fa::WorkflowAttributesGetResponse> Admin::GetWorkflowAttributes(
     const fa::WorkflowAttributesGetRequest& req) {
   FB_RETURN_IF_ERROR(CheckProjectDomain(req.project(), req.domain()));
-  FB_ASSIGN_OR_RETURN(auto found, MostSpecific(*options_.store,
-                                                {req.project(), req.domain(), req.workflow()},
-                                                req.resource_type(),
-                                                req.project() + "/" + req.domain() + "/" +
-                                                    req.workflow()));
+  FB_ASSIGN_OR_RETURN(
+      auto found,
+      MostSpecific(*options_.store, {req.project(), req.domain(), req.workflow()},
+                   req.resource_type(), req.project() + "/" + req.domain() + "/" + req.workflow()));
   fa::WorkflowAttributesGetResponse out;
   out.mutable_attributes()->set_project(req.project());
   out.mutable_attributes()->set_domain(found.domain);

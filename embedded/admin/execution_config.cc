@@ -102,17 +102,19 @@ Status Admin::ApplyClusterAssignment(const std::string& project, const std::stri
   if (!asked.empty() && !stored.empty() && asked != stored) {
     return Status::InvalidArgument(
         "execution with project \"" + project + "\" and domain \"" + domain +
-        "\" cannot run on cluster pool \"" + asked + "\", because its configured to run on pool \"" +
-        stored + "\" (leave spec.cluster_assignment unset, or change the CLUSTER_ASSIGNMENT "
-        "attributes of " + project + "/" + domain + ")");
+        "\" cannot run on cluster pool \"" + asked +
+        "\", because its configured to run on pool \"" + stored +
+        "\" (leave spec.cluster_assignment unset, or change the CLUSTER_ASSIGNMENT "
+        "attributes of " +
+        project + "/" + domain + ")");
   }
   if (asked.empty()) *spec->mutable_cluster_assignment() = attrs->cluster_assignment();
   return Status::Ok();
 }
 
 Result<std::vector<fa::PluginOverride>> Admin::PluginOverridesFor(const std::string& project,
-                                                                 const std::string& domain,
-                                                                 const std::string& workflow) {
+                                                                  const std::string& domain,
+                                                                  const std::string& workflow) {
   FB_ASSIGN_OR_RETURN(auto attrs,
                       MostSpecificAttributes(project, domain, workflow, fa::PLUGIN_OVERRIDE));
   if (!attrs || !attrs->has_plugin_overrides()) return std::vector<fa::PluginOverride>();

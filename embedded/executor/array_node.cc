@@ -46,6 +46,10 @@ void Driver::StartArray(Node& n) {
                  fc::ExecutionError::SYSTEM, false});
     return;
   }
+  if (auto refusal = PluginRefusal(run, *task)) {
+    FailNode(n, {"UnsupportedTaskType", *refusal, fc::ExecutionError::SYSTEM, false});
+    return;
+  }
   auto count = ElementCount(n.inputs, task->interface(),
                             arr.has_is_original_sub_node_interface() &&
                                 arr.is_original_sub_node_interface().value());

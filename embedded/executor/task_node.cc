@@ -219,8 +219,7 @@ std::optional<std::string> Driver::PluginRefusal(Run& run, const fc::TaskTemplat
 }
 
 bool Driver::Interruptible(const Node& n, const fc::TaskTemplate* task) {
-  if (n.spec && n.spec->metadata().interruptible_value_case() ==
-                    fc::NodeMetadata::kInterruptible) {
+  if (n.spec && n.spec->metadata().interruptible_value_case() == fc::NodeMetadata::kInterruptible) {
     return n.spec->metadata().interruptible();
   }
   if (task && task->metadata().interruptible_value_case() == fc::TaskMetadata::kInterruptible) {

@@ -72,7 +72,8 @@ std::optional<std::string> PluginOverrideRefusal(
     if (o.missing_plugin_behavior() != flyteidl::admin::PluginOverride::FAIL) return std::nullopt;
     return "no matching plugin implementation found for task type [" + task_type +
            "] and plugin overrides [" + named + "]: this engine runs it with 'container' ('" +
-           runner + "'); add one of those to the PLUGIN_OVERRIDE attributes or set "
+           runner +
+           "'); add one of those to the PLUGIN_OVERRIDE attributes or set "
            "missing_plugin_behavior USE_DEFAULT";
   }
   return std::nullopt;

@@ -85,8 +85,8 @@ TEST(PluginOverrideTest, UseDefaultAKnownPluginOrAnotherTaskTypeRun) {
                                      "python-task", "local"));
   EXPECT_FALSE(PluginOverrideRefusal({Override("python-task", {"kubernetes"}, PO::FAIL)},
                                      "python-task", "kubernetes"));
-  EXPECT_FALSE(PluginOverrideRefusal({Override("sql", {"spark"}, PO::FAIL)}, "python-task",
-                                     "local"));
+  EXPECT_FALSE(
+      PluginOverrideRefusal({Override("sql", {"spark"}, PO::FAIL)}, "python-task", "local"));
   EXPECT_FALSE(PluginOverrideRefusal({}, "python-task", "local"));
 }
 
