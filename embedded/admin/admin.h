@@ -233,7 +233,8 @@ class Admin {
                                                   const std::string& name);
   Result<fc::LiteralMap> ResolveInputs(const fa::LaunchPlan& lp, const fc::LiteralMap& given);
   // The matchable attributes of `resource_type` that apply to `workflow` in project/domain:
-  // the workflow's own, else the project-domain's, else the project's; none when unset.
+  // the workflow's own, else the project-domain's, else the project's (levels left "" are
+  // skipped); none when unset.
   Result<std::optional<fa::MatchingAttributes>> MostSpecificAttributes(
       const std::string& project, const std::string& domain, const std::string& workflow,
       int64_t resource_type);

@@ -55,7 +55,7 @@ Result<std::optional<fa::MatchingAttributes>> Admin::MostSpecificAttributes(
       {{"project", project}, {"domain", domain}, {"workflow", workflow}, {"resource_type", resource_type}},
       {{"project", project}, {"domain", domain}, {"workflow", ""}, {"resource_type", resource_type}},
       {{"project", project}, {"domain", ""}, {"workflow", ""}, {"resource_type", resource_type}}};
-  for (size_t i = workflow.empty() ? 1 : 0; i < keys.size(); ++i) {
+  for (size_t i = !workflow.empty() ? 0 : !domain.empty() ? 1 : 2; i < keys.size(); ++i) {
     auto rec = options_.store->Get(store::Table::kAttributes, keys[i]);
     if (rec.ok()) {
       FB_ASSIGN_OR_RETURN(auto attrs, ParseRecord<fa::MatchingAttributes>(*rec));
