@@ -70,11 +70,13 @@ std::optional<std::string> PluginOverrideRefusal(
       named += (named.empty() ? "" : ", ") + id;
     }
     if (o.missing_plugin_behavior() != flyteidl::admin::PluginOverride::FAIL) return std::nullopt;
-    return "no matching plugin implementation found for task type [" + task_type +
-           "] and plugin overrides [" + named + "]: this engine runs it with 'container' ('" +
-           runner +
-           "'); add one of those to the PLUGIN_OVERRIDE attributes or set "
-           "missing_plugin_behavior USE_DEFAULT";
+    std::string why = "no matching plugin implementation found for task type [" + task_type;
+    why += "] and plugin overrides [" + named;
+    why += "]: this engine runs it with 'container' ('" + runner;
+    why +=
+        "'); add one of those to the PLUGIN_OVERRIDE attributes or set "
+        "missing_plugin_behavior USE_DEFAULT";
+    return why;
   }
   return std::nullopt;
 }

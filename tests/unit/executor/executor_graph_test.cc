@@ -341,5 +341,34 @@ TEST_F(ExecutorGraphTest, FailAfterExecutableNodesCompleteLetsTheSiblingFinish) 
   EXPECT_EQ(runner_->attempt(b).killed, "");
 }
 
+// As propeller decides it: the node's metadata, else its task's, else the execution's spec.
+TEST_F(ExecutorGraphTest, InterruptibleComesFromTheNodeThenTheTaskThenTheExecution) {
+  RegisterTask("inc", kIntToInt);
+  RegisterTask("spot", kIntToInt, "interruptible: true");
+  auto node = [](const char* id, const char* task, const char* metadata) {
+    return std::string("nodes { id: \"") + id + "\" " + metadata +
+           " inputs { var: \"a\" binding { promise { var: \"x\" } } }"
+           " task_node { reference_id { @task:" +
+           task + " } } }";
+  };
+  RegisterWorkflow("mixed", std::string(R"(
+    interface { inputs { variables { key: "x" value { type { simple: INTEGER } } } } })") +
+                                node("n0", "spot", "") + node("n1", "inc", "") +
+                                node("n2", "spot", "metadata { interruptible: false }") +
+                                node("n3", "inc", "metadata { interruptible: true }"));
+  Launch("mixed", "int", IntMap("x", 1), "interruptible { value: false }");
+  ASSERT_TRUE(WaitForAttempts(4));
+  const std::map<std::string, flyteidl::event::TaskExecutionMetadata::InstanceClass> want = {
+      {"n0", flyteidl::event::TaskExecutionMetadata::INTERRUPTIBLE},
+      {"n1", flyteidl::event::TaskExecutionMetadata::DEFAULT},
+      {"n2", flyteidl::event::TaskExecutionMetadata::DEFAULT},
+      {"n3", flyteidl::event::TaskExecutionMetadata::INTERRUPTIBLE}};
+  for (const auto& [id, instance_class] : want) {
+    auto tasks = TaskExecutions("int", id);
+    ASSERT_FALSE(tasks.empty()) << id;
+    EXPECT_EQ(tasks[0].closure().metadata().instance_class(), instance_class) << id;
+  }
+}
+
 }  // namespace
 }  // namespace flytebox::executor::testing
