@@ -3,7 +3,7 @@
 # archives (the `docker save` layout, which `ctr images import` reads) cached under
 # $FLYTEBOX_CACHE/k8s/<version>/images:
 #   pause.tar    the sandbox image: one static program that waits for a signal
-#   flytekit.tar the default task image: a Debian root (debootstrap from the Debian mirror)
+#   flytekit-KEY.tar the default task image: a Debian root (debootstrap from the Debian mirror)
 #                with python3 and the pinned task environment (images/task-requirements.sh),
 #                tagged with the names flytekit puts in a task template when no image is
 #                given (its DefaultImages name for the image's Python and flytekit version,
@@ -83,7 +83,6 @@ C
 default_image_name() { echo "cr.flyte.org/flyteorg/flytekit:py$1-$2"; }
 
 build_task_image() {
-  local out="$FLYTEBOX_K8S_IMAGES/flytekit.tar"
   "$FLYTEBOX_ROOT/images/task-requirements.sh" "$FLYTEBOX_ROOT/scripts/requirements.lock" \
     "$FLYTEBOX_ROOT/images/python-exclude.txt" >"$WORK/requirements.txt"
   local flytekit; flytekit="$(sed -n 's/^flytekit==//p' "$WORK/requirements.txt")"
@@ -99,6 +98,9 @@ build_task_image() {
   key="$({ echo "$SUITE $MIRROR ${names[*]}"; declare -f build_task_image write_archive;
            cat "$WORK/requirements.txt"; cat /usr/local/share/ca-certificates/*.crt 2>/dev/null || true; } |
          sha256sum | cut -c1-16)"
+  # Named by its key: worktrees building different task images share the cache in turn
+  # without rebuilding each other's.
+  local out="$FLYTEBOX_K8S_IMAGES/flytekit-$key.tar"
   if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then echo "$out"; return; fi
   say "task image: debootstrap $SUITE from $MIRROR with python3"
   local root="$WORK/task"
@@ -130,7 +132,10 @@ build_task_image() {
     fi
     /opt/venv/bin/pip check >/dev/null
     /opt/venv/bin/python -m pip uninstall -y -q pip setuptools
+    # Bytecode compiled once here: a pod starts from a fresh copy of the image, so without
+    # it every task would compile flytekit again before running (seconds at 500m of CPU).
     find /opt/venv -name __pycache__ -prune -exec rm -rf {} +
+    /opt/venv/bin/python -m compileall -q -j 0 --invalidation-mode unchecked-hash /opt/venv/lib >/dev/null
     rm -rf /var/cache/apt/archives/*.deb /var/lib/apt/lists/* /usr/share/doc /usr/share/man
   ' || die "setting up the task image's Python failed (output above)"
   umount "$root/setup/wheels"

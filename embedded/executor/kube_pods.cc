@@ -143,11 +143,11 @@ PodState ReadPodState(const json& pod) {
         st.message = "the task's container was killed for using more memory than its limit";
         return st;
       }
-      if (phase == "Succeeded" || phase == "Failed" || st.exit_code != 0) {
-        st.phase = st.exit_code == 0 ? PodState::Phase::kSucceeded : PodState::Phase::kFailed;
-        st.message = "exit code " + std::to_string(st.exit_code);
-        return st;
-      }
+      // Final as soon as the task's container has ended (restartPolicy Never): the kubelet
+      // reports the pod's own phase only after tearing down its sandbox, a second or more later.
+      st.phase = st.exit_code == 0 ? PodState::Phase::kSucceeded : PodState::Phase::kFailed;
+      st.message = "exit code " + std::to_string(st.exit_code);
+      return st;
     }
   }
   if (phase == "Succeeded") {

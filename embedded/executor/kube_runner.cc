@@ -308,16 +308,13 @@ class KubeRunner : public TaskRunner {
     if (!extra.empty()) out << extra << "\n";
   }
 
-  // A pod reached an end: its log saved, the pod deleted, the attempt finished.
+  // A pod reached an end: its log saved, the attempt finished, and only then the pod deleted
+  // (the attempt's result does not depend on the deletion, so it does not wait for it).
   void Complete(const std::shared_ptr<PodTask>& task, const PodState& st) {
     using P = PodState::Phase;
     bool started = st.phase == P::kSucceeded || st.phase == P::kFailed ||
                    (st.phase == P::kSystemError && st.reason == "OOMKilled");
     SaveLog(*task, started ? "" : st.message);
-    if (options_.delete_finished_pods || !started) {
-      auto r = client_->Call("DELETE", PodPath(task->ns(), task->name()) + "?gracePeriodSeconds=0");
-      (void)r;
-    }
     RunResult res;
     switch (st.phase) {
       case P::kSucceeded:
@@ -336,6 +333,10 @@ class KubeRunner : public TaskRunner {
     }
     if (task->killed()) res = {RunResult::Kind::kKilled, 0, task->kill_reason()};
     Finish(task, res);
+    if (options_.delete_finished_pods || !started) {
+      auto r = client_->Call("DELETE", PodPath(task->ns(), task->name()) + "?gracePeriodSeconds=0");
+      (void)r;
+    }
   }
 
   void OnPod(const json& pod) {

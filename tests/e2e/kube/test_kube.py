@@ -241,3 +241,22 @@ def test_missing_image_fails_fast_naming_it(engine, remote, version):
     assert "flytebox.local/no-such-image:v1" in ex.closure.error.message, ex.closure.error.message
     assert took < 30, f"a missing image took {took:.1f} s to fail"
     assert len(attempts(remote, ex)) == 1  # not retried: another pull would not find it either
+
+
+def test_map_over_50_runs_each_element_in_its_own_pod(engine, remote):
+    """`pyflyte run --remote` of a map over 50: every element's output, and 50 different pods
+    (a pod's hostname is its name) none of which is this machine."""
+    import socket
+    name = "fanout" + uuid.uuid4().hex[:10]
+    xs = json.dumps(list(range(50)))
+    e2e.pyflyte(engine, "run", "--remote", "--project", "flytesnacks", "--domain", "development",
+                "--name", name, "kube_fanout.py", "fanout_wf", "--xs", xs, cwd=str(HERE))
+    ex = remote.fetch_execution(name=name)
+    ex = succeeded(remote.wait(ex, timeout=datetime.timedelta(seconds=900), poll_interval=POLL),
+                   engine)
+    from typing import List
+    out = [line.split() for line in ex.outputs.get("o0", as_type=List[str])]
+    assert [int(square) for square, _ in out] == [x * x for x in range(50)]
+    pods = {host for _, host in out}
+    assert len(pods) == 50, f"{len(pods)} pods for 50 elements: {sorted(pods)}"
+    assert socket.gethostname() not in pods

@@ -108,6 +108,17 @@ TEST(KubePods, PhasesFromRecordedPods) {
   EXPECT_FALSE(creating.terminal());
 }
 
+// Recorded from the test cluster: the kubelet reports the container's end while the pod is
+// still Running (its phase follows once the sandbox is torn down); the attempt ends there.
+TEST(KubePods, TheTaskContainersEndIsFinalBeforeThePodsPhase) {
+  json pod = Recorded("pod_task_exited_phase_running.json");
+  ASSERT_EQ(pod["status"]["phase"], "Running");
+  PodState st = ReadPodState(pod);
+  EXPECT_EQ(st.phase, P::kSucceeded);
+  EXPECT_EQ(st.exit_code, 0);
+  EXPECT_EQ(st.reason, "Completed");
+}
+
 TEST(KubePods, OomKilledAndEvictionAreSystemErrors) {
   PodState oom = ReadPodState(Recorded("pod_oom.json"));
   EXPECT_EQ(oom.phase, P::kSystemError);
