@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/version.h"
+#include "embedded/executor/kube_pods.h"
 #include "embedded/server/supervisor_status.h"
 
 namespace flytebox::engine {
@@ -61,6 +62,17 @@ void AddOptions(CLI::App& app, EngineOptions& options, std::string& data_dir,
                  "--s3-endpoint the pods can reach)");
   app.add_option("--kube-context", options.kube_context,
                  "Context of --kubeconfig to use (default: its current-context)");
+  app.add_option("--kube-pod-ttl", options.kube_pod_ttl_seconds,
+                 "Seconds a finished task pod is kept before it is deleted (0: at once)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 365 * 24 * 3600));
+  app.add_option("--kube-interruptible-toleration", options.kube_interruptible_tolerations,
+                 "A toleration KEY[=VALUE]:EFFECT for the pods of interruptible tasks "
+                 "(repeatable)");
+  app.add_option("--kube-interruptible-node-selector",
+                 options.kube_interruptible_node_selector,
+                 "A node label KEY=VALUE the pods of interruptible tasks must run on "
+                 "(repeatable)");
 }
 
 // Defaults that depend on other flags and on the environment. False (with `err` set) when the
@@ -93,6 +105,14 @@ bool FillDefaults(const std::string& storage, const EnvLookup& env, EngineComman
   if (!options.kube_context.empty() && options.kubeconfig.empty()) {
     line.err = "flytebox-engine: --kube-context needs --kubeconfig\n";
     return false;
+  }
+  for (const auto& t : options.kube_interruptible_tolerations) {
+    auto parsed = executor::ParseToleration(t);
+    if (!parsed.ok()) {
+      line.err = "flytebox-engine: --kube-interruptible-toleration: " +
+                 parsed.status().message() + "\n";
+      return false;
+    }
   }
   if (storage != "s3") return true;
   const char* access_key = env("FLYTEBOX_S3_ACCESS_KEY");
