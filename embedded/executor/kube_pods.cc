@@ -259,6 +259,14 @@ PodState ReadPodState(const json& pod) {
         st.message = "the task's container was killed for using more memory than its limit";
         return st;
       }
+      bool deleting = pod.contains("metadata") && pod["metadata"].contains("deletionTimestamp");
+      if (deleting && st.exit_code != 0) {  // stopped by its deletion, not by its own failure
+        st.phase = PodState::Phase::kSystemError;
+        st.reason = "PodDeleted";
+        st.message = "the task's pod was deleted while it ran (exit code " +
+                     std::to_string(st.exit_code) + ")";
+        return st;
+      }
       if (phase == "Succeeded" || phase == "Failed" || st.exit_code != 0) {
         st.phase = st.exit_code == 0 ? PodState::Phase::kSucceeded : PodState::Phase::kFailed;
         st.message = "exit code " + std::to_string(st.exit_code);

@@ -73,7 +73,7 @@ struct PodState {
     kFailed,       // the container exited non-zero: exit_code
     kImageError,   // its image cannot be had: fails at once, not retried
     kConfigError,  // the container cannot be made as specified (a missing secret...)
-    kSystemError,  // OOMKilled, evicted, node lost: retried
+    kSystemError,  // OOMKilled, evicted, node lost, deleted while running: retried
   };
   Phase phase = Phase::kQueued;
   std::string reason;   // Kubernetes' word (ErrImagePull, OOMKilled, ...)

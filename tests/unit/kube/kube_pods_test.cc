@@ -206,5 +206,16 @@ TEST(KubePods, InterruptibleTasksGetTolerationsAndNodeSelector) {
   EXPECT_EQ(pod["metadata"]["labels"]["flytebox.io/interruptible"], "true");
 }
 
+TEST(KubePods, AContainerStoppedByItsPodsDeletionIsASystemError) {
+  json pod = Recorded("pod_failed_exit1.json");
+  pod["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"] = 137;
+  EXPECT_EQ(ReadPodState(pod).phase, P::kFailed);  // a task that exited 137 by itself
+  pod["metadata"]["deletionTimestamp"] = "2026-12-03T06:01:00Z";
+  PodState st = ReadPodState(pod);
+  EXPECT_EQ(st.phase, P::kSystemError);
+  EXPECT_EQ(st.reason, "PodDeleted");
+  EXPECT_NE(st.message.find("deleted"), std::string::npos) << st.message;
+}
+
 }  // namespace
 }  // namespace flytebox::executor
