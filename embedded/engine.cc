@@ -246,6 +246,12 @@ class EngineImpl : public Engine {
     ko.pods.env["FLYTE_AWS_ENDPOINT"] = options.s3.endpoint;
     ko.secret_env["FLYTE_AWS_ACCESS_KEY_ID"] = options.s3.access_key;
     ko.secret_env["FLYTE_AWS_SECRET_ACCESS_KEY"] = options.s3.secret_key;
+    ko.finished_pod_ttl = std::chrono::seconds(options.kube_pod_ttl_seconds);
+    for (const auto& t : options.kube_interruptible_tolerations) {
+      FB_ASSIGN_OR_RETURN(nlohmann::json toleration, executor::ParseToleration(t));
+      ko.pods.interruptible_tolerations.push_back(std::move(toleration));
+    }
+    ko.pods.interruptible_node_selector = options.kube_interruptible_node_selector;
     FB_LOG(kInfo, kLog) << "tasks run as pods on " << access.server << " (context "
                         << access.context << "); they reach objects at " << options.s3.endpoint;
     return executor::NewKubeRunner(std::move(client), std::move(ko));

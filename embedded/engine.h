@@ -1,7 +1,9 @@
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "embedded/blob/s3_store.h"
@@ -33,6 +35,11 @@ struct EngineOptions {
   // one) names, with objects in S3 at s3.endpoint, which the pods must reach.
   std::string kubeconfig;
   std::string kube_context;
+  // Tasks as pods: finished pods are kept this long, then deleted (0: as soon as read);
+  // interruptible tasks' pods get these tolerations ("KEY[=VALUE]:EFFECT") and node selector.
+  int kube_pod_ttl_seconds = 23 * 3600;
+  std::vector<std::string> kube_interruptible_tolerations;
+  std::map<std::string, std::string> kube_interruptible_node_selector;
   // Off: the control plane only (executions stay UNDEFINED until an executor runs them).
   bool run_executions = true;
   // The web console's built files, served at /console; empty: found next to the program

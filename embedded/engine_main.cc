@@ -9,13 +9,15 @@
 #include <sstream>
 
 #include "common/version.h"
+#include "embedded/executor/kube_pods.h"
 #include "embedded/server/supervisor_status.h"
 
 namespace flytebox::engine {
 namespace {
 
 void AddOptions(CLI::App& app, EngineOptions& options, std::string& data_dir,
-                std::string& log_level, std::string& storage) {
+                std::string& log_level, std::string& storage,
+                std::vector<std::string>& node_selector) {
   app.set_version_flag("--version", std::string("flytebox-engine ") + kVersion);
   app.add_option("--bind", options.bind_address, "Address to listen on")->capture_default_str();
   app.add_option("--port", options.port, "Port for gRPC, REST and signed URLs (0: any free)")
@@ -61,11 +63,22 @@ void AddOptions(CLI::App& app, EngineOptions& options, std::string& data_dir,
                  "--s3-endpoint the pods can reach)");
   app.add_option("--kube-context", options.kube_context,
                  "Context of --kubeconfig to use (default: its current-context)");
+  app.add_option("--kube-pod-ttl", options.kube_pod_ttl_seconds,
+                 "Seconds a finished task pod is kept before it is deleted (0: at once)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 365 * 24 * 3600));
+  app.add_option("--kube-interruptible-toleration", options.kube_interruptible_tolerations,
+                 "A toleration KEY[=VALUE]:EFFECT for the pods of interruptible tasks "
+                 "(repeatable)");
+  app.add_option("--kube-interruptible-node-selector", node_selector,
+                 "A node label KEY=VALUE the pods of interruptible tasks must run on "
+                 "(repeatable)");
 }
 
 // Defaults that depend on other flags and on the environment. False (with `err` set) when the
 // combination cannot run.
-bool FillDefaults(const std::string& storage, const EnvLookup& env, EngineCommandLine& line) {
+bool FillDefaults(const std::string& storage, const std::vector<std::string>& node_selector,
+                  const EnvLookup& env, EngineCommandLine& line) {
   EngineOptions& options = line.options;
   if (options.database.empty()) options.database = "sqlite:" + line.data_dir + "/flytebox.db";
   options.blob_root = line.data_dir + "/blobs";
@@ -94,6 +107,23 @@ bool FillDefaults(const std::string& storage, const EnvLookup& env, EngineComman
     line.err = "flytebox-engine: --kube-context needs --kubeconfig\n";
     return false;
   }
+  for (const auto& kv : node_selector) {
+    size_t eq = kv.find('=');
+    if (eq == 0 || eq == std::string::npos) {
+      line.err = "flytebox-engine: --kube-interruptible-node-selector '" + kv +
+                 "' is not KEY=VALUE\n";
+      return false;
+    }
+    options.kube_interruptible_node_selector[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  for (const auto& t : options.kube_interruptible_tolerations) {
+    auto parsed = executor::ParseToleration(t);
+    if (!parsed.ok()) {
+      line.err = "flytebox-engine: --kube-interruptible-toleration: " +
+                 parsed.status().message() + "\n";
+      return false;
+    }
+  }
   if (storage != "s3") return true;
   const char* access_key = env("FLYTEBOX_S3_ACCESS_KEY");
   const char* secret_key = env("FLYTEBOX_S3_SECRET_KEY");
@@ -117,7 +147,8 @@ EngineCommandLine ParseEngineCommandLine(const std::vector<std::string>& args,
   std::string log_level = "info";
   std::string storage = "file";
   CLI::App app("flytebox-engine: the Flyte control plane in one process", "flytebox-engine");
-  AddOptions(app, line.options, line.data_dir, log_level, storage);
+  std::vector<std::string> node_selector;
+  AddOptions(app, line.options, line.data_dir, log_level, storage, node_selector);
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   if (!reversed.empty()) reversed.pop_back();  // the program name
   try {
@@ -134,7 +165,7 @@ EngineCommandLine ParseEngineCommandLine(const std::vector<std::string>& args,
     line.exit_code = 2;
     return line;
   }
-  if (!FillDefaults(storage, env, line)) line.exit_code = 2;
+  if (!FillDefaults(storage, node_selector, env, line)) line.exit_code = 2;
   return line;
 }
 

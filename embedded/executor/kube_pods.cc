@@ -34,6 +34,77 @@ void Resources(const TaskRun& run, const PodOptions& o, json* out) {
   (*out)["limits"] = limits;
 }
 
+std::string Upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// A DNS subdomain name (what a Secret's name must be).
+bool DnsSubdomain(const std::string& s) {
+  if (s.empty() || s.size() > 253 || !Alnum(s.front()) || !Alnum(s.back())) return false;
+  for (char c : s) {
+    bool lower_or_digit = std::islower(static_cast<unsigned char>(c)) ||
+                          std::isdigit(static_cast<unsigned char>(c));
+    if (!lower_or_digit && c != '-' && c != '.') return false;
+  }
+  return true;
+}
+
+// Secret requests as environment variables, volumes and mounts, one volume per folder.
+void AddSecrets(const std::vector<SecretRequest>& secrets, json* container, json* spec) {
+  if (secrets.empty()) return;
+  json& env = (*container)["env"];
+  bool as_env = false, as_file = false;
+  std::map<std::string, json> volumes;  // by mount path
+  for (const SecretRequest& s : secrets) {
+    json ref = {{"secretKeyRef", {{"name", s.group}, {"key", s.key}}}};
+    if (s.mount == SecretRequest::Mount::kEnv) {
+      as_env = true;
+      std::string name = kSecretsEnvPrefix + Upper(s.group);
+      if (!s.group_version.empty()) name += "_" + Upper(s.group_version);
+      name += "_" + Upper(s.key);
+      env.push_back({{"name", name}, {"valueFrom", ref}});
+      if (!s.env_var.empty()) env.push_back({{"name", s.env_var}, {"valueFrom", ref}});
+      continue;
+    }
+    as_file = true;
+    std::string dir = std::string(kSecretsDir) + "/" + Lower(s.group);
+    if (!s.group_version.empty()) dir += "/" + Lower(s.group_version);
+    json& vol = volumes[dir];
+    if (vol.is_null()) {
+      vol = {{"name", "secret-" + std::to_string(volumes.size())},
+             {"secret", {{"secretName", s.group}}}};
+    }
+    if (s.key.empty()) {
+      vol["secret"]["whole"] = true;  // the whole Secret, one file per key
+      continue;
+    }
+    vol["secret"]["items"].push_back({{"key", s.key}, {"path", Lower(s.key)}});
+    if (!s.env_var.empty()) {
+      env.push_back({{"name", s.env_var}, {"value", dir + "/" + Lower(s.key)}});
+    }
+  }
+  if (as_env) env.push_back({{"name", "FLYTE_SECRETS_ENV_PREFIX"}, {"value", kSecretsEnvPrefix}});
+  if (as_file) {
+    env.push_back({{"name", "FLYTE_SECRETS_DEFAULT_DIR"}, {"value", kSecretsDir}});
+    env.push_back({{"name", "FLYTE_SECRETS_FILE_PREFIX"}, {"value", ""}});
+  }
+  for (auto& [dir, vol] : volumes) {
+    if (vol["secret"].value("whole", false)) {
+      vol["secret"].erase("whole");
+      vol["secret"].erase("items");
+    }
+    (*container)["volumeMounts"].push_back(
+        {{"name", vol["name"]}, {"mountPath", dir}, {"readOnly", true}});
+    (*spec)["volumes"].push_back(vol);
+  }
+}
+
 std::string ContainerReason(const json& cs, const char* state) {
   if (!cs.contains("state") || !cs["state"].contains(state)) return "";
   return cs["state"][state].value("reason", "");
@@ -64,6 +135,42 @@ std::string LabelValue(const std::string& text) {
   return out;
 }
 
+Result<json> ParseToleration(const std::string& text) {
+  size_t colon = text.rfind(':');
+  std::string effect = colon == std::string::npos ? "" : text.substr(colon + 1);
+  if (effect != "NoSchedule" && effect != "PreferNoSchedule" && effect != "NoExecute") {
+    return Status::InvalidArgument("'" + text + "' is not KEY[=VALUE]:EFFECT with EFFECT one of "
+                                   "NoSchedule, PreferNoSchedule, NoExecute");
+  }
+  std::string kv = text.substr(0, colon);
+  size_t eq = kv.find('=');
+  std::string key = kv.substr(0, eq);
+  if (key.empty()) return Status::InvalidArgument("'" + text + "' names no key");
+  json t = {{"key", key}, {"effect", effect}};
+  if (eq == std::string::npos) {
+    t["operator"] = "Exists";
+  } else {
+    t["operator"] = "Equal";
+    t["value"] = kv.substr(eq + 1);
+  }
+  return t;
+}
+
+Status CheckSecretRequests(const std::vector<SecretRequest>& secrets) {
+  for (const SecretRequest& s : secrets) {
+    if (!DnsSubdomain(s.group)) {
+      return Status::InvalidArgument(
+          "secret group '" + s.group +
+          "' cannot name a Kubernetes Secret: use lower-case letters, digits, '-' and '.'");
+    }
+    if (s.mount == SecretRequest::Mount::kEnv && s.key.empty()) {
+      return Status::InvalidArgument("secret group '" + s.group +
+                                     "' is requested as an environment variable without a key");
+    }
+  }
+  return Status::Ok();
+}
+
 json BuildPod(const TaskRun& run, const PodOptions& o, const std::string& ns,
               const std::string& name) {
   json labels = {{kManagedByLabel, kManagedByValue},
@@ -86,6 +193,20 @@ json BuildPod(const TaskRun& run, const PodOptions& o, const std::string& ns,
     container["envFrom"] = json::array({{{"secretRef", {{"name", o.env_secret}}}}});
   }
   Resources(run, o, &container["resources"]);
+  json spec = json::object();
+  AddSecrets(run.secrets, &container, &spec);
+  if (run.interruptible) {
+    if (!o.interruptible_tolerations.empty()) spec["tolerations"] = o.interruptible_tolerations;
+    if (!o.interruptible_node_selector.empty()) {
+      spec["nodeSelector"] = o.interruptible_node_selector;
+    }
+    labels["flytebox.io/interruptible"] = "true";
+  }
+  spec["restartPolicy"] = "Never";
+  spec["serviceAccountName"] = o.service_account;
+  spec["automountServiceAccountToken"] = false;
+  spec["enableServiceLinks"] = false;
+  spec["containers"] = json::array({container});
   return {{"apiVersion", "v1"},
           {"kind", "Pod"},
           {"metadata",
@@ -93,12 +214,7 @@ json BuildPod(const TaskRun& run, const PodOptions& o, const std::string& ns,
             {"namespace", ns},
             {"labels", labels},
             {"annotations", {{"flytebox.io/node-id", run.node}}}}},
-          {"spec",
-           {{"restartPolicy", "Never"},
-            {"serviceAccountName", o.service_account},
-            {"automountServiceAccountToken", false},
-            {"enableServiceLinks", false},
-            {"containers", json::array({container})}}}};
+          {"spec", spec}};
 }
 
 PodState ReadPodState(const json& pod) {
@@ -141,6 +257,14 @@ PodState ReadPodState(const json& pod) {
       if (st.reason == "OOMKilled") {
         st.phase = PodState::Phase::kSystemError;
         st.message = "the task's container was killed for using more memory than its limit";
+        return st;
+      }
+      bool deleting = pod.contains("metadata") && pod["metadata"].contains("deletionTimestamp");
+      if (deleting && st.exit_code != 0) {  // stopped by its deletion, not by its own failure
+        st.phase = PodState::Phase::kSystemError;
+        st.reason = "PodDeleted";
+        st.message = "the task's pod was deleted while it ran (exit code " +
+                     std::to_string(st.exit_code) + ")";
         return st;
       }
       // Final as soon as the task's container has ended (restartPolicy Never): the kubelet

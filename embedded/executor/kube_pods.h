@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "common/result.h"
+#include "common/status.h"
 #include "embedded/executor/runner.h"
 
 namespace flytebox::executor {
@@ -20,7 +22,24 @@ struct PodOptions {
   std::string image_pull_policy = "IfNotPresent";
   std::map<std::string, std::string> env;  // every pod, after the task's own
   std::string env_secret;  // a Secret every pod reads its environment from ("": none)
+  // Pods of interruptible tasks (spot / preemptible nodes) get these tolerations (Kubernetes
+  // Toleration objects) and node selector.
+  nlohmann::json interruptible_tolerations = nlohmann::json::array();
+  std::map<std::string, std::string> interruptible_node_selector;
 };
+
+// Where flytekit's secrets manager looks for secrets mounted as files, and the prefix of
+// secrets given as environment variables (it reads both from these variables).
+inline constexpr char kSecretsDir[] = "/etc/flyte/secrets";
+inline constexpr char kSecretsEnvPrefix[] = "_FSEC_";
+
+// A toleration from "KEY[=VALUE]:EFFECT" (no value: operator Exists); EFFECT is NoSchedule,
+// PreferNoSchedule or NoExecute.
+Result<nlohmann::json> ParseToleration(const std::string& text);
+
+// NOT OK when a secret request cannot be met by a Kubernetes Secret: its group (the Secret's
+// name) must be a DNS subdomain name, and a secret given as an environment variable needs a key.
+Status CheckSecretRequests(const std::vector<SecretRequest>& secrets);
 
 // The label every pod of this engine has, and the labels that find one attempt's pod.
 inline constexpr char kManagedByLabel[] = "app.kubernetes.io/managed-by";
@@ -36,7 +55,11 @@ std::string LabelValue(const std::string& text);
 
 // The pod of an attempt: one container "task" running the rendered command with the task's
 // image, environment and resources; restartPolicy Never; labels naming the execution, node
-// and attempt (so an engine started again finds its pods).
+// and attempt (so an engine started again finds its pods). Secret requests become
+// references to the Secret named by their group in the pod's namespace: an environment
+// variable _FSEC_<GROUP>_<KEY> (ENV_VAR) or a file /etc/flyte/secrets/<group>/<key> (FILE,
+// ANY), as flytekit reads them. Interruptible tasks get the options' tolerations and node
+// selector.
 nlohmann::json BuildPod(const TaskRun& run, const PodOptions& options, const std::string& ns,
                         const std::string& name);
 
@@ -50,7 +73,7 @@ struct PodState {
     kFailed,       // the container exited non-zero: exit_code
     kImageError,   // its image cannot be had: fails at once, not retried
     kConfigError,  // the container cannot be made as specified (a missing secret...)
-    kSystemError,  // OOMKilled, evicted, node lost: retried
+    kSystemError,  // OOMKilled, evicted, node lost, deleted while running: retried
   };
   Phase phase = Phase::kQueued;
   std::string reason;   // Kubernetes' word (ErrImagePull, OOMKilled, ...)

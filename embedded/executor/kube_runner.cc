@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "common/log.h"
+#include "embedded/executor/kube_gc.h"
+#include "embedded/executor/kube_pod_template.h"
 
 namespace flytebox::executor {
 namespace {
@@ -96,10 +98,17 @@ class KubeRunner : public TaskRunner {
       workers_.emplace_back([this] { Work(); });
     }
     watcher_ = std::thread([this] { Watch(); });
+    if (options_.finished_pod_ttl.count() > 0) {
+      PodCollectorOptions gc;
+      gc.ttl = options_.finished_pod_ttl;
+      gc.in_use = [this](const std::string& key) { return Find(key) != nullptr; };
+      collector_ = std::make_unique<PodCollector>(client_.get(), std::move(gc));
+    }
   }
 
   // Pods keep running: an engine started again re-attaches to them.
   ~KubeRunner() override {
+    collector_.reset();
     {
       std::lock_guard<std::mutex> lock(mu_);
       stopping_ = true;
@@ -117,6 +126,7 @@ class KubeRunner : public TaskRunner {
                                              std::function<void(RunResult)> done) override {
     if (run.argv.empty()) return Status::InvalidArgument("the task has no command to run");
     if (run.image.empty()) return Status::InvalidArgument("the task names no image to run in");
+    FB_RETURN_IF_ERROR(CheckSecretRequests(run.secrets));
     std::string ns = NamespaceFor(options_.pods.namespace_template, run.project, run.domain);
     auto task = std::make_shared<PodTask>(run, ns, run.key, std::move(done));
     Track(task);
@@ -255,6 +265,15 @@ class KubeRunner : public TaskRunner {
       return;
     }
     json pod = BuildPod(task->run(), options_.pods, task->ns(), task->name());
+    if (!task->run().pod_template_name.empty()) {  // the namespace's PodTemplate as its base
+      auto based = OnNamedPodTemplate(*client_, task->run().pod_template_name, pod, "task");
+      if (!based.ok()) {
+        Lost(task, "PodTemplateFailure", based.status().message(),
+             based.status().code() == Code::kUnavailable);
+        return;
+      }
+      pod = std::move(based).value();
+    }
     auto r = client_->Call("POST", "/api/v1/namespaces/" + task->ns() + "/pods", pod.dump());
     if (!r.ok()) {
       Lost(task, "PodCreateFailure", r.status().message(), true);
@@ -333,7 +352,7 @@ class KubeRunner : public TaskRunner {
     }
     if (task->killed()) res = {RunResult::Kind::kKilled, 0, task->kill_reason()};
     Finish(task, res);
-    if (options_.delete_finished_pods || !started) {
+    if (options_.finished_pod_ttl.count() == 0 || !started) {
       auto r = client_->Call("DELETE", PodPath(task->ns(), task->name()) + "?gracePeriodSeconds=0");
       (void)r;
     }
@@ -459,6 +478,7 @@ class KubeRunner : public TaskRunner {
   std::set<std::string> ready_namespaces_;                 // guarded by mu_
   std::vector<std::thread> workers_;
   std::thread watcher_;
+  std::unique_ptr<PodCollector> collector_;  // finished pods past their TTL
 };
 
 }  // namespace

@@ -16,8 +16,10 @@ struct KubeRunnerOptions {
   // Kept in a Secret in every task namespace that pods read their environment from (the
   // object store's credentials); empty: no Secret.
   std::map<std::string, std::string> secret_env;
-  // Pods are deleted once their result and log are read.
-  bool delete_finished_pods = true;
+  // Pods that ran are kept this long after they finish, then deleted by a sweep (FlytePropeller
+  // leaves them to its 23-hour garbage collection of finished workflows too); 0: deleted as
+  // soon as their result and log are read. Pods that never ran are deleted at once.
+  std::chrono::seconds finished_pod_ttl{23 * 3600};
   // The watch is started again from a fresh list this often (a resync).
   std::chrono::seconds resync{300};
   int create_workers = 4;  // pods created (and deleted) at once

@@ -17,6 +17,14 @@ namespace flytebox::executor {
 // (a pod waits to be scheduled, then for its image and container).
 enum class RunPhase { kQueued, kInitializing, kRunning };
 
+// A secret the task asked for (flytekit's Secret): runners that can provide one (pods) do.
+struct SecretRequest {
+  enum class Mount { kAny, kEnv, kFile };
+  std::string group, group_version, key;
+  Mount mount = Mount::kAny;
+  std::string env_var;  // also set: the value (kEnv) or the file's path (kFile, kAny)
+};
+
 // One attempt of a container task, rendered: what to run and where its log goes.
 struct TaskRun {
   std::string key;                  // unique per attempt ([A-Za-z0-9_], starts with a letter)
@@ -29,6 +37,11 @@ struct TaskRun {
   int attempt = 0;
   // The task template's resources by Kubernetes name ("cpu", "memory", ...): quantities.
   std::map<std::string, std::string> requests, limits;
+  // From the task's metadata and security context; runners that cannot honour them ignore
+  // them (processes have no secrets store, no spot nodes, no pod template).
+  std::vector<SecretRequest> secrets;
+  bool interruptible = false;
+  std::string pod_template_name;
   // Optional: called from a runner thread as the attempt moves before it ends; kRunning once
   // its process (or container) has started. Runners that cannot tell earlier steps report
   // only kRunning.

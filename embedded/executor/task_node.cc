@@ -104,6 +104,26 @@ void Driver::StartTask(Node& n) {
   StartAttempt(n);
 }
 
+namespace {
+
+// What only a pod runner uses: secret requests and the named pod template.
+void PodFactsOf(const fc::TaskTemplate& task, TaskRun* tr) {
+  for (const auto& s : task.security_context().secrets()) {
+    SecretRequest r;
+    r.group = s.group();
+    r.group_version = s.group_version();
+    r.key = s.key();
+    r.env_var = s.env_var();
+    r.mount = s.mount_requirement() == fc::Secret::ENV_VAR ? SecretRequest::Mount::kEnv
+              : s.mount_requirement() == fc::Secret::FILE  ? SecretRequest::Mount::kFile
+                                                           : SecretRequest::Mount::kAny;
+    tr->secrets.push_back(std::move(r));
+  }
+  tr->pod_template_name = task.metadata().pod_template_name();
+}
+
+}  // namespace
+
 Result<TaskRun> Driver::BuildTaskRun(Node& n, const fc::TaskTemplate& task,
                                    const std::string& out_dir, int attempt,
                                    const std::string& key_suffix,
@@ -178,6 +198,8 @@ Result<TaskRun> Driver::BuildTaskRun(Node& n, const fc::TaskTemplate& task,
   tr.node = n.id + key_suffix;
   tr.attempt = attempt;
   ResourcesOf(c.resources(), &tr.requests, &tr.limits);
+  PodFactsOf(task, &tr);
+  tr.interruptible = Interruptible(n, &task);
   if (const fa::TaskResourceAttributes* attrs = TaskResourcesOf(run)) {
     ApplyTaskResourceAttributes(*attrs, &tr.requests, &tr.limits);
   }

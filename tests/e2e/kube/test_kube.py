@@ -22,6 +22,7 @@ REPO = e2e.REPO
 HERE = pathlib.Path(__file__).resolve().parent
 POLL = datetime.timedelta(seconds=0.3)
 NAMESPACE = "flytesnacks-development"
+POD_TTL = 8  # seconds the suite's engine keeps a finished pod
 
 
 class Cluster:
@@ -73,6 +74,14 @@ def leftovers(state: pathlib.Path) -> list:
 
 @pytest.fixture(scope="module")
 def cluster():
+    reuse = os.environ.get("FLYTEBOX_TEST_K8S_STATE")
+    if reuse:  # a cluster already up (scripts/k8s-up.sh DIR), kept: for working on the suite
+        c = Cluster.__new__(Cluster)
+        c.state = pathlib.Path(reuse)
+        c.kubeconfig = c.state / "kubeconfig"
+        c.env = dict(line.split("=", 1) for line in (c.state / "env").read_text().split())
+        yield c
+        return
     with tempfile.TemporaryDirectory(prefix="flytebox-k8s-") as tmp:
         state = pathlib.Path(tmp) / "cluster"
         c = Cluster(state)
@@ -115,7 +124,9 @@ def engine(cluster):
         try:
             engine = e2e.Engine(work, extra_args=[
                 "--storage", "s3", "--s3-endpoint", endpoint, "--s3-public-endpoint", endpoint,
-                "--kubeconfig", str(cluster.kubeconfig)],
+                "--kubeconfig", str(cluster.kubeconfig), "--kube-pod-ttl", str(POD_TTL),
+                "--kube-interruptible-toleration", "flytebox.io/spot=true:NoSchedule",
+                "--kube-interruptible-node-selector", "kubernetes.io/os=linux"],
                 extra_env={"FLYTEBOX_S3_ACCESS_KEY": s3.access_key,
                            "FLYTEBOX_S3_SECRET_KEY": s3.secret_key})
             yield engine
@@ -142,7 +153,8 @@ def remote(engine):
 def version(engine):
     v = "v" + uuid.uuid4().hex[:10]
     modules = [str(REPO / "examples" / m) for m in
-               ("hello_world.py", "typed_values.py", "map_tasks.py", "behaviours.py")]
+               ("hello_world.py", "typed_values.py", "map_tasks.py", "behaviours.py",
+                "control_flow.py", "files.py")]
     for files, cwd in ((modules, REPO), ([str(HERE / "kube_workflows.py")], HERE)):
         e2e.pyflyte(engine, "register", "--project", "flytesnacks", "--domain", "development",
                     "--version", v, *files, cwd=str(cwd))
@@ -260,3 +272,201 @@ def test_map_over_50_runs_each_element_in_its_own_pod(engine, remote):
     pods = {host for _, host in out}
     assert len(pods) == 50, f"{len(pods)} pods for 50 elements: {sorted(pods)}"
     assert socket.gethostname() not in pods
+
+
+def pod_of(attempt) -> str:
+    """The name of the pod an attempt ran in, from its external resource."""
+    [resource] = attempt.closure.metadata.external_resources
+    assert resource.external_id.startswith(f"pod:{NAMESPACE}/"), resource.external_id
+    return resource.external_id.split("/")[-1]
+
+
+def flatten(items) -> list:
+    """Task executions as flytekit lists them (a dynamic node's may come nested)."""
+    out = []
+    for item in items:
+        out += flatten(item) if isinstance(item, list) else [item]
+    return out
+
+
+def scheduled_pods(cluster) -> set:
+    """Names of every pod the scheduler placed in the task namespace (from its events)."""
+    events = json.loads(cluster.kubectl("get", "events", "-n", NAMESPACE, "-o", "json"))["items"]
+    return {e["involvedObject"]["name"] for e in events
+            if e.get("reason") == "Scheduled" and e["involvedObject"].get("kind") == "Pod"}
+
+
+def test_files_and_directories_through_s3(engine, remote, version):
+    from flytekit.types.file import FlyteFile
+    ex = succeeded(run(remote, version, "files.files_wf", text="from a pod", n=4), engine)
+    assert ex.outputs.get("o0", as_type=str) == "FROM A POD"
+    assert ex.outputs.get("o1", as_type=int) == 0 + 1 + 4 + 9
+    loud = ex.outputs.get("o2", as_type=FlyteFile)
+    assert loud.remote_source.startswith("s3://my-s3-bucket/"), loud.remote_source
+    # written by a pod into the versitygw the engine uses (a folder per bucket on disk)
+    key = loud.remote_source[len("s3://"):]
+    assert (engine.workdir / "s3" / key).read_text() == "FROM A POD"
+    ex = remote.sync_execution(ex, sync_nodes=True)
+    for node in ("n0", "n1", "n2", "n3", "n4"):
+        [attempt] = ex.node_executions[node].task_executions
+        pod_of(attempt)
+
+
+def test_dynamic_children_run_as_pods(engine, remote, version):
+    ex = succeeded(run(remote, version, "control_flow.dynamic_wf", n=4), engine)
+    assert ex.outputs.get("o0", as_type=int) == 0 + 2 + 4 + 6
+    ex = remote.sync_execution(ex, sync_nodes=True)
+    parent = ex.node_executions["n0"]
+    assert [pod_of(t) for t in flatten(parent.task_executions)]  # the dynamic task itself
+    children = [n for n in (parent.subworkflow_node_executions or {}).values()
+                if n.task_executions]
+    assert len(children) == 5, list(parent.subworkflow_node_executions or {})  # 4 doubles, total
+    pods = {pod_of(t) for n in children for t in flatten(n.task_executions)}
+    assert len(pods) == 5, pods  # each child in its own pod
+
+
+def test_branch_and_sub_workflow(engine, remote, version):
+    ex = succeeded(run(remote, version, "control_flow.branch_wf", x=-2), engine)
+    assert ex.outputs.get("o0", as_type=str) == "negative:-2"
+    ex = succeeded(run(remote, version, "control_flow.outer_wf", x=3), engine)
+    assert ex.outputs.get("o0", as_type=int) == 3 * 2 * 2 * 2
+
+
+def test_cache_hit_creates_no_pod(engine, remote, version, cluster):
+    from flyteidl.core import catalog_pb2
+    x = int(uuid.uuid4().int % 1_000_000) + 10
+    first = succeeded(run(remote, version, "behaviours.cached_wf", x=x), engine)
+    assert first.outputs.get("o0", as_type=int) == x * x
+    [attempt] = attempts(remote, first)
+    first_pod = pod_of(attempt)
+    e2e.wait_for(lambda: first_pod in scheduled_pods(cluster), timeout=10,
+                 what="the first run's pod in the namespace's events")
+    before = scheduled_pods(cluster)
+    second = succeeded(run(remote, version, "behaviours.cached_wf", x=x), engine)
+    assert second.outputs.get("o0", as_type=int) == x * x
+    node = remote.sync_execution(second, sync_nodes=True).node_executions["n0"]
+    assert node.closure.task_node_metadata.cache_status == catalog_pb2.CACHE_HIT
+    assert node.task_executions == []
+    time.sleep(1)  # events are written after the fact
+    assert scheduled_pods(cluster) == before
+
+
+def test_timeout_kills_the_pod(engine, remote, version, cluster):
+    ex = run(remote, version, "behaviours.timeout_wf", seconds=120, timeout=120)
+    assert ex.closure.phase == Phase.FAILED, Phase.enum_to_string(ex.closure.phase)
+    assert "timed out" in ex.closure.error.message, ex.closure.error.message
+    e2e.wait_for(lambda: not cluster.pods(ex.id.name), timeout=30, what="the pod to be gone",
+                 interval=0.5)
+
+
+def test_pod_killed_by_the_test_is_retried_as_a_system_error(engine, remote, version, cluster):
+    ex = launch(remote, version, "kube_workflows.killed_pod_wf", seconds=600)
+    name = ex.id.name
+    [pod] = e2e.wait_for(lambda: [p for p in cluster.pods(name)
+                                  if p["status"].get("phase") == "Running"],
+                         timeout=120, what="the task's pod to run", interval=0.5)
+    cluster.kubectl("delete", "pod", "-n", NAMESPACE, pod["metadata"]["name"], "--wait=false")
+    ex = succeeded(remote.wait(ex, timeout=datetime.timedelta(seconds=120), poll_interval=POLL),
+                   engine)
+    assert ex.outputs.get("o0", as_type=int) == 1  # the second attempt's number
+    first, second = attempts(remote, ex)  # the task allows no user retries: a system retry
+    assert first.closure.phase == TaskExecutionPhase.FAILED
+    assert first.closure.error.kind == 2, first.closure.error  # SYSTEM
+    assert "deleted" in first.closure.error.message, first.closure.error.message
+    assert pod_of(first) == pod["metadata"]["name"] and pod_of(second) != pod_of(first)
+
+
+def test_oom_killed_is_a_system_error_saying_so(engine, remote, version):
+    ex = run(remote, version, "kube_workflows.oom_wf", mb=400, timeout=300)
+    assert ex.closure.phase == Phase.FAILED, Phase.enum_to_string(ex.closure.phase)
+    assert ex.closure.error.kind == 2, ex.closure.error  # SYSTEM
+    assert "OOMKilled" in ex.closure.error.code, ex.closure.error.code
+    assert "memory" in ex.closure.error.message, ex.closure.error.message
+    tries = attempts(remote, ex)
+    assert len(tries) == 4  # a system error: retried 3 times, though the task has no retries
+    assert all(t.closure.phase == TaskExecutionPhase.FAILED for t in tries)
+    assert len({pod_of(t) for t in tries}) == 4
+
+
+def test_engine_killed_mid_run_re_attaches_to_its_pod(engine, remote, version, cluster):
+    marker = uuid.uuid4().hex[:8]
+    ex = launch(remote, version, "kube_workflows.restart_wf", seconds=20, marker=marker)
+    name = ex.id.name
+    [pod] = e2e.wait_for(lambda: [p for p in cluster.pods(name)
+                                  if p["status"].get("phase") == "Running"],
+                         timeout=120, what="the task's pod to run", interval=0.5)
+    uid = pod["metadata"]["uid"]
+    engine.restart(kill=True)  # SIGKILL: no chance to tidy up
+    [again] = cluster.pods(name)
+    assert again["metadata"]["uid"] == uid  # the same pod, still running
+    ex = succeeded(remote.wait(ex, timeout=datetime.timedelta(seconds=120), poll_interval=POLL),
+                   engine)
+    assert ex.outputs.get("o0", as_type=str) == f"{pod['metadata']['name']} {marker}"
+    [attempt] = attempts(remote, ex)  # ran once
+    assert pod_of(attempt) == pod["metadata"]["name"]
+    assert f"re-attached to pod {NAMESPACE}/{pod['metadata']['name']}" in engine.log_text()
+
+
+def ensure_namespace(cluster) -> None:
+    subprocess.run(["kubectl", "--kubeconfig", str(cluster.kubeconfig), "create", "namespace",
+                    NAMESPACE], capture_output=True, timeout=60)  # AlreadyExists is fine
+
+
+def test_secrets_from_kubernetes_as_env_and_file(engine, remote, version, cluster):
+    ensure_namespace(cluster)
+    user_secret, password = uuid.uuid4().hex, uuid.uuid4().hex
+    for name, key, value in (("user-info", "user_secret", user_secret),
+                             ("db-creds", "password", password)):
+        subprocess.run(["kubectl", "--kubeconfig", str(cluster.kubeconfig), "delete", "secret",
+                        "-n", NAMESPACE, name, "--ignore-not-found"], capture_output=True, timeout=60)
+        cluster.kubectl("create", "secret", "generic", "-n", NAMESPACE, name,
+                        f"--from-literal={key}={value}")
+    ex = succeeded(run(remote, version, "kube_workflows.secrets_wf"), engine)
+    assert ex.outputs.get("o0", as_type=str) == (
+        f"{user_secret} {password} {password} /etc/flyte/secrets/db-creds/password")
+
+
+def test_missing_secret_fails_fast_naming_it(engine, remote, version):
+    start = time.monotonic()
+    ex = run(remote, version, "kube_workflows.missing_secret_wf", timeout=120)
+    took = time.monotonic() - start
+    assert ex.closure.phase == Phase.FAILED, Phase.enum_to_string(ex.closure.phase)
+    assert "no-such-secret" in ex.closure.error.message, ex.closure.error.message
+    assert took < 30, f"a missing secret took {took:.1f} s to fail"
+
+
+def test_finished_pods_are_kept_for_their_ttl_then_deleted(engine, remote, version, cluster):
+    ex = succeeded(run(remote, version, "hello_world.hello_wf", name="ttl"), engine)
+    [pod] = cluster.pods(ex.id.name)  # kept after the run (the suite's engine: --kube-pod-ttl)
+    assert pod["status"]["phase"] == "Succeeded"
+    log = cluster.kubectl("logs", "-n", NAMESPACE, pod["metadata"]["name"])
+    assert log is not None
+    e2e.wait_for(lambda: not cluster.pods(ex.id.name), timeout=POD_TTL + 30,
+                 what="the finished pod to be collected", interval=0.5)
+
+
+def test_named_pod_template_is_the_pods_base(engine, remote, version, cluster):
+    ensure_namespace(cluster)
+    cluster.kubectl("apply", "-n", NAMESPACE, "-f", str(HERE / "pod_template.json"))
+    ex = succeeded(run(remote, version, "kube_workflows.pod_template_wf"), engine)
+    # the template's env and volume, the engine's own env still there
+    assert ex.outputs.get("o0", as_type=str) == "from-the-template True kube_workflows.templated"
+    [pod] = cluster.pods(ex.id.name)  # still kept: its TTL has not passed
+    assert pod["metadata"]["labels"]["team"] == "e2e"
+    assert pod["metadata"]["labels"]["flytebox.io/execution"] == ex.id.name
+    [container] = pod["spec"]["containers"]
+    assert container["name"] == "task" and container["image"] != "ignored"
+
+
+def test_interruptible_task_gets_the_configured_toleration_and_node_selector(
+        engine, remote, version, cluster):
+    ex = succeeded(run(remote, version, "kube_workflows.interruptible_wf", x=4), engine)
+    assert ex.outputs.get("o0", as_type=int) == 5
+    [pod] = cluster.pods(ex.id.name)  # still kept: its TTL has not passed
+    assert {"key": "flytebox.io/spot", "operator": "Equal", "value": "true",
+            "effect": "NoSchedule"} in pod["spec"]["tolerations"]
+    assert pod["spec"]["nodeSelector"] == {"kubernetes.io/os": "linux"}
+    assert pod["metadata"]["labels"]["flytebox.io/interruptible"] == "true"
+    ex = succeeded(run(remote, version, "kube_workflows.where_wf"), engine)
+    [plain] = cluster.pods(ex.id.name)
+    assert "nodeSelector" not in plain["spec"]

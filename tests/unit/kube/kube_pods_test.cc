@@ -137,5 +137,96 @@ TEST(KubePods, AnImageThatCannotBePulledFailsAtOnceNamingTheImage) {
   EXPECT_NE(st.message.find("ErrImagePull"), std::string::npos) << st.message;
 }
 
+// Environment variables by name: their value, or for secret references "secret:NAME/KEY".
+std::map<std::string, std::string> EnvOf(const json& container) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : container["env"]) {
+    if (e.contains("valueFrom")) {
+      const json& ref = e["valueFrom"]["secretKeyRef"];
+      out[e["name"]] = "secret:" + ref["name"].get<std::string>() + "/" + ref["key"].get<std::string>();
+    } else {
+      out[e["name"]] = e["value"];
+    }
+  }
+  return out;
+}
+
+TEST(KubePods, SecretsAsEnvironmentVariablesWhereFlytekitLooks) {
+  TaskRun run = Hello();
+  run.secrets = {{"user-info", "", "user_secret", SecretRequest::Mount::kEnv, ""},
+                 {"api", "", "token", SecretRequest::Mount::kEnv, "API_TOKEN"}};
+  json pod = BuildPod(run, PodOptions{}, "ns", "p");
+  auto env = EnvOf(pod["spec"]["containers"][0]);
+  EXPECT_EQ(env["_FSEC_USER-INFO_USER_SECRET"], "secret:user-info/user_secret");
+  EXPECT_EQ(env["_FSEC_API_TOKEN"], "secret:api/token");
+  EXPECT_EQ(env["API_TOKEN"], "secret:api/token");  // the task's own name for it too
+  EXPECT_EQ(env["FLYTE_SECRETS_ENV_PREFIX"], "_FSEC_");
+  EXPECT_FALSE(pod["spec"].contains("volumes"));
+  EXPECT_FALSE(env.count("FLYTE_SECRETS_DEFAULT_DIR"));
+}
+
+TEST(KubePods, SecretsAsFilesOneVolumePerGroup) {
+  TaskRun run = Hello();
+  run.secrets = {{"db", "", "Password", SecretRequest::Mount::kFile, "DB_PASSWORD_FILE"},
+                 {"db", "", "user", SecretRequest::Mount::kAny, ""},
+                 {"certs", "", "", SecretRequest::Mount::kFile, ""}};
+  json pod = BuildPod(run, PodOptions{}, "ns", "p");
+  const json& c = pod["spec"]["containers"][0];
+  auto env = EnvOf(c);
+  EXPECT_EQ(env["FLYTE_SECRETS_DEFAULT_DIR"], "/etc/flyte/secrets");
+  EXPECT_EQ(env["FLYTE_SECRETS_FILE_PREFIX"], "");
+  EXPECT_EQ(env["DB_PASSWORD_FILE"], "/etc/flyte/secrets/db/password");
+  EXPECT_FALSE(env.count("FLYTE_SECRETS_ENV_PREFIX"));
+  ASSERT_EQ(pod["spec"]["volumes"].size(), 2u);
+  std::map<std::string, json> volumes;
+  for (const auto& v : pod["spec"]["volumes"]) volumes[v["secret"]["secretName"]] = v;
+  EXPECT_EQ(volumes["db"]["secret"]["items"],
+            json::parse(R"([{"key":"Password","path":"password"},{"key":"user","path":"user"}])"));
+  EXPECT_FALSE(volumes["certs"]["secret"].contains("items"));  // every key of the Secret
+  std::map<std::string, std::string> mounts;
+  for (const auto& m : c["volumeMounts"]) {
+    EXPECT_TRUE(m["readOnly"].get<bool>());
+    mounts[m["mountPath"]] = m["name"];
+  }
+  EXPECT_EQ(mounts["/etc/flyte/secrets/db"], volumes["db"]["name"]);
+  EXPECT_EQ(mounts["/etc/flyte/secrets/certs"], volumes["certs"]["name"]);
+}
+
+TEST(KubePods, SecretRequestsKubernetesCannotMeetAreRefused) {
+  EXPECT_TRUE(CheckSecretRequests({{"user-info", "", "k", SecretRequest::Mount::kEnv, ""}}).ok());
+  Status bad = CheckSecretRequests({{"User_Info", "", "k", SecretRequest::Mount::kAny, ""}});
+  EXPECT_EQ(bad.code(), Code::kInvalidArgument);
+  EXPECT_NE(bad.message().find("User_Info"), std::string::npos) << bad.message();
+  EXPECT_EQ(CheckSecretRequests({{"g", "", "", SecretRequest::Mount::kEnv, ""}}).code(),
+            Code::kInvalidArgument);
+}
+
+TEST(KubePods, InterruptibleTasksGetTolerationsAndNodeSelector) {
+  PodOptions o;
+  o.interruptible_tolerations = json::parse(
+      R"([{"key":"spot","operator":"Equal","value":"true","effect":"NoSchedule"}])");
+  o.interruptible_node_selector = {{"node.kubernetes.io/lifecycle", "spot"}};
+  json plain = BuildPod(Hello(), o, "ns", "p");
+  EXPECT_FALSE(plain["spec"].contains("tolerations"));
+  EXPECT_FALSE(plain["spec"].contains("nodeSelector"));
+  TaskRun run = Hello();
+  run.interruptible = true;
+  json pod = BuildPod(run, o, "ns", "p");
+  EXPECT_EQ(pod["spec"]["tolerations"], o.interruptible_tolerations);
+  EXPECT_EQ(pod["spec"]["nodeSelector"]["node.kubernetes.io/lifecycle"], "spot");
+  EXPECT_EQ(pod["metadata"]["labels"]["flytebox.io/interruptible"], "true");
+}
+
+TEST(KubePods, AContainerStoppedByItsPodsDeletionIsASystemError) {
+  json pod = Recorded("pod_failed_exit1.json");
+  pod["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"] = 137;
+  EXPECT_EQ(ReadPodState(pod).phase, P::kFailed);  // a task that exited 137 by itself
+  pod["metadata"]["deletionTimestamp"] = "2026-12-03T06:01:00Z";
+  PodState st = ReadPodState(pod);
+  EXPECT_EQ(st.phase, P::kSystemError);
+  EXPECT_EQ(st.reason, "PodDeleted");
+  EXPECT_NE(st.message.find("deleted"), std::string::npos) << st.message;
+}
+
 }  // namespace
 }  // namespace flytebox::executor
