@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "cli/container_runtime.h"
+#include "cli/native_postgres.h"
 #include "cli/preflight.h"
 #include "common/strings.h"
 #include "common/version.h"
@@ -420,7 +421,7 @@ void ContainerRuntime::PrintSummary(const StartOptions& o, const Credentials& cr
   }
   if (o.db == "postgres") {
     out << "  Postgres:               " << host << ":" << o.db_port << "  user "
-        << credentials.db_user << " (password: flytebox demo exec -- cat "
+        << kEngineDbRole << " (db_password: flytebox demo exec -- cat "
         << kImageStateDir << "/credentials.json)\n";
   }
   out << "Run a workflow: pyflyte run --remote examples/hello_world.py hello_wf\n"
