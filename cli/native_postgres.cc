@@ -10,39 +10,56 @@
 
 namespace flytebox::cli {
 
+namespace {
+
+// Sequences owned by a column move with their table, and cannot move alone.
+constexpr char kEngineRoleSql[] = R"(DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '@ROLE@') THEN CREATE ROLE @ROLE@; END IF;
+END $$;
+
+ALTER ROLE @ROLE@ LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS
+  PASSWORD @PASSWORD@;
+
+ALTER DATABASE postgres OWNER TO @ROLE@;
+
+ALTER SCHEMA public OWNER TO @ROLE@;
+
+DO $$ DECLARE r record; BEGIN
+  FOR r IN SELECT c.oid::regclass AS rel FROM pg_class c
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+             AND c.relowner <> (SELECT oid FROM pg_roles WHERE rolname = '@ROLE@')
+             AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                             AND d.objid = c.oid AND d.deptype IN ('a', 'i')) LOOP
+    EXECUTE format('ALTER TABLE %s OWNER TO @ROLE@', r.rel);
+  END LOOP;
+END $$;
+
+)";
+
+std::string ReplaceAll(std::string text, const std::string& from, const std::string& to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
+}  // namespace
+
 std::string EngineRoleSql(const std::string& password) {
-  std::string quoted = "'";
-  for (char c : password) quoted += c == '\'' ? std::string("''") : std::string(1, c);
-  quoted += "'";
-  const std::string role = kEngineDbRole;
-  return "DO $$ BEGIN\n"
-         "  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" + role + "') THEN\n"
-         "    CREATE ROLE " + role + ";\n"
-         "  END IF;\n"
-         "END $$;\n\n"
-         "ALTER ROLE " + role + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
-         "NOBYPASSRLS PASSWORD " + quoted + ";\n\n"
-         "ALTER DATABASE postgres OWNER TO " + role + ";\n\n"
-         "ALTER SCHEMA public OWNER TO " + role + ";\n\n"
-         // Sequences owned by a column move with their table, and cannot move alone.
-         "DO $$ DECLARE r record; BEGIN\n"
-         "  FOR r IN SELECT c.oid::regclass AS rel FROM pg_class c\n"
-         "           JOIN pg_namespace n ON n.oid = c.relnamespace\n"
-         "           WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')\n"
-         "             AND c.relowner <> (SELECT oid FROM pg_roles WHERE rolname = '" + role + "')\n"
-         "             AND NOT EXISTS (SELECT FROM pg_depend d\n"
-         "                             WHERE d.classid = 'pg_class'::regclass\n"
-         "                             AND d.objid = c.oid AND d.deptype IN ('a', 'i')) LOOP\n"
-         "    EXECUTE format('ALTER TABLE %s OWNER TO " + role + "', r.rel);\n"
-         "  END LOOP;\n"
-         "END $$;\n\n";
+  std::string quoted = "'" + ReplaceAll(password, "'", "''") + "'";
+  // The password last, so that nothing in it is taken for a placeholder.
+  std::string sql = ReplaceAll(kEngineRoleSql, "@ROLE@", kEngineDbRole);
+  return ReplaceAll(sql, "@PASSWORD@", quoted);
 }
 
 std::string PgHbaConf(const std::string& superuser) {
-  return "# Written by flytebox demo start at every start.\n"
-         "host all " + superuser + " all reject\n"
-         "host all all 127.0.0.1/32 scram-sha-256\n"
-         "host all all ::1/128 scram-sha-256\n";
+  const std::string hba = R"(# Written by flytebox demo start at every start.
+host all @SUPERUSER@ all reject
+host all all 127.0.0.1/32 scram-sha-256
+host all all ::1/128 scram-sha-256
+)";
+  return ReplaceAll(hba, "@SUPERUSER@", superuser);
 }
 
 Status NativeRuntime::PreparePostgres(const Programs& programs, const Credentials& credentials) {

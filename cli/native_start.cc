@@ -554,8 +554,8 @@ void NativeRuntime::PrintSummary(const StartOptions& o, const Credentials& crede
         << "; they reach S3 at http://" << host << ":" << o.s3_port << "\n";
   }
   if (o.db == "postgres") {
-    out << "  Postgres:               " << host << ":" << o.db_port << "  user "
-        << kEngineDbRole << " (db_password in " << paths_.Credentials() << ")\n";
+    out << "  Postgres:               " << host << ":" << o.db_port << "  user " << kEngineDbRole
+        << " (db_password in " << paths_.Credentials() << ")\n";
   }
   if (!o.python.empty() && !features.python) {
     out << "  (this engine does not take --python; it runs tasks with its default Python)\n";

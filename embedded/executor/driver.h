@@ -34,8 +34,7 @@ class Driver : public Executor {
   // RESOURCE_EXHAUSTED: Postgres restarting, a full disk) the write is kept, the latest per
   // `key`, and tried again every second until it is written, so that no transition the
   // executor acted on is lost; a later write for the same key replaces it.
-  void WriteRecord(const std::string& key, const std::string& what,
-                   std::function<Status()> write);
+  void WriteRecord(const std::string& key, const std::string& what, std::function<Status()> write);
   void RetryUnwritten();
 
   // Runs and graphs (runs.cc).

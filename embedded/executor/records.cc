@@ -139,10 +139,10 @@ void Driver::RecordTask(Node& n, fc::TaskExecution::Phase phase, const NodeError
   auto* m = c->mutable_metadata();
   m->set_generated_name(n.id + "-" + std::to_string(n.attempt));
   if (!n.handle.empty()) m->add_external_resources()->set_external_id(n.handle);
-  WriteRecord("task/" + n.graph->run->exec.id().name() + "/" + n.id + "/" +
-                  std::to_string(n.attempt),
-              "recording task of " + n.id,
-              [this, rec] { return options_.admin->RecordTaskExecution(rec); });
+  WriteRecord(
+      "task/" + n.graph->run->exec.id().name() + "/" + n.id + "/" + std::to_string(n.attempt),
+      "recording task of " + n.id,
+      [this, rec] { return options_.admin->RecordTaskExecution(rec); });
 }
 
 void Driver::RecordArrayTask(Node& n, fc::TaskExecution::Phase phase) {

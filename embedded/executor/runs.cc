@@ -87,15 +87,16 @@ void Driver::StartRun(const fc::WorkflowExecutionIdentifier& id, bool resume) {
     start.output_uri = start.data_dir + "/0/outputs.pb";
     start.created_us = start.started_us = start.ended_us = now;
     RecordNode(start);
-    WriteRecord("running/" + ExecKey(id), "execution " + id.name() + ": recording RUNNING",
-                [this, id, now] {
+    auto write_running = [this, id, now] {
       return options_.admin->MutateExecution(id, [now](fa::Execution* e) {
         if (e->closure().phase() != fc::WorkflowExecution::UNDEFINED) return Status::Ok();
         e->mutable_closure()->set_phase(fc::WorkflowExecution::RUNNING);
         *e->mutable_closure()->mutable_started_at() = admin::ToTimestamp(now);
         return Status::Ok();
       });
-    });
+    };
+    WriteRecord("running/" + ExecKey(id), "execution " + id.name() + ": recording RUNNING",
+                write_running);
     r->exec.mutable_closure()->set_phase(fc::WorkflowExecution::RUNNING);
     *r->exec.mutable_closure()->mutable_started_at() = admin::ToTimestamp(now);
   }
@@ -351,8 +352,7 @@ void Driver::FinishRun(Run& run, bool ok, const NodeError* error) {
   Post([this, key] { runs_.erase(key); });
   // Written again until it is when the store is unreachable: a lost end would leave the
   // execution RUNNING forever, with nothing left to run it.
-  WriteRecord("end/" + key, "execution " + id.name() + ": recording its end",
-              [this, id, ok, err, out_uri, aborted, now, child] {
+  auto write_end = [this, id, ok, err, out_uri, aborted, now, child] {
     Status st = options_.admin->MutateExecution(id, [&](fa::Execution* e) {
       auto* c = e->mutable_closure();
       if (EndedPhase(c->phase())) return Status::Ok();
@@ -380,7 +380,8 @@ void Driver::FinishRun(Run& run, bool ok, const NodeError* error) {
       if (final_exec.ok()) ChildRunEnded(*final_exec);
     }
     return Status::Ok();
-  });
+  };
+  WriteRecord("end/" + key, "execution " + id.name() + ": recording its end", write_end);
 }
 #pragma GCC diagnostic pop
 

@@ -14,12 +14,11 @@
 //
 //   build/tests/fuzz/admin_grpc_fuzz -max_total_time=30 tests/fuzz/corpus/admin_grpc
 // The seeds are made by tests/fuzz/make_admin_grpc_seeds.py with flytekit's flyteidl.
-#include <unistd.h>
-
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/message.h>
 #include <google/protobuf/stubs/common.h>
+#include <unistd.h>
 #if GOOGLE_PROTOBUF_VERSION < 4022000
 #include <google/protobuf/stubs/logging.h>
 #endif
@@ -75,8 +74,8 @@ Harness* NewHarness() {
   pb::SetLogHandler([](pb::LogLevel, const char*, int, const std::string&) {});
 #endif
   auto* h = new Harness();
-  std::string root = std::filesystem::temp_directory_path() /
-                     ("admin-grpc-fuzz-" + std::to_string(getpid()));
+  std::string root =
+      std::filesystem::temp_directory_path() / ("admin-grpc-fuzz-" + std::to_string(getpid()));
   std::filesystem::remove_all(root);
   static std::string* made = new std::string(root);
   std::atexit([] {
@@ -104,8 +103,8 @@ Harness* NewHarness() {
   h->server = builder.BuildAndStart();
   if (!h->server) Fail("the gRPC server did not start");
   h->stub = std::make_unique<grpc::GenericStub>(h->server->InProcessChannel({}));
-  h->descriptor = pb::DescriptorPool::generated_pool()->FindServiceByName(
-      "flyteidl.service.AdminService");
+  h->descriptor =
+      pb::DescriptorPool::generated_pool()->FindServiceByName("flyteidl.service.AdminService");
   if (h->descriptor == nullptr || h->descriptor->method_count() == 0) {
     Fail("AdminService is not in the descriptor pool");
   }
@@ -135,13 +134,12 @@ grpc::Status Call(Harness& h, const pb::MethodDescriptor* method, const std::str
   bool done = false;
   std::mutex mu;
   std::condition_variable cv;
-  h.stub->UnaryCall(&ctx, path, grpc::StubOptions(), &request, &response,
-                    [&](grpc::Status s) {
-                      std::lock_guard<std::mutex> lock(mu);
-                      status = std::move(s);
-                      done = true;
-                      cv.notify_one();
-                    });
+  h.stub->UnaryCall(&ctx, path, grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
+    std::lock_guard<std::mutex> lock(mu);
+    status = std::move(s);
+    done = true;
+    cv.notify_one();
+  });
   std::unique_lock<std::mutex> lock(mu);
   cv.wait(lock, [&] { return done; });
   return status;
@@ -168,8 +166,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!Parses(method, bytes)) {
     // gRPC's decoding refuses them, and the caller is told what was expected.
     if (status.error_code() != grpc::StatusCode::INVALID_ARGUMENT) {
-      Fail(where + ": bytes that are not a " + method->input_type()->full_name() +
-           " got code " + std::to_string(status.error_code()) + ": " + status.error_message());
+      Fail(where + ": bytes that are not a " + method->input_type()->full_name() + " got code " +
+           std::to_string(status.error_code()) + ": " + status.error_message());
     }
   } else if (status.error_code() == grpc::StatusCode::INTERNAL) {
     Fail(where + " answered INTERNAL to a request that decodes: " + status.error_message());
