@@ -345,7 +345,7 @@ void Driver::FinishRun(Run& run, bool ok, const NodeError* error) {
   bool child = run.parent.has_value();
   std::optional<NodeError> err = error ? std::optional<NodeError>(*error) : std::nullopt;
   fc::WorkflowExecutionIdentifier id = run.exec.id();
-  FB_LOG(kInfo, kLog) << "execution " << id.name() << " "
+  FB_LOG(kInfo, kLog) << "execution " << run.exec.id().name() << " "
                       << (aborted ? "ABORTED" : ok ? "SUCCEEDED" : "FAILED");
   std::string key = ExecKey(id);
   // Keep the Run until the loop is past this call chain; then forget it.
