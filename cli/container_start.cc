@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "cli/container_runtime.h"
+#include "cli/native_postgres.h"
 #include "cli/preflight.h"
 #include "common/strings.h"
 #include "common/version.h"
@@ -419,9 +420,8 @@ void ContainerRuntime::PrintSummary(const StartOptions& o, const Credentials& cr
         << "/login\n";
   }
   if (o.db == "postgres") {
-    out << "  Postgres:               " << host << ":" << o.db_port << "  user "
-        << credentials.db_user << " (password: flytebox demo exec -- cat "
-        << kImageStateDir << "/credentials.json)\n";
+    out << "  Postgres:               " << host << ":" << o.db_port << "  user " << kEngineDbRole
+        << " (db_password: flytebox demo exec -- cat " << kImageStateDir << "/credentials.json)\n";
   }
   out << "Run a workflow: pyflyte run --remote examples/hello_world.py hello_wf\n"
       << "export FLYTECTL_CONFIG=" << ctx_.flyte_config << "\n";

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli/native_postgres.h"
 #include "common/version.h"
 
 namespace flytebox::cli {
@@ -65,10 +66,10 @@ ComponentSpec EngineComponent(const StartOptions& o, const StatePaths& paths,
     c.command.insert(c.command.end(), {"--python", o.python});
   }
   if (o.db == "postgres") {
-    c.command.insert(c.command.end(),
-                     {"--database", "postgres:host=" + ProbeHost(o.bind) + " port=" +
-                                        std::to_string(o.db_port) + " user=" + creds.db_user +
-                                        " dbname=postgres"});
+    c.command.insert(
+        c.command.end(),
+        {"--database", "postgres:host=" + ProbeHost(o.bind) + " port=" + std::to_string(o.db_port) +
+                           " user=" + kEngineDbRole + " dbname=postgres"});
     c.env["PGPASSWORD"] = creds.db_password;  // never on the command line
     c.depends_on.push_back("postgres");
   }

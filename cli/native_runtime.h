@@ -55,6 +55,9 @@ class NativeRuntime : public Runtime {
   Status Preflight(const StartOptions& options, int* code);
   Result<Programs> FindPrograms(const StartOptions& options, std::string* supervisor);
   Status InitPostgres(const Programs& programs, const Credentials& credentials);
+  // At every start, before the server runs: pg_hba.conf and the engine's own role
+  // (native_postgres.cc).
+  Status PreparePostgres(const Programs& programs, const Credentials& credentials);
   int WaitUntilUp(Launch* launch, const StartOptions& options, Progress* progress);
   void PrintSummary(const StartOptions& options, const Credentials& credentials,
                     const EngineFeatures& features, double seconds);

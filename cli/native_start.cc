@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 
+#include "cli/native_postgres.h"
 #include "cli/native_runtime.h"
 #include "cli/preflight.h"
 #include "sandbox/net.h"
@@ -405,6 +406,10 @@ int NativeRuntime::Start(const StartOptions& o) {
     if (!st.ok()) return fail(kExitFailure, st.message());
     progress.End(true);
   }
+  if (o.db == "postgres") {
+    Status st = PreparePostgres(*programs, *credentials);
+    if (!st.ok()) return fail(kExitFailure, st.message());
+  }
   auto config = BuildSupervisorConfig(o, paths_, *credentials, *programs, features);
   if (o.s3) fs::create_directories(paths_.ObjectStore() + "/my-s3-bucket", ec);
   for (const auto& [path, text] :
@@ -549,8 +554,8 @@ void NativeRuntime::PrintSummary(const StartOptions& o, const Credentials& crede
         << "; they reach S3 at http://" << host << ":" << o.s3_port << "\n";
   }
   if (o.db == "postgres") {
-    out << "  Postgres:               " << host << ":" << o.db_port << "  user "
-        << credentials.db_user << " (password in " << paths_.Credentials() << ")\n";
+    out << "  Postgres:               " << host << ":" << o.db_port << "  user " << kEngineDbRole
+        << " (db_password in " << paths_.Credentials() << ")\n";
   }
   if (!o.python.empty() && !features.python) {
     out << "  (this engine does not take --python; it runs tasks with its default Python)\n";

@@ -30,6 +30,12 @@ class Driver : public Executor {
   void Loop();
   // Logs and counts a write that failed; the caller decides what else it means.
   void CheckWrite(const Status& st, const std::string& what);
+  // Writes a record through Admin. When the store is unreachable or full (UNAVAILABLE,
+  // RESOURCE_EXHAUSTED: Postgres restarting, a full disk) the write is kept, the latest per
+  // `key`, and tried again every second until it is written, so that no transition the
+  // executor acted on is lost; a later write for the same key replaces it.
+  void WriteRecord(const std::string& key, const std::string& what, std::function<Status()> write);
+  void RetryUnwritten();
 
   // Runs and graphs (runs.cc).
   void StartRun(const fc::WorkflowExecutionIdentifier& id, bool resume);
@@ -138,6 +144,9 @@ class Driver : public Executor {
   std::thread thread_;
   // Executor thread only.
   std::map<std::string, std::unique_ptr<Run>> runs_;  // by ExecKey
+  // Records waiting for the store (WriteRecord): key -> what, write.
+  std::map<std::string, std::pair<std::string, std::function<Status()>>> unwritten_;
+  bool retry_scheduled_ = false;
   // cache_serializable: one runner per cache key; the others wait for its result.
   std::map<std::string, std::vector<NodeRef>> serial_waiters_;
   bool restoring_ = false;

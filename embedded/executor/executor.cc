@@ -121,6 +121,54 @@ void Driver::CheckWrite(const Status& st, const std::string& what) {
   FB_LOG(kError, kLog) << what << ": " << st.ToString();
 }
 
+namespace {
+
+bool StoreUnreachable(const Status& st) {
+  return st.code() == Code::kUnavailable || st.code() == Code::kResourceExhausted;
+}
+
+}  // namespace
+
+void Driver::WriteRecord(const std::string& key, const std::string& what,
+                         std::function<Status()> write) {
+  Status st = write();
+  if (st.ok() || !StoreUnreachable(st)) {
+    unwritten_.erase(key);  // older than this one
+    CheckWrite(st, what);
+    return;
+  }
+  if (unwritten_.count(key) == 0) CheckWrite(st, what + " (kept, tried again every second)");
+  unwritten_[key] = {what, std::move(write)};
+  if (!retry_scheduled_) {
+    retry_scheduled_ = true;
+    After(std::chrono::seconds(1), [this] { RetryUnwritten(); });
+  }
+}
+
+void Driver::RetryUnwritten() {
+  retry_scheduled_ = false;
+  auto pending = std::move(unwritten_);
+  unwritten_.clear();
+  size_t left = 0;
+  for (auto& [key, entry] : pending) {
+    // A write of this key made meanwhile is newer: keep that one.
+    if (unwritten_.count(key)) continue;
+    Status st = entry.second();
+    if (st.ok()) {
+      FB_LOG(kInfo, kLog) << entry.first << ": written after all";
+    } else if (StoreUnreachable(st)) {
+      unwritten_[key] = std::move(entry);
+      ++left;
+    } else {
+      CheckWrite(st, entry.first);
+    }
+  }
+  if (left > 0 && !retry_scheduled_) {
+    retry_scheduled_ = true;
+    After(std::chrono::seconds(1), [this] { RetryUnwritten(); });
+  }
+}
+
 // ---- the loop ----
 
 void Driver::Post(std::function<void()> fn) {

@@ -1,6 +1,6 @@
 // What the read path shows: node and task execution records, written through Admin at each
-// transition. A record that cannot be written is logged and counted (CheckWrite); the run
-// goes on, since the next transition writes the whole record again.
+// transition. A record that cannot be written is logged and counted; the run goes on, and
+// when the store was only unreachable the record is written again until it is (WriteRecord).
 #include "embedded/admin/util.h"
 #include "embedded/executor/driver.h"
 
@@ -82,7 +82,8 @@ void Driver::RecordNode(Node& n) {
   // The failure node is listed under end-node, not at the top: flytekit's sync refuses a
   // top-level node id its workflow's nodes do not have.
   std::string parent = n.graph->owner ? n.graph->parent_id : (n.is_failure_node ? "end-node" : "");
-  CheckWrite(options_.admin->RecordNodeExecution(rec, parent), "recording node " + n.id);
+  WriteRecord("node/" + run.exec.id().name() + "/" + parent + "/" + n.id, "recording node " + n.id,
+              [this, rec, parent] { return options_.admin->RecordNodeExecution(rec, parent); });
 }
 
 fa::TaskExecution Driver::TaskRecord(const Node& n, const fc::Identifier& task_id,
@@ -142,7 +143,10 @@ void Driver::RecordTask(Node& n, fc::TaskExecution::Phase phase, const NodeError
   auto* m = c->mutable_metadata();
   m->set_generated_name(n.id + "-" + std::to_string(n.attempt));
   if (!n.handle.empty()) m->add_external_resources()->set_external_id(n.handle);
-  CheckWrite(options_.admin->RecordTaskExecution(rec), "recording task of " + n.id);
+  WriteRecord(
+      "task/" + n.graph->run->exec.id().name() + "/" + n.id + "/" + std::to_string(n.attempt),
+      "recording task of " + n.id,
+      [this, rec] { return options_.admin->RecordTaskExecution(rec); });
 }
 
 void Driver::RecordArrayTask(Node& n, fc::TaskExecution::Phase phase) {
@@ -162,7 +166,9 @@ void Driver::RecordArrayTask(Node& n, fc::TaskExecution::Phase phase) {
     log->set_uri(n.log_uri + "/" + std::to_string(i) + "-" + std::to_string(e.attempt));
     log->set_name("Task log (element " + std::to_string(i) + ")");
   }
-  CheckWrite(options_.admin->RecordTaskExecution(rec), "recording array task of " + n.id);
+  WriteRecord("task/" + n.graph->run->exec.id().name() + "/" + n.id + "/array",
+              "recording array task of " + n.id,
+              [this, rec] { return options_.admin->RecordTaskExecution(rec); });
 }
 #pragma GCC diagnostic pop
 

@@ -87,13 +87,16 @@ void Driver::StartRun(const fc::WorkflowExecutionIdentifier& id, bool resume) {
     start.output_uri = start.data_dir + "/0/outputs.pb";
     start.created_us = start.started_us = start.ended_us = now;
     RecordNode(start);
-    Status s = options_.admin->MutateExecution(id, [now](fa::Execution* e) {
-      if (e->closure().phase() != fc::WorkflowExecution::UNDEFINED) return Status::Ok();
-      e->mutable_closure()->set_phase(fc::WorkflowExecution::RUNNING);
-      *e->mutable_closure()->mutable_started_at() = admin::ToTimestamp(now);
-      return Status::Ok();
-    });
-    CheckWrite(s, "execution " + id.name() + ": recording RUNNING");
+    auto write_running = [this, id, now] {
+      return options_.admin->MutateExecution(id, [now](fa::Execution* e) {
+        if (e->closure().phase() != fc::WorkflowExecution::UNDEFINED) return Status::Ok();
+        e->mutable_closure()->set_phase(fc::WorkflowExecution::RUNNING);
+        *e->mutable_closure()->mutable_started_at() = admin::ToTimestamp(now);
+        return Status::Ok();
+      });
+    };
+    WriteRecord("running/" + ExecKey(id), "execution " + id.name() + ": recording RUNNING",
+                write_running);
     r->exec.mutable_closure()->set_phase(fc::WorkflowExecution::RUNNING);
     *r->exec.mutable_closure()->mutable_started_at() = admin::ToTimestamp(now);
   }
@@ -339,35 +342,46 @@ void Driver::FinishRun(Run& run, bool ok, const NodeError* error) {
   int64_t now = NowMicros(options_.clock);
   std::string out_uri = run.wf_dir + "/end-node/data/0/outputs.pb";
   bool aborted = run.aborting;
-  Status st = options_.admin->MutateExecution(run.exec.id(), [&](fa::Execution* e) {
-    auto* c = e->mutable_closure();
-    if (EndedPhase(c->phase())) return Status::Ok();
-    if (aborted || c->phase() == fc::WorkflowExecution::ABORTING) {
-      c->set_phase(fc::WorkflowExecution::ABORTED);
-    } else if (ok) {
-      c->set_phase(fc::WorkflowExecution::SUCCEEDED);
-      c->mutable_outputs()->set_uri(out_uri);
-    } else {
-      c->set_phase(fc::WorkflowExecution::FAILED);
-      auto* err = c->mutable_error();
-      err->set_code(error ? error->code : "Unknown");
-      err->set_message(error ? error->message : "the execution failed");
-      err->set_kind(error ? error->kind : fc::ExecutionError::SYSTEM);
-    }
-    int64_t started = c->started_at().seconds() * 1'000'000 + c->started_at().nanos() / 1000;
-    *c->mutable_duration() = DurationOf(started > 0 ? now - started : 0);
-    return Status::Ok();
-  });
-  CheckWrite(st, "execution " + run.exec.id().name() + ": recording its end");
+  bool child = run.parent.has_value();
+  std::optional<NodeError> err = error ? std::optional<NodeError>(*error) : std::nullopt;
+  fc::WorkflowExecutionIdentifier id = run.exec.id();
   FB_LOG(kInfo, kLog) << "execution " << run.exec.id().name() << " "
                       << (aborted ? "ABORTED" : ok ? "SUCCEEDED" : "FAILED");
-  fa::WorkflowExecutionGetRequest get;
-  *get.mutable_id() = run.exec.id();
-  auto final_exec = options_.admin->GetExecution(get);
-  std::string key = ExecKey(run.exec.id());
+  std::string key = ExecKey(id);
   // Keep the Run until the loop is past this call chain; then forget it.
   Post([this, key] { runs_.erase(key); });
-  if (final_exec.ok() && run.parent) ChildRunEnded(*final_exec);
+  // Written again until it is when the store is unreachable: a lost end would leave the
+  // execution RUNNING forever, with nothing left to run it.
+  auto write_end = [this, id, ok, err, out_uri, aborted, now, child] {
+    Status st = options_.admin->MutateExecution(id, [&](fa::Execution* e) {
+      auto* c = e->mutable_closure();
+      if (EndedPhase(c->phase())) return Status::Ok();
+      if (aborted || c->phase() == fc::WorkflowExecution::ABORTING) {
+        c->set_phase(fc::WorkflowExecution::ABORTED);
+      } else if (ok) {
+        c->set_phase(fc::WorkflowExecution::SUCCEEDED);
+        c->mutable_outputs()->set_uri(out_uri);
+      } else {
+        c->set_phase(fc::WorkflowExecution::FAILED);
+        auto* e_out = c->mutable_error();
+        e_out->set_code(err ? err->code : "Unknown");
+        e_out->set_message(err ? err->message : "the execution failed");
+        e_out->set_kind(err ? err->kind : fc::ExecutionError::SYSTEM);
+      }
+      int64_t started = c->started_at().seconds() * 1'000'000 + c->started_at().nanos() / 1000;
+      *c->mutable_duration() = DurationOf(started > 0 ? now - started : 0);
+      return Status::Ok();
+    });
+    if (!st.ok()) return st;
+    if (child) {
+      fa::WorkflowExecutionGetRequest get;
+      *get.mutable_id() = id;
+      auto final_exec = options_.admin->GetExecution(get);
+      if (final_exec.ok()) ChildRunEnded(*final_exec);
+    }
+    return Status::Ok();
+  };
+  WriteRecord("end/" + key, "execution " + id.name() + ": recording its end", write_end);
 }
 #pragma GCC diagnostic pop
 

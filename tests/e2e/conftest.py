@@ -158,6 +158,11 @@ class Engine:
             wait_for(lambda: psql(self.database, sql, check=False) not in ("", "0"),
                      timeout=10, what="the engine's migrated schema in Postgres")
             assert not sqlite_file.exists(), f"the engine made {sqlite_file} though on Postgres"
+            # No session of the engine's is a superuser's (with_postgres.sh makes its role).
+            supers = psql(self.database, "SELECT count(*) FROM pg_stat_activity a JOIN pg_roles r "
+                          "ON r.rolname = a.usename WHERE a.backend_type = 'client backend' "
+                          "AND (r.rolsuper OR r.rolcreatedb OR r.rolcreaterole)")
+            assert supers == "0", f"{supers} sessions as a privileged Postgres role"
         elif not self.database:
             assert sqlite_file.exists(), f"the engine on SQLite made no {sqlite_file}"
 

@@ -281,6 +281,55 @@ def test_postgres_metadata_on_its_published_port(box):
     box.pyflyte_run(name, "hello_world.py", "hello_wf", "--name", "postgres")
     assert box.finished(name).outputs.get("o0", as_type=str) == "Hello, postgres!"
 
+    # The engine's role owns its database and is no superuser; the superuser initdb made
+    # takes no TCP connection, only the container user's through the Unix socket (peer).
+    creds = json.loads(engine("exec", box.name, "cat", "/var/lib/flytebox/credentials.json").stdout)
+
+    def psql(user, sql, password=creds["db_password"]):
+        return subprocess.run(["psql", f"host=127.0.0.1 port={db_port} user={user} dbname=postgres",
+                               "-AtX", "-c", sql], env=dict(os.environ, PGPASSWORD=password),
+                              capture_output=True, text=True, timeout=30)
+
+    me = psql("flytebox_engine", "SELECT rolsuper, rolcreatedb, rolcreaterole FROM pg_roles "
+                                 "WHERE rolname = current_user")
+    assert me.stdout.strip() == "f|f|f", me.stdout + me.stderr
+    sessions = psql("flytebox_engine", "SELECT DISTINCT usename FROM pg_stat_activity WHERE "
+                                       "backend_type = 'client backend' AND pid <> pg_backend_pid()")
+    assert sessions.stdout.split() == ["flytebox_engine"], sessions.stdout + sessions.stderr
+    su = psql(creds["db_user"], "SELECT 1")
+    assert su.returncode != 0 and "rejects connection" in su.stderr, su.stdout + su.stderr
+    inside = engine("exec", "-u", "flytebox", box.name, "/usr/lib/postgresql/15/bin/psql", "-h",
+                    "/var/lib/flytebox/postgres", "-p", "30001", "-U", creds["db_user"], "-AtX",
+                    "-d", "postgres", "-c", "SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+    assert inside.stdout.strip() == "t", inside.stdout + inside.stderr
+
+    # Nothing inside listens on the container's network beyond the published ports.
+    assert listening_ports(box.name) == {30080, 30002, 30001}
+
+
+LISTENERS = """
+import socket, struct
+for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+    for line in open(name).read().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        if state == "0A":
+            print(local)
+"""
+
+
+def listening_ports(name: str) -> set:
+    """The TCP ports listening inside the container on an address other than loopback."""
+    proc = engine("exec", name, "python3", "-c", LISTENERS)
+    assert proc.returncode == 0, proc.stderr
+    ports = set()
+    for local in proc.stdout.split():
+        addr, port = local.split(":")
+        loopback = addr in ("0100007F", "00000000000000000000000001000000") or (
+            len(addr) == 8 and addr.endswith("7F"))
+        if not loopback:
+            ports.add(int(port, 16))
+    return ports
+
 
 def test_dry_run_prints_the_commands_and_runs_none(box):
     proc = box.run(*box.start_args("--dry-run"))

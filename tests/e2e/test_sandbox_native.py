@@ -335,6 +335,32 @@ def test_hello_world_runs_to_success_and_survives_a_restart(sandbox):
     assert output.string_value == "Hello, flytebox!"
 
 
+def psql(port: int, user: str, password: str, sql: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["psql", f"host=127.0.0.1 port={port} user={user} dbname=postgres",
+                           "-AtX", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                          env=dict(os.environ, PGPASSWORD=password), capture_output=True,
+                          text=True, timeout=30)
+
+
+def assert_engine_role_not_superuser(port: int, creds: dict) -> None:
+    me = psql(port, "flytebox_engine", creds["db_password"],
+              "SELECT rolsuper, rolcreatedb, rolcreaterole FROM pg_roles "
+              "WHERE rolname = current_user")
+    assert me.returncode == 0, me.stderr
+    assert me.stdout.strip() == "f|f|f", me.stdout
+    # Every session the engine holds is of that role, and it owns the tables it made.
+    users = psql(port, "flytebox_engine", creds["db_password"],
+                 "SELECT DISTINCT usename FROM pg_stat_activity "
+                 "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()")
+    assert users.returncode == 0, users.stderr
+    assert users.stdout.split() == ["flytebox_engine"], users.stdout
+    owners = psql(port, "flytebox_engine", creds["db_password"],
+                  "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'")
+    assert owners.stdout.split() == ["flytebox_engine"], owners.stdout + owners.stderr
+    su = psql(port, creds["db_user"], creds["db_password"], "SELECT 1")
+    assert su.returncode != 0 and "rejects connection" in su.stderr, su.stdout + su.stderr
+
+
 def test_postgres_and_s3_components(tmp_path):
     # As root Postgres runs as the postgres user, which must reach the state folder.
     state = pathlib.Path(tempfile.mkdtemp(prefix="fb-sandbox-pg-", dir="/tmp")) / "state"
@@ -360,6 +386,11 @@ def test_postgres_and_s3_components(tmp_path):
         assert run.returncode == 0, f"{run.stdout}\n{run.stderr}\n{box.logs()}"
         bucket = state / "s3" / "my-s3-bucket"
         assert any(p.is_file() for p in bucket.rglob("*")), "no object in the S3 bucket"
+
+        # The engine connects as its own role, which is no superuser; the superuser initdb
+        # made takes no TCP connection, whatever the password.
+        creds = json.loads((state / "credentials.json").read_text())
+        assert_engine_role_not_superuser(db_port, creds)
 
         assert box.run("demo", "stop").returncode == 0
         box.start(*args)

@@ -18,6 +18,7 @@
 
 #include "cli/app.h"
 #include "cli/native_config.h"
+#include "cli/native_postgres.h"
 #include "cli/paths.h"
 #include "cli/preflight.h"
 #include "cli/progress.h"
@@ -232,7 +233,10 @@ TEST(NativeConfigTest, PostgresAndS3ComeFirstAndSecretsStayOutOfArgv) {
   EXPECT_NE(joined.find("--python /venv/bin/python"), std::string::npos) << joined;
   EXPECT_NE(joined.find("--storage s3 --s3-endpoint http://127.0.0.1:30002"), std::string::npos)
       << joined;
-  EXPECT_NE(joined.find("postgres:host=127.0.0.1 port=30001 user=flytebox"), std::string::npos);
+  // The engine connects as its own role, never as the superuser initdb made.
+  EXPECT_NE(joined.find("postgres:host=127.0.0.1 port=30001 user=flytebox_engine dbname=postgres"),
+            std::string::npos)
+      << joined;
   EXPECT_EQ(config.components[0].probe.kind, sandbox::Probe::Kind::kExec);
   EXPECT_EQ(config.components[1].probe.port, 30002);
   // The console's uploads (a PUT from the API port's origin to a signed S3 URL) may cross over.
@@ -552,6 +556,33 @@ TEST_F(DemoCommandTest, DryRunPrintsTheConfigurationAndTouchesNothing) {
   EXPECT_NE(o.out.find("endpoint: dns:///localhost:31999"), std::string::npos);
   EXPECT_FALSE(fs::exists(home_ / ".local/share/flytebox"));
   EXPECT_FALSE(fs::exists(home_ / ".flyte"));
+}
+
+}  // namespace
+}  // namespace flytebox::cli
+
+namespace flytebox::cli {
+namespace {
+
+TEST(NativePostgres, TheEngineRoleIsNoSuperuserAndOwnsItsDatabase) {
+  std::string sql = EngineRoleSql("it's");
+  EXPECT_NE(sql.find("CREATE ROLE flytebox_engine;"), std::string::npos) << sql;
+  EXPECT_NE(sql.find("NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"),
+            std::string::npos);
+  EXPECT_NE(sql.find("PASSWORD 'it''s';"), std::string::npos) << sql;  // quoted as a literal
+  EXPECT_NE(sql.find("ALTER DATABASE postgres OWNER TO flytebox_engine;"), std::string::npos);
+  EXPECT_NE(sql.find("ALTER SCHEMA public OWNER TO flytebox_engine;"), std::string::npos);
+  // Single-user mode with -j: every statement ends with ";" and a blank line.
+  EXPECT_EQ(sql.substr(sql.size() - 3), ";\n\n");
+}
+
+TEST(NativePostgres, TheSuperuserIsRejectedOverTcpBeforeAnyOtherLine) {
+  std::string hba = PgHbaConf("flytebox");
+  size_t reject = hba.find("host all flytebox all reject");
+  ASSERT_NE(reject, std::string::npos) << hba;
+  EXPECT_LT(reject, hba.find("host all all 127.0.0.1/32 scram-sha-256"));
+  EXPECT_EQ(hba.find("0.0.0.0/0"), std::string::npos);
+  EXPECT_EQ(hba.find("trust"), std::string::npos);
 }
 
 }  // namespace
