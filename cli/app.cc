@@ -97,6 +97,11 @@ void AddStartOptions(CLI::App* start, StartOptions* o) {
                     "address the pods reach)");
   start->add_option("--kube-context,--context", o->kube_context,
                     "Native: the --kubeconfig context (default: its current-context)");
+  start->add_flag("--kubernetes", o->kubernetes,
+                  "Container mode: also run a single-node Kubernetes in the container and run "
+                  "tasks as pods on it (kubeconfig: ~/.flyte/sandbox/kubeconfig)");
+  start->add_option("--k8s-port", o->k8s_port, "Kubernetes API port (with --kubernetes)")
+      ->check(port)->capture_default_str();
   start->add_option("--log-level", o->log_level, "debug, info, warn, error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))->capture_default_str();
 }
@@ -172,6 +177,19 @@ int CheckBind(const StartOptions& o, std::ostream& err) {
 
 // Pods read and write objects through S3; the engine's local files are out of their reach.
 int CheckKube(const StartOptions& o, const std::string& runtime, std::ostream& err) {
+  if (o.kubernetes) {
+    if (runtime != "docker" && runtime != "podman") {
+      err << "flytebox: --kubernetes runs Kubernetes inside the sandbox's container: add "
+             "--runtime docker or --runtime podman (natively, --kubeconfig runs tasks on a "
+             "cluster you have)\n";
+      return kExitUsage;
+    }
+    if (!o.kubeconfig.empty()) {
+      err << "flytebox: --kubernetes brings its own cluster: leave out --kubeconfig\n";
+      return kExitUsage;
+    }
+    return kExitOk;
+  }
   if (o.kubeconfig.empty()) {
     if (o.kube_context.empty()) return kExitOk;
     err << "flytebox: --kube-context needs --kubeconfig\n";

@@ -142,6 +142,7 @@ int ContainerRuntime::Teardown(bool volume) {
     fs::remove(fs::path(ctx_.flyte_config).parent_path(), ec);  // only when empty
     ctx_.out << "removed " << ctx_.flyte_config << "\n";
   }
+  RemoveKubeconfig();
   auto inspected = RunEngine(commands_.InspectVolume(settings_.name), 30s);
   bool exists = inspected.ok() && inspected->status.success();
   if (!exists) RemoveContainerRecord(ctx_.state_dir);

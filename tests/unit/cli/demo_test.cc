@@ -449,6 +449,20 @@ TEST_F(DemoCommandTest, KubeconfigNeedsTheNativeRuntimeAndS3) {
   EXPECT_FALSE(fs::exists(home_ / ".local/share/flytebox"));
 }
 
+TEST_F(DemoCommandTest, KubernetesIsForContainerRuntimesAndBringsItsOwnCluster) {
+  Outcome native = Run({"demo", "start", "--runtime", "native", "--kubernetes"});
+  EXPECT_EQ(native.code, kExitUsage);
+  EXPECT_NE(native.err.find("--runtime docker or --runtime podman"), std::string::npos)
+      << native.err;
+  Outcome both = Run({"demo", "start", "--runtime", "docker", "--kubernetes", "--kubeconfig",
+                      "/k/config"});
+  EXPECT_EQ(both.code, kExitUsage);
+  EXPECT_NE(both.err.find("leave out --kubeconfig"), std::string::npos) << both.err;
+  EXPECT_EQ(Run({"demo", "start", "--runtime", "docker", "--kubernetes", "--k8s-port", "0"}).code,
+            kExitUsage);
+  EXPECT_FALSE(fs::exists(home_ / ".local/share/flytebox"));
+}
+
 TEST_F(DemoCommandTest, ANonLoopbackBindNeedsAuthOrInsecureBindAndIsWarnedAbout) {
   Outcome refused = Run({"demo", "start", "--runtime", "native", "--bind", "0.0.0.0"});
   EXPECT_EQ(refused.code, kExitUsage);
