@@ -75,6 +75,7 @@ class ContainerRuntime : public Runtime {
   std::string KubeconfigPath() const;
   Status WriteKubeconfig(const StartOptions& options);
   void RemoveKubeconfig();
+  std::string KubernetesSummary(const StartOptions& options);
 
   // Shared by the commands (container_ops.cc).
   Result<ContainerState> Inspect();

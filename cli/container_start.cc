@@ -478,7 +478,8 @@ void ContainerRuntime::RemoveKubeconfig() {
   std::error_code ec;
   fs::path path = KubeconfigPath();
   if (!fs::remove(path, ec)) return;
-  fs::remove(path.parent_path(), ec);  // only when empty
+  fs::remove(path.parent_path(), ec);                // only when empty
+  fs::remove(path.parent_path().parent_path(), ec);  // ~/.flyte, only when empty
   ctx_.out << "removed " << path.string() << "\n";
 }
 

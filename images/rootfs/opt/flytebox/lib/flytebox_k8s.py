@@ -321,6 +321,26 @@ def _node_ready():
     return ready and not tainted
 
 
+def summary():
+    """One JSON line for `flytebox demo status`: the node's readiness and the pods per
+    namespace and phase."""
+    out = {}
+    try:
+        out["node_ready"] = _node_ready()
+        pods = json.loads(_api_get("/api/v1/pods"))
+        counts = {}
+        for pod in pods.get("items", []):
+            ns = pod["metadata"]["namespace"]
+            phase = pod.get("status", {}).get("phase", "Unknown")
+            counts.setdefault(ns, {}).setdefault(phase, 0)
+            counts[ns][phase] += 1
+        out["pods"] = counts
+    except (OSError, ValueError, KeyError, ssl.SSLError) as e:
+        out["error"] = str(e)
+    print(json.dumps(out))
+    return 0
+
+
 def probe(what):
     """Exit 0 once ready; polls for up to 1.5 s so that the supervisor's fast probing while
     starting costs few processes."""
@@ -370,9 +390,11 @@ def import_images():
 def main(argv):
     if argv[1:3] in (["probe", "apiserver"], ["probe", "node"]):
         return probe(argv[2])
+    if argv[1:] == ["summary"]:
+        return summary()
     if len(argv) > 3 and argv[1] == "kubelet":
         if not import_images():
             return 1
         os.execv(argv[2], argv[2:])
-    print("usage: flytebox-k8s probe apiserver|node | kubelet KUBELET ARGS...", file=sys.stderr)
+    print("usage: flytebox-k8s probe apiserver|node | summary | kubelet KUBELET ARGS...", file=sys.stderr)
     return 2
