@@ -231,8 +231,20 @@ add_kubernetes() { # DIR
   for p in "${K8S_BINARIES[@]}"; do strip -o "$bin/$p" "$FLYTEBOX_K8S_BIN/$p"; done
   chmod 755 "$bin"/*
   for archive in $("$FLYTEBOX_ROOT/scripts/k8s-images.sh"); do
-    cp "$archive" "$images/"
-    if [ -f "$archive.names" ]; then cp "$archive.names" "$images/"; fi
+    local base; base="$(basename "$archive")"
+    if [ "$(stat -c %s "$archive")" -gt 50000000 ]; then
+      # Large archives go in compressed (the task image: 276 MB, about 90 MB so), made
+      # once per archive and kept beside it.
+      local key; key="$(cat "$archive.key" 2>/dev/null || stat -c %Y "$archive")"
+      if [ "$(cat "$archive.gz.key" 2>/dev/null)" != "$key" ]; then
+        gzip -1 -c "$archive" >"$archive.gz.part" && mv "$archive.gz.part" "$archive.gz"
+        echo "$key" >"$archive.gz.key"
+      fi
+      cp "$archive.gz" "$images/$base.gz"
+    else
+      cp "$archive" "$images/"
+    fi
+    if [ -f "$archive.names" ]; then cp "$archive.names" "$images/$base.names"; fi
   done
   [ -f "$images/pause.tar" ] || die "scripts/k8s-images.sh made no pause.tar"
   echo "$K8S_PAUSE_IMAGE" >"$images/pause.tar.names"

@@ -91,8 +91,9 @@ grep -q "^export KUBECONFIG=$KUBECONFIG\$" "$WORK/start.out" \
 grep -q "server: https://localhost:$K8S_PORT\$" "$KUBECONFIG" \
   || fail "the kubeconfig does not name the published port $K8S_PORT"
 [ "$(e inspect --format '{{.HostConfig.Privileged}}' "$NAME")" = false ] || fail "the container is privileged"
-e inspect --format '{{.HostConfig.CapDrop}}' "$NAME" | grep -qi SYS_RESOURCE \
-  || fail "the container keeps CAP_SYS_RESOURCE"
+# CAP_SYS_RESOURCE is capability 24: not in the bounding set of the container's PID 1.
+capbnd="$(e exec "$NAME" sed -n 's/^CapBnd:[[:space:]]*//p' /proc/1/status)" || fail "cannot read PID 1's capabilities"
+[ $(( (16#$capbnd >> 24) & 1 )) -eq 0 ] || fail "the container keeps CAP_SYS_RESOURCE (CapBnd $capbnd)"
 ready="$(kubectl get node flytebox -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" \
   || fail "the host's kubectl cannot read node flytebox"
 [ "$ready" = True ] || fail "node flytebox is not Ready: $ready"

@@ -367,17 +367,26 @@ def import_images():
     """Imports each preloaded image archive whose names containerd does not have yet."""
     have = set(_ctr("images", "ls", "-q").stdout.split())
     for archive in sorted(os.listdir(IMAGES)):
-        if not archive.endswith(".tar"):
+        if not archive.endswith((".tar", ".tar.gz")):
             continue
+        tar = archive[:-3] if archive.endswith(".gz") else archive
         try:
-            with open(f"{IMAGES}/{archive}.names") as f:
+            with open(f"{IMAGES}/{tar}.names") as f:
                 names = f.read().split()
         except FileNotFoundError:
             names = []
         if names and all(n in have or f"docker.io/{n}" in have for n in names):
             continue
         started = time.monotonic()
-        run = _ctr("images", "import", f"{IMAGES}/{archive}")
+        if archive.endswith(".gz"):  # ctr reads only plain archives: gunzip into its stdin
+            with subprocess.Popen(["gzip", "-dc", f"{IMAGES}/{archive}"],
+                                  stdout=subprocess.PIPE) as gunzip:
+                run = subprocess.run(["ctr", "--address", SOCKET, "-n", "k8s.io", "images",
+                                      "import", "-"], stdin=gunzip.stdout, capture_output=True,
+                                     text=True)
+                gunzip.stdout.close()
+        else:
+            run = _ctr("images", "import", f"{IMAGES}/{archive}")
         if run.returncode != 0:
             print(f"flytebox-k8s: importing {archive} failed: {run.stderr.strip()}",
                   file=sys.stderr)
