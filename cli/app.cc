@@ -12,6 +12,8 @@
 namespace flytebox::cli {
 namespace {
 
+constexpr double kKubernetesWaitSeconds = 180;
+
 constexpr const char* kFooter =
     "Exit codes: 0 the thing asked for is true, 1 it is not (or failed), 2 bad command line.\n"
     "`flytebox demo --help` lists the sandbox's own.";
@@ -82,7 +84,8 @@ void AddStartOptions(CLI::App* start, StartOptions* o) {
                   "container always does)");
   start->add_option("--python", o->python,
                     "Native: Python that runs tasks (must have flytekit; default python3)");
-  start->add_option("--wait-timeout", o->wait_timeout_seconds, "Seconds to wait for ready")
+  start->add_option("--wait-timeout", o->wait_timeout_seconds,
+                    "Seconds to wait for ready (with --kubernetes: 180 unless given)")
       ->check(CLI::PositiveNumber)->capture_default_str();
   start->add_flag("--force", o->force, "Replace a running sandbox");
   start->add_flag("--dry-run", o->dry_run, "Print what would run, start nothing");
@@ -252,10 +255,15 @@ int RunDemo(CLI::App* demo, const DemoArgs& a, std::ostream& out, std::ostream& 
     int refused = CheckKube(a.start, *chosen, err);
     if (refused != kExitOk) return refused;
   }
+  StartOptions start = a.start;
+  // A cluster's first start imports its images: more than the plain sandbox's minute.
+  if (name == "start" && start.kubernetes && cmd->count("--wait-timeout") == 0) {
+    start.wait_timeout_seconds = kKubernetesWaitSeconds;
+  }
   DemoContext ctx{out, err, env, *state_dir, *flyte_config};
   auto runtime = *chosen == "native" ? MakeNativeRuntime(ctx)
                                      : MakeContainerRuntime(ctx, *chosen, a.container);
-  if (name == "start") return runtime->Start(a.start);
+  if (name == "start") return runtime->Start(start);
   if (name == "stop") return runtime->Stop();
   if (name == "status") return runtime->ShowStatus(a.output == "json");
   if (name == "teardown") return runtime->Teardown(a.volume);
