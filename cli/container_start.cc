@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <set>
 
 #include "cli/container_runtime.h"
 #include "cli/preflight.h"
@@ -363,12 +364,41 @@ int ContainerRuntime::WaitUntilReady(const StartOptions& o, Progress* progress,
   Clock* clock = ctx_.env.clock;
   auto deadline = clock->Monotonic() + std::chrono::duration_cast<Clock::MonoTime::duration>(
                                            std::chrono::duration<double>(o.wait_timeout_seconds));
-  int rc = WaitForHealthz(o, deadline, progress);
-  if (rc != kExitOk) return rc;
+  // With Kubernetes the engine answers before the node is Ready: wait for the components
+  // first, showing each as it becomes ready.
+  auto began = clock->Monotonic();
+  std::set<std::string> shown;
+  if (!o.kubernetes) {
+    int rc = WaitForHealthz(o, deadline, progress);
+    if (rc != kExitOk) return rc;
+  }
   progress->Begin("every component ready");
   while (true) {
     auto status = QueryStatus(credentials);
+    if (!status.ok() && o.kubernetes) {  // a container that died will not answer: say so
+      auto seen = Inspect();
+      if (seen.ok() && !seen->running()) {
+        progress->End(false);
+        ctx_.err << "flytebox: the container stopped while starting (" << seen->status
+                 << ", exit code " << seen->exit_code << "); the end of its log:\n"
+                 << LogTail(30);
+        return kExitFailure;
+      }
+    }
+    if (status.ok() && o.kubernetes) {
+      for (const auto& c : status->components) {
+        if (!c.ready || !shown.insert(c.name).second) continue;
+        char at[32];
+        std::snprintf(at, sizeof at, "%.1f s",
+                      std::chrono::duration<double>(clock->Monotonic() - began).count());
+        progress->Note("  " + c.name + " ready (" + at + ")");
+      }
+    }
     if (status.ok() && status->ready) {
+      if (o.kubernetes) {
+        progress->End(true);
+        return WaitForHealthz(o, deadline, progress);
+      }
       std::string names;
       for (const auto& c : status->components) names += (names.empty() ? "" : ", ") + c.name;
       progress->End(true, names);
