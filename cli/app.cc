@@ -84,9 +84,11 @@ void AddStartOptions(CLI::App* start, StartOptions* o) {
                   "container always does)");
   start->add_option("--python", o->python,
                     "Native: Python that runs tasks (must have flytekit; default python3)");
-  start->add_option("--wait-timeout", o->wait_timeout_seconds,
-                    "Seconds to wait for ready (with --kubernetes: 180 unless given)")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+  start
+      ->add_option("--wait-timeout", o->wait_timeout_seconds,
+                   "Seconds to wait for ready (with --kubernetes: 180 unless given)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   start->add_flag("--force", o->force, "Replace a running sandbox");
   start->add_flag("--dry-run", o->dry_run, "Print what would run, start nothing");
   start->add_option("--env", o->env, "K=V for the engine's environment (repeatable)")
@@ -104,7 +106,8 @@ void AddStartOptions(CLI::App* start, StartOptions* o) {
                   "Container mode: also run a single-node Kubernetes in the container and run "
                   "tasks as pods on it (kubeconfig: ~/.flyte/sandbox/kubeconfig)");
   start->add_option("--k8s-port", o->k8s_port, "Kubernetes API port (with --kubernetes)")
-      ->check(port)->capture_default_str();
+      ->check(port)
+      ->capture_default_str();
   start->add_option("--log-level", o->log_level, "debug, info, warn, error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))->capture_default_str();
 }

@@ -113,14 +113,24 @@ std::vector<std::string> EngineCommands::Ulimits() const {
 // kernel log (the kubelet's OOM watcher) and a tmpfs /run for the runtime's state.
 // podman's default OCI runtime (crun) fails on hybrid cgroup hosts: runc.
 std::vector<std::string> EngineCommands::KubernetesFlags() const {
-  std::vector<std::string> flags = {"--cap-add", "ALL", "--cap-drop", "SYS_RESOURCE",
-                                    "--security-opt", "seccomp=unconfined",
-                                    "--security-opt", "apparmor=unconfined",
-                                    "--cgroupns", "host",
-                                    "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
-                                    "--device-cgroup-rule", "a *:* rwm",
-                                    "--device", "/dev/kmsg",
-                                    "--tmpfs", "/run"};
+  std::vector<std::string> flags = {"--cap-add",
+                                    "ALL",
+                                    "--cap-drop",
+                                    "SYS_RESOURCE",
+                                    "--security-opt",
+                                    "seccomp=unconfined",
+                                    "--security-opt",
+                                    "apparmor=unconfined",
+                                    "--cgroupns",
+                                    "host",
+                                    "-v",
+                                    "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+                                    "--device-cgroup-rule",
+                                    "a *:* rwm",
+                                    "--device",
+                                    "/dev/kmsg",
+                                    "--tmpfs",
+                                    "/run"};
   if (profile_.name == "podman") flags.insert(flags.end(), {"--runtime", "runc"});
   return flags;
 }

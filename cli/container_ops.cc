@@ -68,17 +68,16 @@ std::string ContainerRuntime::KubernetesSummary(const StartOptions& o) {
   using json = nlohmann::json;
   std::string head = "\nKubernetes: https://" + ClientHost(o.bind) + ":" +
                      std::to_string(o.k8s_port) + " (KUBECONFIG=" + KubeconfigPath() + ")\n";
-  auto result =
-      RunEngine(commands_.Exec(settings_.name, {}, {"/opt/flytebox/bin/flytebox-k8s", "summary"}),
-                30s);
-  json doc = result.ok() && result->status.success() ? json::parse(result->out, nullptr, false)
-                                                     : json();
+  auto result = RunEngine(
+      commands_.Exec(settings_.name, {}, {"/opt/flytebox/bin/flytebox-k8s", "summary"}), 30s);
+  json doc =
+      result.ok() && result->status.success() ? json::parse(result->out, nullptr, false) : json();
   if (!doc.is_object() || doc.contains("error")) {
     return head + "  the API server does not answer" +
            (doc.is_object() ? ": " + doc.value("error", std::string()) : std::string()) + "\n";
   }
-  std::string text = head + "  node flytebox: " +
-                     (doc.value("node_ready", false) ? "Ready" : "NOT READY") + "\n";
+  std::string text =
+      head + "  node flytebox: " + (doc.value("node_ready", false) ? "Ready" : "NOT READY") + "\n";
   const json& pods = doc.contains("pods") && doc["pods"].is_object() ? doc["pods"] : json::object();
   if (pods.empty()) return text + "  pods: none\n";
   for (const auto& [ns, phases] : pods.items()) {
@@ -86,7 +85,9 @@ std::string ContainerRuntime::KubernetesSummary(const StartOptions& o) {
     for (const auto& [phase, n] : phases.items()) {
       counts += (counts.empty() ? "" : ", ") + std::to_string(n.get<int>()) + " " + phase;
     }
-    text += "  pods in " + ns + ": " + counts + "\n";
+    text += "  pods in ";
+    text += ns;
+    text += ": " + counts + "\n";
   }
   return text;
 }

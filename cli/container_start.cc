@@ -69,7 +69,7 @@ ContainerSpec ContainerRuntime::Spec(const StartOptions& o, const std::string& i
            "FLYTEBOX_S3_PUBLIC_PORT=" + std::to_string(o.s3_port),
            "FLYTEBOX_LOG_LEVEL=" + o.log_level,
            std::string("FLYTEBOX_AUTH=") + (o.auth ? "1" : "0")};
-  if (o.kubernetes) s.env.push_back("FLYTEBOX_KUBERNETES=1");
+  if (o.kubernetes) s.env.emplace_back("FLYTEBOX_KUBERNETES=1");
   if (o.auth && o.auth_token_ttl > 0) {
     s.env.push_back("FLYTEBOX_AUTH_TOKEN_TTL=" + std::to_string(o.auth_token_ttl));
   }
@@ -482,9 +482,10 @@ std::string ContainerRuntime::KubeconfigPath() const {
 // The cluster admin's kubeconfig, made in the container at its start, with the server
 // address the host reaches (the published --k8s-port).
 Status ContainerRuntime::WriteKubeconfig(const StartOptions& o) {
-  auto read = RunEngine(
-      commands_.Exec(settings_.name, {}, {"cat", std::string(kImageStateDir) + "/k8s/host.kubeconfig"}),
-      30s);
+  auto read =
+      RunEngine(commands_.Exec(settings_.name, {},
+                               {"cat", std::string(kImageStateDir) + "/k8s/host.kubeconfig"}),
+                30s);
   if (!read.ok() || !read->status.success()) {
     return Status::Unavailable(Failure("reading the cluster's kubeconfig", read));
   }

@@ -80,8 +80,9 @@ TEST(EngineCommandsTest, KubernetesAddsItsCapabilitySetOnlyWhenAsked) {
     Argv argv = Commands(engine).Run(spec);
     EXPECT_FALSE(Has(argv, "--privileged")) << engine;
     EXPECT_TRUE(Has(argv, "127.0.0.1:16443:6443")) << engine;
-    for (const char* word : {"ALL", "SYS_RESOURCE", "seccomp=unconfined", "apparmor=unconfined",
-                             "/sys/fs/cgroup:/sys/fs/cgroup:rw", "a *:* rwm", "/dev/kmsg", "/run"}) {
+    for (const char* word :
+         {"ALL", "SYS_RESOURCE", "seccomp=unconfined", "apparmor=unconfined",
+          "/sys/fs/cgroup:/sys/fs/cgroup:rw", "a *:* rwm", "/dev/kmsg", "/run"}) {
       EXPECT_TRUE(Has(argv, word)) << engine << " lacks " << word;
     }
     auto drop = std::find(argv.begin(), argv.end(), "--cap-drop");

@@ -454,15 +454,15 @@ TEST_F(DemoCommandTest, KubernetesIsForContainerRuntimesAndBringsItsOwnCluster) 
   EXPECT_EQ(native.code, kExitUsage);
   EXPECT_NE(native.err.find("--runtime docker or --runtime podman"), std::string::npos)
       << native.err;
-  Outcome both = Run({"demo", "start", "--runtime", "docker", "--kubernetes", "--kubeconfig",
-                      "/k/config"});
+  Outcome both =
+      Run({"demo", "start", "--runtime", "docker", "--kubernetes", "--kubeconfig", "/k/config"});
   EXPECT_EQ(both.code, kExitUsage);
   EXPECT_NE(both.err.find("leave out --kubeconfig"), std::string::npos) << both.err;
   EXPECT_EQ(Run({"demo", "start", "--runtime", "docker", "--kubernetes", "--k8s-port", "0"}).code,
             kExitUsage);
   // A dry run shows the capability set, the published API port and the longer default wait.
-  Outcome dry = Run({"demo", "start", "--runtime", "docker", "--kubernetes", "--k8s-port",
-                     "16443", "--dry-run"});
+  Outcome dry = Run(
+      {"demo", "start", "--runtime", "docker", "--kubernetes", "--k8s-port", "16443", "--dry-run"});
   EXPECT_EQ(dry.code, kExitOk) << dry.err;
   EXPECT_NE(dry.out.find("-p 127.0.0.1:16443:6443"), std::string::npos) << dry.out;
   EXPECT_NE(dry.out.find("--cap-drop SYS_RESOURCE"), std::string::npos) << dry.out;
