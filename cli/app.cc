@@ -12,6 +12,8 @@
 namespace flytebox::cli {
 namespace {
 
+constexpr double kKubernetesWaitSeconds = 180;
+
 constexpr const char* kFooter =
     "Exit codes: 0 the thing asked for is true, 1 it is not (or failed), 2 bad command line.\n"
     "`flytebox demo --help` lists the sandbox's own.";
@@ -82,8 +84,11 @@ void AddStartOptions(CLI::App* start, StartOptions* o) {
                   "container always does)");
   start->add_option("--python", o->python,
                     "Native: Python that runs tasks (must have flytekit; default python3)");
-  start->add_option("--wait-timeout", o->wait_timeout_seconds, "Seconds to wait for ready")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+  start
+      ->add_option("--wait-timeout", o->wait_timeout_seconds,
+                   "Seconds to wait for ready (with --kubernetes: 180 unless given)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   start->add_flag("--force", o->force, "Replace a running sandbox");
   start->add_flag("--dry-run", o->dry_run, "Print what would run, start nothing");
   start->add_option("--env", o->env, "K=V for the engine's environment (repeatable)")
@@ -97,6 +102,12 @@ void AddStartOptions(CLI::App* start, StartOptions* o) {
                     "address the pods reach)");
   start->add_option("--kube-context,--context", o->kube_context,
                     "Native: the --kubeconfig context (default: its current-context)");
+  start->add_flag("--kubernetes", o->kubernetes,
+                  "Container mode: also run a single-node Kubernetes in the container and run "
+                  "tasks as pods on it (kubeconfig: ~/.flyte/sandbox/kubeconfig)");
+  start->add_option("--k8s-port", o->k8s_port, "Kubernetes API port (with --kubernetes)")
+      ->check(port)
+      ->capture_default_str();
   start->add_option("--log-level", o->log_level, "debug, info, warn, error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))->capture_default_str();
 }
@@ -172,6 +183,19 @@ int CheckBind(const StartOptions& o, std::ostream& err) {
 
 // Pods read and write objects through S3; the engine's local files are out of their reach.
 int CheckKube(const StartOptions& o, const std::string& runtime, std::ostream& err) {
+  if (o.kubernetes) {
+    if (runtime != "docker" && runtime != "podman") {
+      err << "flytebox: --kubernetes runs Kubernetes inside the sandbox's container: add "
+             "--runtime docker or --runtime podman (natively, --kubeconfig runs tasks on a "
+             "cluster you have)\n";
+      return kExitUsage;
+    }
+    if (!o.kubeconfig.empty()) {
+      err << "flytebox: --kubernetes brings its own cluster: leave out --kubeconfig\n";
+      return kExitUsage;
+    }
+    return kExitOk;
+  }
   if (o.kubeconfig.empty()) {
     if (o.kube_context.empty()) return kExitOk;
     err << "flytebox: --kube-context needs --kubeconfig\n";
@@ -234,10 +258,15 @@ int RunDemo(CLI::App* demo, const DemoArgs& a, std::ostream& out, std::ostream& 
     int refused = CheckKube(a.start, *chosen, err);
     if (refused != kExitOk) return refused;
   }
+  StartOptions start = a.start;
+  // A cluster's first start imports its images: more than the plain sandbox's minute.
+  if (name == "start" && start.kubernetes && cmd->count("--wait-timeout") == 0) {
+    start.wait_timeout_seconds = kKubernetesWaitSeconds;
+  }
   DemoContext ctx{out, err, env, *state_dir, *flyte_config};
   auto runtime = *chosen == "native" ? MakeNativeRuntime(ctx)
                                      : MakeContainerRuntime(ctx, *chosen, a.container);
-  if (name == "start") return runtime->Start(a.start);
+  if (name == "start") return runtime->Start(start);
   if (name == "stop") return runtime->Stop();
   if (name == "status") return runtime->ShowStatus(a.output == "json");
   if (name == "teardown") return runtime->Teardown(a.volume);

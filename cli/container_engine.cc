@@ -107,6 +107,34 @@ std::vector<std::string> EngineCommands::Ulimits() const {
           "nproc=" + nproc + ":" + nproc};
 }
 
+// What a kubelet and containerd need inside a container, found on hosts where --privileged
+// itself fails (no CAP_SYS_RESOURCE in the bounding set): every capability but that one, no
+// seccomp or AppArmor filter, the host's cgroup tree (cgroupfs driver) and devices, the
+// kernel log (the kubelet's OOM watcher) and a tmpfs /run for the runtime's state.
+// podman's default OCI runtime (crun) fails on hybrid cgroup hosts: runc.
+std::vector<std::string> EngineCommands::KubernetesFlags() const {
+  std::vector<std::string> flags = {"--cap-add",
+                                    "ALL",
+                                    "--cap-drop",
+                                    "SYS_RESOURCE",
+                                    "--security-opt",
+                                    "seccomp=unconfined",
+                                    "--security-opt",
+                                    "apparmor=unconfined",
+                                    "--cgroupns",
+                                    "host",
+                                    "-v",
+                                    "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+                                    "--device-cgroup-rule",
+                                    "a *:* rwm",
+                                    "--device",
+                                    "/dev/kmsg",
+                                    "--tmpfs",
+                                    "/run"};
+  if (profile_.name == "podman") flags.insert(flags.end(), {"--runtime", "runc"});
+  return flags;
+}
+
 std::vector<std::string> EngineCommands::Run(const ContainerSpec& spec) const {
   std::vector<std::string> argv = {profile_.name, "run", "-d", "--name", spec.name,
                                    "--pull", "never"};
@@ -117,6 +145,11 @@ std::vector<std::string> EngineCommands::Run(const ContainerSpec& spec) const {
   argv.insert(argv.end(), {"-p", Publish(spec.bind, spec.s3_port, kImageS3Port)});
   if (spec.postgres) {
     argv.insert(argv.end(), {"-p", Publish(spec.bind, spec.db_port, kImageDbPort)});
+  }
+  if (spec.kubernetes) {
+    argv.insert(argv.end(), {"-p", Publish(spec.bind, spec.k8s_port, kImageK8sPort)});
+    auto k8s = KubernetesFlags();
+    argv.insert(argv.end(), k8s.begin(), k8s.end());
   }
   for (const auto& kv : spec.env) argv.insert(argv.end(), {"-e", kv});
   auto ulimits = Ulimits();

@@ -53,6 +53,10 @@ struct ContainerSpec {
   int s3_port = 30002;
   int db_port = 30001;
   bool postgres = false;
+  // A single-node Kubernetes in the container: the capabilities it needs (never
+  // --privileged) and its API server published on k8s_port.
+  bool kubernetes = false;
+  int k8s_port = 6443;
   // The sandbox's own user-defined network (created and removed by the CLI); empty: the
   // engine's default network.
   std::string network;
@@ -111,6 +115,7 @@ class EngineCommands {
 
  private:
   std::vector<std::string> Ulimits() const;
+  std::vector<std::string> KubernetesFlags() const;
 
   EngineProfile profile_;
   HostLimits limits_;
@@ -120,6 +125,7 @@ class EngineCommands {
 inline constexpr int kImageEnginePort = 30080;
 inline constexpr int kImageS3Port = 30002;
 inline constexpr int kImageDbPort = 30001;
+inline constexpr int kImageK8sPort = 6443;
 // Where the image keeps its state (the named volume is mounted there).
 inline constexpr const char* kImageStateDir = "/var/lib/flytebox";
 

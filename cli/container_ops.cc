@@ -62,6 +62,36 @@ int ContainerRuntime::Stop() {
   return kExitOk;
 }
 
+// With --kubernetes: the node's readiness and the pods per namespace, asked inside the
+// container (flytebox-k8s summary).
+std::string ContainerRuntime::KubernetesSummary(const StartOptions& o) {
+  using json = nlohmann::json;
+  std::string head = "\nKubernetes: https://" + ClientHost(o.bind) + ":" +
+                     std::to_string(o.k8s_port) + " (KUBECONFIG=" + KubeconfigPath() + ")\n";
+  auto result = RunEngine(
+      commands_.Exec(settings_.name, {}, {"/opt/flytebox/bin/flytebox-k8s", "summary"}), 30s);
+  json doc =
+      result.ok() && result->status.success() ? json::parse(result->out, nullptr, false) : json();
+  if (!doc.is_object() || doc.contains("error")) {
+    return head + "  the API server does not answer" +
+           (doc.is_object() ? ": " + doc.value("error", std::string()) : std::string()) + "\n";
+  }
+  std::string text =
+      head + "  node flytebox: " + (doc.value("node_ready", false) ? "Ready" : "NOT READY") + "\n";
+  const json& pods = doc.contains("pods") && doc["pods"].is_object() ? doc["pods"] : json::object();
+  if (pods.empty()) return text + "  pods: none\n";
+  for (const auto& [ns, phases] : pods.items()) {
+    std::string counts;
+    for (const auto& [phase, n] : phases.items()) {
+      counts += (counts.empty() ? "" : ", ") + std::to_string(n.get<int>()) + " " + phase;
+    }
+    text += "  pods in ";
+    text += ns;
+    text += ": " + counts + "\n";
+  }
+  return text;
+}
+
 int ContainerRuntime::ShowStatus(bool as_json) {
   using json = nlohmann::json;
   auto seen = Inspect();
@@ -107,6 +137,7 @@ int ContainerRuntime::ShowStatus(bool as_json) {
   } else {
     ctx_.out << StatusTable(*status, "volume " + settings_.name, endpoint,
                             name() + " container " + settings_.name);
+    if (o.kubernetes) ctx_.out << KubernetesSummary(o);
   }
   return status->ready ? kExitOk : kExitFailure;
 }
@@ -142,6 +173,7 @@ int ContainerRuntime::Teardown(bool volume) {
     fs::remove(fs::path(ctx_.flyte_config).parent_path(), ec);  // only when empty
     ctx_.out << "removed " << ctx_.flyte_config << "\n";
   }
+  RemoveKubeconfig();
   auto inspected = RunEngine(commands_.InspectVolume(settings_.name), 30s);
   bool exists = inspected.ok() && inspected->status.success();
   if (!exists) RemoveContainerRecord(ctx_.state_dir);

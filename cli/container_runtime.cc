@@ -259,6 +259,8 @@ StartOptions ContainerRuntime::OptionsFromLabels(const ContainerState& seen) con
   if (auto it = seen.labels.find("org.flytebox.auth"); it != seen.labels.end()) {
     o.auth = it->second == "1";
   }
+  o.kubernetes = seen.labels.count("org.flytebox.kubernetes") > 0;
+  o.k8s_port = LabelInt(seen.labels, "org.flytebox.k8s-port", o.k8s_port);
   o.s3 = true;
   return o;
 }

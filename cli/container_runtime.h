@@ -71,6 +71,11 @@ class ContainerRuntime : public Runtime {
   int WaitForHealthz(const StartOptions& options, Clock::MonoTime deadline, Progress* progress);
   int NotReady(const StartOptions& options, const std::string& why);
   void PrintSummary(const StartOptions& options, const Credentials& credentials, double seconds);
+  // ~/.flyte/sandbox/kubeconfig (0600, context flytebox), with --kubernetes.
+  std::string KubeconfigPath() const;
+  Status WriteKubeconfig(const StartOptions& options);
+  void RemoveKubeconfig();
+  std::string KubernetesSummary(const StartOptions& options);
 
   // Shared by the commands (container_ops.cc).
   Result<ContainerState> Inspect();

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <set>
 
 #include "cli/container_runtime.h"
 #include "cli/native_postgres.h"
@@ -57,6 +58,8 @@ ContainerSpec ContainerRuntime::Spec(const StartOptions& o, const std::string& i
   s.s3_port = o.s3_port;
   s.db_port = o.db_port;
   s.postgres = o.db == "postgres";
+  s.kubernetes = o.kubernetes;
+  s.k8s_port = o.k8s_port;
   s.network = commands_.profile().private_network_mode.empty()
                   ? NetworkName()
                   : commands_.profile().private_network_mode;
@@ -67,6 +70,7 @@ ContainerSpec ContainerRuntime::Spec(const StartOptions& o, const std::string& i
            "FLYTEBOX_S3_PUBLIC_PORT=" + std::to_string(o.s3_port),
            "FLYTEBOX_LOG_LEVEL=" + o.log_level,
            std::string("FLYTEBOX_AUTH=") + (o.auth ? "1" : "0")};
+  if (o.kubernetes) s.env.emplace_back("FLYTEBOX_KUBERNETES=1");
   if (o.auth && o.auth_token_ttl > 0) {
     s.env.push_back("FLYTEBOX_AUTH_TOKEN_TTL=" + std::to_string(o.auth_token_ttl));
   }
@@ -80,6 +84,10 @@ ContainerSpec ContainerRuntime::Spec(const StartOptions& o, const std::string& i
               {"org.flytebox.port", std::to_string(o.port)},
               {"org.flytebox.s3-port", std::to_string(o.s3_port)},
               {"org.flytebox.db-port", std::to_string(o.db_port)}};
+  if (o.kubernetes) {
+    s.labels["org.flytebox.kubernetes"] = "1";
+    s.labels["org.flytebox.k8s-port"] = std::to_string(o.k8s_port);
+  }
   s.labels[kSpecLabel] = Fingerprint(ShellJoin(commands_.Run(s)));
   s.labels[kImageIdLabel] = image_id;
   return s;
@@ -88,6 +96,7 @@ ContainerSpec ContainerRuntime::Spec(const StartOptions& o, const std::string& i
 Status ContainerRuntime::CheckPorts(const StartOptions& o, int* code) const {
   std::vector<PortUse> ports = {{o.port, "Flyte API", "--port"}, {o.s3_port, "S3", "--s3-port"}};
   if (o.db == "postgres") ports.push_back({o.db_port, "Postgres", "--db-port"});
+  if (o.kubernetes) ports.push_back({o.k8s_port, "Kubernetes API", "--k8s-port"});
   return CheckPortsFree(o.bind, ports, code);
 }
 
@@ -312,6 +321,10 @@ int ContainerRuntime::Start(const StartOptions& o) {
   }
   Status wrote = WriteClientConfig(with_s3, credentials, ctx_.flyte_config);
   if (!wrote.ok()) ctx_.err << "flytebox: " << wrote.message() << "\n";
+  if (o.kubernetes && wrote.ok()) {
+    wrote = WriteKubeconfig(o);
+    if (!wrote.ok()) ctx_.err << "flytebox: " << wrote.message() << "\n";
+  }
   PrintSummary(o, credentials, std::chrono::duration<double>(clock->Monotonic() - began).count());
   return wrote.ok() ? kExitOk : kExitFailure;
 }
@@ -352,12 +365,41 @@ int ContainerRuntime::WaitUntilReady(const StartOptions& o, Progress* progress,
   Clock* clock = ctx_.env.clock;
   auto deadline = clock->Monotonic() + std::chrono::duration_cast<Clock::MonoTime::duration>(
                                            std::chrono::duration<double>(o.wait_timeout_seconds));
-  int rc = WaitForHealthz(o, deadline, progress);
-  if (rc != kExitOk) return rc;
+  // With Kubernetes the engine answers before the node is Ready: wait for the components
+  // first, showing each as it becomes ready.
+  auto began = clock->Monotonic();
+  std::set<std::string> shown;
+  if (!o.kubernetes) {
+    int rc = WaitForHealthz(o, deadline, progress);
+    if (rc != kExitOk) return rc;
+  }
   progress->Begin("every component ready");
   while (true) {
     auto status = QueryStatus(credentials);
+    if (!status.ok() && o.kubernetes) {  // a container that died will not answer: say so
+      auto seen = Inspect();
+      if (seen.ok() && !seen->running()) {
+        progress->End(false);
+        ctx_.err << "flytebox: the container stopped while starting (" << seen->status
+                 << ", exit code " << seen->exit_code << "); the end of its log:\n"
+                 << LogTail(30);
+        return kExitFailure;
+      }
+    }
+    if (status.ok() && o.kubernetes) {
+      for (const auto& c : status->components) {
+        if (!c.ready || !shown.insert(c.name).second) continue;
+        char at[32];
+        std::snprintf(at, sizeof at, "%.1f s",
+                      std::chrono::duration<double>(clock->Monotonic() - began).count());
+        progress->Note("  " + c.name + " ready (" + at + ")");
+      }
+    }
     if (status.ok() && status->ready) {
+      if (o.kubernetes) {
+        progress->End(true);
+        return WaitForHealthz(o, deadline, progress);
+      }
       std::string names;
       for (const auto& c : status->components) names += (names.empty() ? "" : ", ") + c.name;
       progress->End(true, names);
@@ -423,9 +465,53 @@ void ContainerRuntime::PrintSummary(const StartOptions& o, const Credentials& cr
     out << "  Postgres:               " << host << ":" << o.db_port << "  user " << kEngineDbRole
         << " (db_password: flytebox demo exec -- cat " << kImageStateDir << "/credentials.json)\n";
   }
+  if (o.kubernetes) {
+    out << "  Kubernetes API:         https://" << host << ":" << o.k8s_port
+        << "  (node flytebox; tasks run as pods)\n";
+  }
   out << "Run a workflow: pyflyte run --remote examples/hello_world.py hello_wf\n"
       << "export FLYTECTL_CONFIG=" << ctx_.flyte_config << "\n";
+  if (o.kubernetes) out << "export KUBECONFIG=" << KubeconfigPath() << "\n";
   out.flush();
+}
+
+std::string ContainerRuntime::KubeconfigPath() const {
+  return (fs::path(ctx_.flyte_config).parent_path() / "sandbox" / "kubeconfig").string();
+}
+
+// The cluster admin's kubeconfig, made in the container at its start, with the server
+// address the host reaches (the published --k8s-port).
+Status ContainerRuntime::WriteKubeconfig(const StartOptions& o) {
+  auto read =
+      RunEngine(commands_.Exec(settings_.name, {},
+                               {"cat", std::string(kImageStateDir) + "/k8s/host.kubeconfig"}),
+                30s);
+  if (!read.ok() || !read->status.success()) {
+    return Status::Unavailable(Failure("reading the cluster's kubeconfig", read));
+  }
+  std::string text = read->out;
+  const std::string inside = "server: https://127.0.0.1:" + std::to_string(kImageK8sPort);
+  auto at = text.find(inside);
+  if (at == std::string::npos) {
+    return Status::Unavailable("the container's kubeconfig names no server " + inside);
+  }
+  std::string host = ClientHost(o.bind);
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  text.replace(at, inside.size(), "server: https://" + host + ":" + std::to_string(o.k8s_port));
+  std::string path = KubeconfigPath();
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  if (ec) return Status::Unavailable("cannot create " + fs::path(path).parent_path().string());
+  return WriteFileAtomic(path, text, 0600);
+}
+
+void ContainerRuntime::RemoveKubeconfig() {
+  std::error_code ec;
+  fs::path path = KubeconfigPath();
+  if (!fs::remove(path, ec)) return;
+  fs::remove(path.parent_path(), ec);                // only when empty
+  fs::remove(path.parent_path().parent_path(), ec);  // ~/.flyte, only when empty
+  ctx_.out << "removed " << path.string() << "\n";
 }
 
 }  // namespace flytebox::cli

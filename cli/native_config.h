@@ -33,6 +33,10 @@ struct StartOptions {
   // Set: tasks run as pods on this kubeconfig's cluster (native runtime, with --s3).
   std::string kubeconfig;
   std::string kube_context;
+  // Container mode: a single-node Kubernetes runs in the container too and tasks run as pods
+  // on it; its API server is published on `k8s_port`.
+  bool kubernetes = false;
+  int k8s_port = 6443;
 };
 
 // Per-sandbox secrets, generated once and kept 0600 in the state folder.

@@ -1,4 +1,5 @@
 // The text form of `flytebox demo status`.
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -52,7 +53,9 @@ std::string StatusTable(const sandbox::SupervisorStatus& s, const std::string& s
       << Megabytes(s.rss_bytes) << ", state in " << state_dir << "\n";
   if (!endpoint.empty()) out << "  Flyte API: " << endpoint << "\n";
   if (!s.reload_error.empty()) out << "  last reload refused: " << s.reload_error << "\n";
-  const size_t widths[] = {12, 15, 7, 10, 9, 9, 8, 10, 8};
+  size_t name_width = 12;  // wider for longer names (controller-manager)
+  for (const auto& c : s.components) name_width = std::max(name_width, c.name.size() + 2);
+  const size_t widths[] = {name_width, 15, 7, 10, 9, 9, 8, 10, 8};
   const char* headers[] = {"COMPONENT", "STATE", "READY", "RESTARTS", "PID",
                            "UPTIME",    "CPU",   "MEMORY", "PORTS"};
   out << "\n";

@@ -2,6 +2,9 @@
 # Builds the Flytebox container image with no container registry: a Debian root filesystem
 # from the Debian mirror (debootstrap), the task Python environment from PyPI, the built
 # Flytebox programs and versitygw, imported as flytebox:<version> into docker and/or podman.
+# Also the parts of the Kubernetes that `demo start --kubernetes` runs: the programs built by
+# scripts/k8s-build.sh (stripped) and the pause and default task images of
+# scripts/k8s-images.sh, which the container imports into its containerd at first start.
 #
 # Usage: scripts/build-image.sh [--engine auto|docker|podman|all|none] [--tag NAME:TAG]
 #                               [--force] [--output FILE] [--save FILE]
@@ -68,6 +71,9 @@ check_inputs() {
     [ -x "$p" ] || die "$p is missing: build first (scripts/build.sh, or cmake --build build --target flytebox-engine flytebox-sandbox flytebox)"
   done
   [ -x "$FLYTEBOX_VERSITYGW" ] || die "versitygw is missing at $FLYTEBOX_VERSITYGW: run scripts/install-deps.sh versitygw"
+  for p in "${K8S_BINARIES[@]}"; do
+    [ -x "$FLYTEBOX_K8S_BIN/$p" ] || die "$FLYTEBOX_K8S_BIN/$p is missing: run scripts/k8s-build.sh"
+  done
   grep -q "^VERSION_CODENAME=$SUITE" /etc/os-release 2>/dev/null \
     || die "the programs must be built on Debian 12 ($SUITE): the image installs that release's libraries for them"
   local tool
@@ -210,10 +216,38 @@ make_overlay() { # DIR
       install -D -m 644 "$IMAGES/rootfs/$f" "$dir/$f"
     fi
   done
+  add_kubernetes "$dir"
   local versitygw_version
   versitygw_version="$(cat "$FLYTEBOX_VERSITYGW.version" 2>/dev/null || echo unknown)"
-  printf '{\n  "flytebox": "%s",\n  "versitygw": "%s"\n}\n' "$VERSION" "$versitygw_version" \
-    >"$dir/etc/flytebox/image.json"
+  printf '{\n  "flytebox": "%s",\n  "versitygw": "%s",\n  "kubernetes": "%s"\n}\n' \
+    "$VERSION" "$versitygw_version" "$K8S_VERSION" >"$dir/etc/flytebox/image.json"
+}
+
+# The Kubernetes programs (stripped) and the image archives pods need, with the names each
+# answers to (the entrypoint imports an archive only when containerd lacks its names).
+add_kubernetes() { # DIR
+  local bin="$1/opt/flytebox/k8s/bin" images="$1/opt/flytebox/k8s/images" p archive
+  mkdir -p "$bin" "$images"
+  for p in "${K8S_BINARIES[@]}"; do strip -o "$bin/$p" "$FLYTEBOX_K8S_BIN/$p"; done
+  chmod 755 "$bin"/*
+  for archive in $("$FLYTEBOX_ROOT/scripts/k8s-images.sh"); do
+    local base; base="$(basename "$archive")"
+    if [ "$(stat -c %s "$archive")" -gt 50000000 ]; then
+      # Large archives go in compressed (the task image: 276 MB, about 90 MB so), made
+      # once per archive and kept beside it.
+      local key; key="$(cat "$archive.key" 2>/dev/null || stat -c %Y "$archive")"
+      if [ "$(cat "$archive.gz.key" 2>/dev/null)" != "$key" ]; then
+        gzip -1 -c "$archive" >"$archive.gz.part" && mv "$archive.gz.part" "$archive.gz"
+        echo "$key" >"$archive.gz.key"
+      fi
+      cp "$archive.gz" "$images/$base.gz"
+    else
+      cp "$archive" "$images/"
+    fi
+    if [ -f "$archive.names" ]; then cp "$archive.names" "$images/$base.names"; fi
+  done
+  [ -f "$images/pause.tar" ] || die "scripts/k8s-images.sh made no pause.tar"
+  echo "$K8S_PAUSE_IMAGE" >"$images/pause.tar.names"
 }
 
 # Dockerfile instructions applied at import.

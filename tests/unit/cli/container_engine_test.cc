@@ -66,6 +66,34 @@ TEST(EngineCommandsTest, DockerRunIsDetachedUnprivilegedOnLoopbackAndNeverPulls)
   EXPECT_FALSE(Has(argv, "--privileged"));
 }
 
+// The set docs/KUBERNETES.md found necessary for a kubelet and containerd, only with
+// --kubernetes, never --privileged; the API server published on loopback.
+TEST(EngineCommandsTest, KubernetesAddsItsCapabilitySetOnlyWhenAsked) {
+  Argv plain = Commands("docker").Run(Spec());
+  EXPECT_FALSE(Has(plain, "--cap-add"));
+  EXPECT_FALSE(Has(plain, "--cgroupns"));
+  EXPECT_FALSE(Has(plain, "127.0.0.1:6443:6443"));
+  ContainerSpec spec = Spec();
+  spec.kubernetes = true;
+  spec.k8s_port = 16443;
+  for (const char* engine : {"docker", "podman"}) {
+    Argv argv = Commands(engine).Run(spec);
+    EXPECT_FALSE(Has(argv, "--privileged")) << engine;
+    EXPECT_TRUE(Has(argv, "127.0.0.1:16443:6443")) << engine;
+    for (const char* word :
+         {"ALL", "SYS_RESOURCE", "seccomp=unconfined", "apparmor=unconfined",
+          "/sys/fs/cgroup:/sys/fs/cgroup:rw", "a *:* rwm", "/dev/kmsg", "/run"}) {
+      EXPECT_TRUE(Has(argv, word)) << engine << " lacks " << word;
+    }
+    auto drop = std::find(argv.begin(), argv.end(), "--cap-drop");
+    ASSERT_NE(drop, argv.end());
+    EXPECT_EQ(*(drop + 1), "SYS_RESOURCE");
+    EXPECT_EQ(argv.back(), "flytebox:0.1.0") << "flags come before the image";
+  }
+  EXPECT_TRUE(Has(Commands("podman").Run(spec), "runc"));
+  EXPECT_FALSE(Has(Commands("docker").Run(spec), "runc"));
+}
+
 TEST(EngineCommandsTest, TheSandboxGetsItsOwnIsolatedNetwork) {
   ContainerSpec spec = Spec();
   spec.network = "fb-net";

@@ -453,6 +453,34 @@ TEST_F(DemoCommandTest, KubeconfigNeedsTheNativeRuntimeAndS3) {
   EXPECT_FALSE(fs::exists(home_ / ".local/share/flytebox"));
 }
 
+TEST_F(DemoCommandTest, KubernetesIsForContainerRuntimesAndBringsItsOwnCluster) {
+  Outcome native = Run({"demo", "start", "--runtime", "native", "--kubernetes"});
+  EXPECT_EQ(native.code, kExitUsage);
+  EXPECT_NE(native.err.find("--runtime docker or --runtime podman"), std::string::npos)
+      << native.err;
+  Outcome both =
+      Run({"demo", "start", "--runtime", "docker", "--kubernetes", "--kubeconfig", "/k/config"});
+  EXPECT_EQ(both.code, kExitUsage);
+  EXPECT_NE(both.err.find("leave out --kubeconfig"), std::string::npos) << both.err;
+  EXPECT_EQ(Run({"demo", "start", "--runtime", "docker", "--kubernetes", "--k8s-port", "0"}).code,
+            kExitUsage);
+  // A dry run shows the capability set, the published API port and the longer default wait.
+  Outcome dry = Run(
+      {"demo", "start", "--runtime", "docker", "--kubernetes", "--k8s-port", "16443", "--dry-run"});
+  EXPECT_EQ(dry.code, kExitOk) << dry.err;
+  EXPECT_NE(dry.out.find("-p 127.0.0.1:16443:6443"), std::string::npos) << dry.out;
+  EXPECT_NE(dry.out.find("--cap-drop SYS_RESOURCE"), std::string::npos) << dry.out;
+  EXPECT_EQ(dry.out.find("--privileged"), std::string::npos) << dry.out;
+  EXPECT_NE(dry.out.find("--wait-timeout 180 s"), std::string::npos) << dry.out;
+  Outcome given = Run({"demo", "start", "--runtime", "docker", "--kubernetes", "--wait-timeout",
+                       "30", "--dry-run"});
+  EXPECT_NE(given.out.find("--wait-timeout 30 s"), std::string::npos) << given.out;
+  Outcome plain = Run({"demo", "start", "--runtime", "docker", "--dry-run"});
+  EXPECT_EQ(plain.out.find("--cap-add"), std::string::npos) << plain.out;
+  EXPECT_NE(plain.out.find("--wait-timeout 60 s"), std::string::npos) << plain.out;
+  EXPECT_FALSE(fs::exists(home_ / ".local/share/flytebox"));
+}
+
 TEST_F(DemoCommandTest, ANonLoopbackBindNeedsAuthOrInsecureBindAndIsWarnedAbout) {
   Outcome refused = Run({"demo", "start", "--runtime", "native", "--bind", "0.0.0.0"});
   EXPECT_EQ(refused.code, kExitUsage);

@@ -1,0 +1,409 @@
+"""Kubernetes in the image (FLYTEBOX_KUBERNETES=1): its state, certificates and components.
+
+A single-node cluster in k3s's architecture from upstream parts: kine (the etcd API on
+SQLite, in the volume), kube-apiserver, kube-controller-manager, kube-scheduler, containerd
+and a kubelet, each an ordinary supervisor component with its readiness probe. The engine
+runs tasks as pods on it.
+
+State under /var/lib/flytebox/k8s (the volume, so stop/start keeps the cluster):
+  pki/           the cluster's CA (made once) and certificates (the serving ones remade at
+                 every start: the container's address can change)
+  kine/          the datastore (SQLite)
+  containerd/    containerd's root: the imported images
+  kubelet/       the kubelet's root
+  *.kubeconfig   one per client; host.kubeconfig (certificates inlined, server
+                 https://127.0.0.1:6443) is what the CLI copies to the host
+Runs as root: a kubelet and containerd need it. The same file is the `flytebox-k8s` command
+the probes and the kubelet component run (see main()).
+"""
+
+import base64
+import ipaddress
+import json
+import os
+import ssl
+import subprocess
+import sys
+import time
+import urllib.request
+
+K8S = "/var/lib/flytebox/k8s"
+PKI = f"{K8S}/pki"
+K8S_BIN = "/opt/flytebox/k8s/bin"
+IMAGES = "/opt/flytebox/k8s/images"
+RUN = "/run/flytebox-k8s"
+SOCKET = f"{RUN}/containerd.sock"
+API_PORT, KINE_PORT, KUBELET_PORT, SCHED_PORT, CM_PORT = 6443, 2379, 10250, 10259, 10257
+NODE = "flytebox"
+POD_SUBNET = "10.42.0.0/24"
+BRIDGE = "fbk8s0"
+PAUSE_IMAGE = "flytebox.local/pause:3.10"
+HELPER = "/opt/flytebox/bin/flytebox-k8s"
+
+
+def _openssl(*args):
+    subprocess.run(["openssl", *args], check=True, capture_output=True)
+
+
+def _key(name):
+    _openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+             "-out", f"{PKI}/{name}.key")
+    os.chmod(f"{PKI}/{name}.key", 0o600)
+
+
+def _cert(name, subject, sans=None):
+    """A key and a certificate signed by the cluster CA; with `sans`, for serving too."""
+    _key(name)
+    _openssl("req", "-new", "-key", f"{PKI}/{name}.key", "-subj", subject,
+             "-out", f"{PKI}/{name}.csr")
+    ext = f"{PKI}/{name}.ext"
+    with open(ext, "w") as f:
+        f.write("basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n")
+        f.write(f"extendedKeyUsage={'serverAuth,' if sans else ''}clientAuth\n")
+        if sans:
+            f.write("subjectAltName=" + ",".join(sans) + "\n")
+    _openssl("x509", "-req", "-in", f"{PKI}/{name}.csr", "-CA", f"{PKI}/ca.crt",
+             "-CAkey", f"{PKI}/ca.key", "-CAcreateserial", "-days", "3650",
+             "-extfile", ext, "-out", f"{PKI}/{name}.crt")
+    os.unlink(f"{PKI}/{name}.csr")
+    os.unlink(ext)
+
+
+def _san(host):
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return "IP:" + host.strip("[]")
+    except ValueError:
+        return "DNS:" + host
+
+
+CLIENTS = {  # kubeconfig name -> certificate subject
+    "admin": "/O=system:masters/CN=flytebox-admin",
+    "kubelet": f"/O=system:nodes/CN=system:node:{NODE}",
+    "scheduler": "/CN=system:kube-scheduler",
+    "controller-manager": "/CN=system:kube-controller-manager",
+    "apiserver-kubelet": "/O=system:masters/CN=kube-apiserver-kubelet-client",
+}
+
+
+def make_pki(node_ip, public_host):
+    """The CA, client certificates and service-account key once; serving certificates (the
+    apiserver's, the kubelet's) at every start, for this start's addresses."""
+    os.makedirs(PKI, mode=0o700, exist_ok=True)
+    if not os.path.exists(f"{PKI}/ca.crt"):
+        _key("ca")
+        _openssl("req", "-x509", "-new", "-key", f"{PKI}/ca.key", "-subj", "/CN=flytebox-k8s-ca",
+                 "-days", "3650", "-out", f"{PKI}/ca.crt")
+        for name, subject in CLIENTS.items():
+            _cert(name, subject)
+        _key("sa")
+        _openssl("pkey", "-in", f"{PKI}/sa.key", "-pubout", "-out", f"{PKI}/sa.pub")
+    sans = ["IP:127.0.0.1", "IP:10.96.0.1", f"IP:{node_ip}", "DNS:localhost", "DNS:kubernetes",
+            "DNS:kubernetes.default", "DNS:kubernetes.default.svc"]
+    if public_host not in ("localhost", "127.0.0.1"):
+        sans.append(_san(public_host))
+    _cert("apiserver", "/CN=kube-apiserver", sans)
+    _cert("kubelet-serving", f"/CN={NODE}", [f"IP:{node_ip}", "IP:127.0.0.1", f"DNS:{NODE}"])
+
+
+def _b64(path):
+    with open(path, "rb") as f:
+        return base64.b64encode(f.read()).decode()
+
+
+def kubeconfig_text(user, server, inline=False):
+    if inline:
+        ca = f"certificate-authority-data: {_b64(f'{PKI}/ca.crt')}"
+        cert = f"client-certificate-data: {_b64(f'{PKI}/{user}.crt')}"
+        key = f"client-key-data: {_b64(f'{PKI}/{user}.key')}"
+    else:
+        ca = f"certificate-authority: {PKI}/ca.crt"
+        cert = f"client-certificate: {PKI}/{user}.crt"
+        key = f"client-key: {PKI}/{user}.key"
+    return f"""apiVersion: v1
+kind: Config
+clusters:
+- name: flytebox
+  cluster:
+    server: {server}
+    {ca}
+users:
+- name: {user}
+  user:
+    {cert}
+    {key}
+contexts:
+- name: flytebox
+  context: {{cluster: flytebox, user: {user}}}
+current-context: flytebox
+"""
+
+
+def _write(path, text, mode=0o600):
+    tmp = f"{path}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
+def prepare(node_ip, public_host, engine_gid):
+    """Everything on disk the components need; called by the entrypoint as root."""
+    for sub in ("", "kine", "containerd", "kubelet", "cni/net.d"):
+        os.makedirs(f"{K8S}/{sub}", exist_ok=True)
+    os.chmod(K8S, 0o750)
+    os.makedirs(RUN, exist_ok=True)
+    make_pki(node_ip, public_host)
+    local = f"https://127.0.0.1:{API_PORT}"
+    for user in ("kubelet", "scheduler", "controller-manager"):
+        _write(f"{K8S}/{user}.kubeconfig", kubeconfig_text(user, local))
+    # The engine runs as the flytebox user: its kubeconfig carries the certificates itself.
+    _write(f"{K8S}/engine.kubeconfig", kubeconfig_text("admin", local, inline=True), 0o640)
+    os.chown(f"{K8S}/engine.kubeconfig", 0, engine_gid)
+    os.chown(K8S, 0, engine_gid)
+    _write(f"{K8S}/host.kubeconfig", kubeconfig_text("admin", local, inline=True))
+    _write(f"{K8S}/cni/net.d/10-flytebox.conflist", json.dumps({
+        "cniVersion": "0.4.0", "name": "flytebox-pods",
+        "plugins": [
+            {"type": "bridge", "bridge": BRIDGE, "isGateway": True, "ipMasq": True,
+             "hairpinMode": True,
+             "ipam": {"type": "host-local", "ranges": [[{"subnet": POD_SUBNET}]],
+                      "routes": [{"dst": "0.0.0.0/0"}], "dataDir": f"{RUN}/ipam"}},
+            {"type": "portmap", "capabilities": {"portMappings": True}},
+            {"type": "loopback"}]}, indent=2), 0o644)
+    _write(f"{K8S}/containerd.toml", CONTAINERD_TOML.format(k8s=K8S, run=RUN, pause=PAUSE_IMAGE),
+           0o644)
+    _write(f"{K8S}/kubelet.yaml", KUBELET_YAML.format(
+        k8s=K8S, pki=PKI, sock=SOCKET, ip=node_ip, port=KUBELET_PORT), 0o644)
+
+
+CONTAINERD_TOML = """version = 2
+root = "{k8s}/containerd"
+state = "{run}/containerd"
+[grpc]
+  address = "{run}/containerd.sock"
+[ttrpc]
+  address = "{run}/containerd-ttrpc.sock"
+[metrics]
+  address = ""
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "{pause}"
+  # Lowering a process's oom_score_adj needs CAP_SYS_RESOURCE, which the container lacks.
+  restrict_oom_score_adj = true
+  enable_selinux = false
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "{k8s}/cni/net.d"
+"""
+
+KUBELET_YAML = """apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+failCgroupV1: false
+cgroupDriver: cgroupfs
+cgroupsPerQOS: false
+enforceNodeAllocatable: []
+failSwapOn: false
+containerRuntimeEndpoint: unix://{sock}
+address: {ip}
+port: {port}
+readOnlyPort: 0
+healthzPort: 0
+tlsCertFile: {pki}/kubelet-serving.crt
+tlsPrivateKeyFile: {pki}/kubelet-serving.key
+authentication:
+  anonymous: {{enabled: false}}
+  webhook: {{enabled: false}}
+  x509: {{clientCAFile: {pki}/ca.crt}}
+authorization: {{mode: AlwaysAllow}}
+# The preloaded images cannot be pulled again: never collect them.
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+evictionHard: {{memory.available: "100Mi", nodefs.available: "1%", imagefs.available: "1%", nodefs.inodesFree: "1%"}}
+serializeImagePulls: false
+resolvConf: /etc/resolv.conf
+"""
+
+
+def components(node_ip, k8s_version):
+    """The supervisor components, in dependency order."""
+    version = f"kubernetes {k8s_version}"
+    pki = PKI
+    return [
+        {"name": "kine",
+         "command": [f"{K8S_BIN}/kine", "--listen-address", f"127.0.0.1:{KINE_PORT}",
+                     "--endpoint", f"sqlite://{K8S}/kine/state.db?_journal=WAL&cache=shared"
+                                   "&_busy_timeout=30000",
+                     "--metrics-bind-address", "0"],
+         "probe": {"tcp": f"127.0.0.1:{KINE_PORT}"},
+         "version": "kine", "grace_period_ms": 5000},
+        {"name": "apiserver",
+         "command": [f"{K8S_BIN}/kube-apiserver",
+                     f"--etcd-servers=http://127.0.0.1:{KINE_PORT}",
+                     "--bind-address=0.0.0.0", f"--advertise-address={node_ip}",
+                     f"--secure-port={API_PORT}", "--endpoint-reconciler-type=none",
+                     f"--tls-cert-file={pki}/apiserver.crt",
+                     f"--tls-private-key-file={pki}/apiserver.key",
+                     f"--client-ca-file={pki}/ca.crt",
+                     f"--kubelet-client-certificate={pki}/apiserver-kubelet.crt",
+                     f"--kubelet-client-key={pki}/apiserver-kubelet.key",
+                     f"--kubelet-certificate-authority={pki}/ca.crt",
+                     "--kubelet-preferred-address-types=InternalIP",
+                     f"--service-account-key-file={pki}/sa.pub",
+                     f"--service-account-signing-key-file={pki}/sa.key",
+                     "--service-account-issuer=https://kubernetes.default.svc",
+                     "--service-cluster-ip-range=10.96.0.0/16",
+                     "--authorization-mode=Node,RBAC", "--allow-privileged=false",
+                     "--profiling=false"],
+         "probe": {"exec": [HELPER, "probe", "apiserver"]},
+         "depends_on": ["kine"], "ports": [API_PORT], "version": version,
+         "grace_period_ms": 10000},
+        {"name": "controller-manager",
+         "command": [f"{K8S_BIN}/kube-controller-manager",
+                     f"--kubeconfig={K8S}/controller-manager.kubeconfig",
+                     f"--authentication-kubeconfig={K8S}/controller-manager.kubeconfig",
+                     f"--authorization-kubeconfig={K8S}/controller-manager.kubeconfig",
+                     "--leader-elect=false", "--controllers=*,-nodeipam",
+                     f"--service-account-private-key-file={pki}/sa.key",
+                     f"--root-ca-file={pki}/ca.crt", "--use-service-account-credentials=true",
+                     "--bind-address=127.0.0.1", f"--secure-port={CM_PORT}",
+                     "--profiling=false"],
+         "probe": {"tcp": f"127.0.0.1:{CM_PORT}"},
+         "depends_on": ["apiserver"], "version": version, "grace_period_ms": 5000},
+        {"name": "scheduler",
+         "command": [f"{K8S_BIN}/kube-scheduler",
+                     f"--kubeconfig={K8S}/scheduler.kubeconfig",
+                     f"--authentication-kubeconfig={K8S}/scheduler.kubeconfig",
+                     f"--authorization-kubeconfig={K8S}/scheduler.kubeconfig",
+                     "--leader-elect=false", "--bind-address=127.0.0.1",
+                     f"--secure-port={SCHED_PORT}", "--profiling=false"],
+         "probe": {"tcp": f"127.0.0.1:{SCHED_PORT}"},
+         "depends_on": ["apiserver"], "version": version, "grace_period_ms": 5000},
+        {"name": "containerd",
+         "command": ["containerd", "--config", f"{K8S}/containerd.toml"],
+         "probe": {"exec": ["ctr", "--address", SOCKET, "version"]},
+         "version": "containerd", "grace_period_ms": 10000},
+        # The kubelet's command first imports the preloaded images that containerd lacks.
+        {"name": "kubelet",
+         "command": [HELPER, "kubelet", f"{K8S_BIN}/kubelet", f"--config={K8S}/kubelet.yaml",
+                     f"--kubeconfig={K8S}/kubelet.kubeconfig", f"--hostname-override={NODE}",
+                     f"--node-ip={node_ip}", f"--root-dir={K8S}/kubelet"],
+         "probe": {"exec": [HELPER, "probe", "node"]},
+         "depends_on": ["containerd", "apiserver"], "ports": [KUBELET_PORT],
+         "version": version, "grace_period_ms": 10000},
+    ]
+
+
+# ------------------------------------------------------------ flytebox-k8s ---
+
+def _api_get(path):
+    ctx = ssl.create_default_context(cafile=f"{PKI}/ca.crt")
+    ctx.load_cert_chain(f"{PKI}/admin.crt", f"{PKI}/admin.key")
+    with urllib.request.urlopen(f"https://127.0.0.1:{API_PORT}{path}", context=ctx,
+                                timeout=1) as reply:
+        return reply.read()
+
+
+def _apiserver_ready():
+    return _api_get("/readyz") == b"ok"
+
+
+def _node_ready():
+    node = json.loads(_api_get(f"/api/v1/nodes/{NODE}"))
+    ready = any(c.get("type") == "Ready" and c.get("status") == "True"
+                for c in node.get("status", {}).get("conditions", []))
+    tainted = any("not-ready" in t.get("key", "") for t in node.get("spec", {}).get("taints", []))
+    return ready and not tainted
+
+
+def summary():
+    """One JSON line for `flytebox demo status`: the node's readiness and the pods per
+    namespace and phase."""
+    out = {}
+    try:
+        out["node_ready"] = _node_ready()
+        pods = json.loads(_api_get("/api/v1/pods"))
+        counts = {}
+        for pod in pods.get("items", []):
+            ns = pod["metadata"]["namespace"]
+            phase = pod.get("status", {}).get("phase", "Unknown")
+            counts.setdefault(ns, {}).setdefault(phase, 0)
+            counts[ns][phase] += 1
+        out["pods"] = counts
+    except (OSError, ValueError, KeyError, ssl.SSLError) as e:
+        out["error"] = str(e)
+    print(json.dumps(out))
+    return 0
+
+
+def probe(what):
+    """Exit 0 once ready; polls for up to 1.5 s so that the supervisor's fast probing while
+    starting costs few processes."""
+    check = {"apiserver": _apiserver_ready, "node": _node_ready}[what]
+    deadline = time.monotonic() + 1.5
+    while True:
+        try:
+            if check():
+                return 0
+        except (OSError, ValueError, ssl.SSLError):
+            pass
+        if time.monotonic() > deadline:
+            print(f"{what} not ready", file=sys.stderr)
+            return 1
+        time.sleep(0.1)
+
+
+def _ctr(*args):
+    return subprocess.run(["ctr", "--address", SOCKET, "-n", "k8s.io", *args],
+                          capture_output=True, text=True)
+
+
+def import_images():
+    """Imports each preloaded image archive whose names containerd does not have yet."""
+    have = set(_ctr("images", "ls", "-q").stdout.split())
+    for archive in sorted(os.listdir(IMAGES)):
+        if not archive.endswith((".tar", ".tar.gz")):
+            continue
+        tar = archive[:-3] if archive.endswith(".gz") else archive
+        try:
+            with open(f"{IMAGES}/{tar}.names") as f:
+                names = f.read().split()
+        except FileNotFoundError:
+            names = []
+        if names and all(n in have or f"docker.io/{n}" in have for n in names):
+            continue
+        started = time.monotonic()
+        if archive.endswith(".gz"):  # ctr reads only plain archives: gunzip into its stdin
+            with subprocess.Popen(["gzip", "-dc", f"{IMAGES}/{archive}"],
+                                  stdout=subprocess.PIPE) as gunzip:
+                run = subprocess.run(["ctr", "--address", SOCKET, "-n", "k8s.io", "images",
+                                      "import", "-"], stdin=gunzip.stdout, capture_output=True,
+                                     text=True)
+                gunzip.stdout.close()
+        else:
+            run = _ctr("images", "import", f"{IMAGES}/{archive}")
+        if run.returncode != 0:
+            print(f"flytebox-k8s: importing {archive} failed: {run.stderr.strip()}",
+                  file=sys.stderr)
+            return False
+        print(f"flytebox-k8s: imported {archive} ({', '.join(names)}) in "
+              f"{time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
+    return True
+
+
+def main(argv):
+    if argv[1:3] in (["probe", "apiserver"], ["probe", "node"]):
+        return probe(argv[2])
+    if argv[1:] == ["summary"]:
+        return summary()
+    if len(argv) > 3 and argv[1] == "kubelet":
+        if not import_images():
+            return 1
+        os.execv(argv[2], argv[2:])
+    print("usage: flytebox-k8s probe apiserver|node | summary | kubelet KUBELET ARGS...", file=sys.stderr)
+    return 2
