@@ -4,24 +4,14 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "embedded/executor/kube_pods.h"
+#include "tests/unit/kube/recorded.h"
 
 namespace flytebox::executor {
 namespace {
 
 using nlohmann::json;
-
-json Recorded(const std::string& name) {
-  std::ifstream in(std::string(FLYTEBOX_KUBE_TESTDATA) + "/" + name);
-  std::stringstream s;
-  s << in.rdbuf();
-  json j = json::parse(s.str(), nullptr, false);
-  EXPECT_TRUE(j.is_object()) << name;
-  return j;
-}
+using kube_testing::Recorded;
 
 Clock::WallTime At(const std::string& text) {
   auto t = ParseKubeTime(text);

@@ -4,35 +4,17 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "embedded/executor/kube_pods.h"
+#include "tests/unit/kube/recorded.h"
 
 namespace flytebox::executor {
 namespace {
 
 using nlohmann::json;
-
-json Recorded(const std::string& name) {
-  std::ifstream in(std::string(FLYTEBOX_KUBE_TESTDATA) + "/" + name);
-  std::stringstream s;
-  s << in.rdbuf();
-  json j = json::parse(s.str(), nullptr, false);
-  EXPECT_TRUE(j.is_object()) << name;
-  return j;
-}
+using kube_testing::Recorded;
 
 json TaskPod() {
-  TaskRun run;
-  run.key = "k0123";
-  run.argv = {"pyflyte-execute", "--inputs", "s3://b/in/inputs.pb"};
-  run.image = "cr.flyte.org/flyteorg/flytekit:py3.11-1.16.8";
-  run.env = {{"FLYTE_INTERNAL_EXECUTION_ID", "abc"}};
-  run.project = "flytesnacks";
-  run.domain = "development";
-  run.execution = "abc";
-  run.node = "n0";
+  TaskRun run = kube_testing::HelloRun("k0123");
   run.limits = {{"memory", "2Gi"}};
   return BuildPod(run, PodOptions{}, "flytesnacks-development", "k0123");
 }

@@ -1,37 +1,19 @@
 // The pod of an attempt, and what a pod's status says, against pod objects as the
 // Kubernetes API returns them (testdata/).
 #include "embedded/executor/kube_pods.h"
+#include "tests/unit/kube/recorded.h"
 
 #include <gtest/gtest.h>
-
-#include <fstream>
-#include <sstream>
 
 namespace flytebox::executor {
 namespace {
 
 using nlohmann::json;
+using kube_testing::Recorded;
 using P = PodState::Phase;
 
-json Recorded(const std::string& name) {
-  std::ifstream in(std::string(FLYTEBOX_KUBE_TESTDATA) + "/" + name);
-  std::stringstream s;
-  s << in.rdbuf();
-  json j = json::parse(s.str(), nullptr, false);
-  EXPECT_TRUE(j.is_object()) << name;
-  return j;
-}
-
 TaskRun Hello() {
-  TaskRun run;
-  run.key = "k0123456789abcdef0123";
-  run.argv = {"pyflyte-execute", "--inputs", "s3://b/in/inputs.pb"};
-  run.image = "cr.flyte.org/flyteorg/flytekit:py3.11-1.16.8";
-  run.env = {{"FLYTE_INTERNAL_EXECUTION_ID", "abc"}};
-  run.project = "flytesnacks";
-  run.domain = "development";
-  run.execution = "abc";
-  run.node = "n0";
+  TaskRun run = kube_testing::HelloRun("k0123456789abcdef0123");
   run.attempt = 2;
   return run;
 }
