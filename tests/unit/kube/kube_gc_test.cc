@@ -10,8 +10,8 @@
 namespace flytebox::executor {
 namespace {
 
-using nlohmann::json;
 using kube_testing::Recorded;
+using nlohmann::json;
 
 Clock::WallTime At(const std::string& text) {
   auto t = ParseKubeTime(text);

@@ -10,8 +10,8 @@
 namespace flytebox::executor {
 namespace {
 
-using nlohmann::json;
 using kube_testing::Recorded;
+using nlohmann::json;
 
 json TaskPod() {
   TaskRun run = kube_testing::HelloRun("k0123");

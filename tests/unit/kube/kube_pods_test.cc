@@ -1,15 +1,16 @@
 // The pod of an attempt, and what a pod's status says, against pod objects as the
 // Kubernetes API returns them (testdata/).
 #include "embedded/executor/kube_pods.h"
-#include "tests/unit/kube/recorded.h"
 
 #include <gtest/gtest.h>
+
+#include "tests/unit/kube/recorded.h"
 
 namespace flytebox::executor {
 namespace {
 
-using nlohmann::json;
 using kube_testing::Recorded;
+using nlohmann::json;
 using P = PodState::Phase;
 
 TaskRun Hello() {
