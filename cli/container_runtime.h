@@ -70,6 +70,8 @@ class ContainerRuntime : public Runtime {
   int WaitUntilReady(const StartOptions& options, Progress* progress, Credentials* credentials);
   int WaitForHealthz(const StartOptions& options, Clock::MonoTime deadline, Progress* progress);
   int NotReady(const StartOptions& options, const std::string& why);
+  // Whether the container has exited while start waits for it; if so, says so with its log.
+  bool StoppedWhileStarting(Progress* progress);
   void PrintSummary(const StartOptions& options, const Credentials& credentials, double seconds);
   // ~/.flyte/sandbox/kubeconfig (0600, context flytebox), with --kubernetes.
   std::string KubeconfigPath() const;

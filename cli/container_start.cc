@@ -329,6 +329,16 @@ int ContainerRuntime::Start(const StartOptions& o) {
   return wrote.ok() ? kExitOk : kExitFailure;
 }
 
+bool ContainerRuntime::StoppedWhileStarting(Progress* progress) {
+  auto seen = Inspect();
+  if (!seen.ok() || seen->running()) return false;
+  progress->End(false);
+  ctx_.err << "flytebox: the container stopped while starting (" << seen->status << ", exit code "
+           << seen->exit_code << "); the end of its log:\n"
+           << LogTail(30);
+  return true;
+}
+
 int ContainerRuntime::WaitForHealthz(const StartOptions& o, Clock::MonoTime deadline,
                                      Progress* progress) {
   Clock* clock = ctx_.env.clock;
@@ -342,16 +352,8 @@ int ContainerRuntime::WaitForHealthz(const StartOptions& o, Clock::MonoTime dead
       progress->End(true);
       return kExitOk;
     }
-    if (polls % 10 == 0) {  // a container that died will not answer: say so at once
-      auto seen = Inspect();
-      if (seen.ok() && !seen->running()) {
-        progress->End(false);
-        ctx_.err << "flytebox: the container stopped while starting (" << seen->status
-                 << ", exit code " << seen->exit_code << "); the end of its log:\n"
-                 << LogTail(30);
-        return kExitFailure;
-      }
-    }
+    // a container that died will not answer: say so at once
+    if (polls % 10 == 0 && StoppedWhileStarting(progress)) return kExitFailure;
     if (clock->Monotonic() >= deadline) {
       progress->End(false);
       return NotReady(o, "the engine does not answer at " + url);
@@ -376,16 +378,8 @@ int ContainerRuntime::WaitUntilReady(const StartOptions& o, Progress* progress,
   progress->Begin("every component ready");
   while (true) {
     auto status = QueryStatus(credentials);
-    if (!status.ok() && o.kubernetes) {  // a container that died will not answer: say so
-      auto seen = Inspect();
-      if (seen.ok() && !seen->running()) {
-        progress->End(false);
-        ctx_.err << "flytebox: the container stopped while starting (" << seen->status
-                 << ", exit code " << seen->exit_code << "); the end of its log:\n"
-                 << LogTail(30);
-        return kExitFailure;
-      }
-    }
+    // a container that died will not answer: say so
+    if (!status.ok() && o.kubernetes && StoppedWhileStarting(progress)) return kExitFailure;
     if (status.ok() && o.kubernetes) {
       for (const auto& c : status->components) {
         if (!c.ready || !shown.insert(c.name).second) continue;
