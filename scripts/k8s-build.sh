@@ -3,7 +3,7 @@
 # kube-controller-manager, and kine as the datastore; kubectl too where the machine has none)
 # from upstream sources through the Go module proxy, stripped, into
 # $FLYTEBOX_CACHE/k8s/<version>/bin (the host's test cluster runs these), and the same
-# components as one program for the image (images/kubernetes, flytebox-kube) into
+# four Kubernetes components as one program for the image (images/kubernetes, flytebox-kube) into
 # $FLYTEBOX_CACHE/k8s/<version>/multicall-<key>, keyed by its sources. Idempotent: a binary
 # that is present is not rebuilt. Go's module and build caches live beside the binaries, so an
 # interrupted build resumes where it stopped.
@@ -87,27 +87,21 @@ build_kine() {
       "github.com/k3s-io/kine@$KINE_VERSION")
 }
 
-# One program for the image (images/kubernetes): the four Kubernetes components and kine,
-# with their shared code once. Its own module, since kine raises some of the versions the
-# Kubernetes release pins (etcd, gRPC) to its own minimum.
+# One program for the image (images/kubernetes): the four Kubernetes components, with their
+# shared code once. In the build module of the separate programs: the same versions, so Go's
+# cache of their compiled packages serves it too.
 build_multicall() {
   [ -x "$MULTICALL/flytebox-kube" ] && return
-  local mod="$FLYTEBOX_K8S/multicall-module"
+  local mod="$FLYTEBOX_K8S/build-module"
   prepare_module "$mod"
-  if ! grep -q "github.com/k3s-io/kine $KINE_VERSION" "$mod/go.mod"; then
-    (cd "$mod" && "$go" get "github.com/k3s-io/kine@$KINE_VERSION" >/dev/null 2>&1) \
-      || die "could not add kine $KINE_VERSION to $mod"
-  fi
-  rm -f "$mod"/*.go
-  cp "$K8S_MULTICALL_SRC"/*.go "$mod/"
+  mkdir -p "$mod/flytebox-kube" "$MULTICALL"
+  rm -f "$mod/flytebox-kube"/*.go
+  cp "$K8S_MULTICALL_SRC"/*.go "$mod/flytebox-kube/"
   say "Kubernetes $K8S_VERSION: building the image's one program (flytebox-kube)"
-  mkdir -p "$MULTICALL"
-  (cd "$mod" && nice "$go" build -trimpath \
-      -ldflags "-s -w$(version_flags) -X github.com/k3s-io/kine/pkg/version.Version=$KINE_VERSION" \
-      -o "$MULTICALL/flytebox-kube.tmp" .)
+  (cd "$mod" && nice "$go" build -trimpath -ldflags "-s -w$(version_flags)" \
+      -o "$MULTICALL/flytebox-kube.tmp" ./flytebox-kube)
   mv "$MULTICALL/flytebox-kube.tmp" "$MULTICALL/flytebox-kube"
-  find "$FLYTEBOX_K8S" -maxdepth 1 -name 'multicall-*' ! -name multicall-module \
-    ! -path "$MULTICALL" -exec rm -rf {} +
+  find "$FLYTEBOX_K8S" -maxdepth 1 -name 'multicall-*' ! -path "$MULTICALL" -exec rm -rf {} +
 }
 
 build_kubernetes

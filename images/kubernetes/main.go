@@ -1,7 +1,7 @@
-// Command flytebox-kube is the single-node Kubernetes of `flytebox demo start --kubernetes`
-// as one program: kube-apiserver, kube-controller-manager, kube-scheduler, kubelet and kine
-// share one copy of the code they have in common (client-go, apimachinery, the API types,
-// gRPC...), which makes the program less than half the size of the separate ones.
+// Command flytebox-kube is the Kubernetes of `flytebox demo start --kubernetes` as one
+// program: kube-apiserver, kube-controller-manager, kube-scheduler and the kubelet share one
+// copy of the code they have in common (client-go, apimachinery, the API types, gRPC...),
+// which makes it about a third of the size of the four separate programs.
 //
 // It runs the component named by the name it was started as (a link named kubelet, say) or,
 // when started by its own name, by its first argument:

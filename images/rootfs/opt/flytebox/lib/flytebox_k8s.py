@@ -9,7 +9,8 @@ State under /var/lib/flytebox/k8s (the volume, so stop/start keeps the cluster):
   pki/           the cluster's CA (made once) and certificates (the serving ones remade at
                  every start: the container's address can change)
   kine/          the datastore (SQLite)
-  containerd/    containerd's root: the imported images
+  containerd/    containerd's root: the images (a new volume's starts as the image's seed,
+                 with the pause and task images already imported)
   kubelet/       the kubelet's root
   *.kubeconfig   one per client; host.kubeconfig (certificates inlined, server
                  https://127.0.0.1:6443) is what the CLI copies to the host
@@ -21,6 +22,7 @@ import base64
 import ipaddress
 import json
 import os
+import shutil
 import ssl
 import subprocess
 import sys
@@ -31,6 +33,7 @@ K8S = "/var/lib/flytebox/k8s"
 PKI = f"{K8S}/pki"
 K8S_BIN = "/opt/flytebox/k8s/bin"
 IMAGES = "/opt/flytebox/k8s/images"
+SEED = "/opt/flytebox/k8s/containerd-seed.tar.zst"
 RUN = "/run/flytebox-k8s"
 SOCKET = f"{RUN}/containerd.sock"
 API_PORT, KINE_PORT, KUBELET_PORT, SCHED_PORT, CM_PORT = 6443, 2379, 10250, 10259, 10257
@@ -284,8 +287,9 @@ def components(node_ip, k8s_version):
                      f"--secure-port={SCHED_PORT}", "--profiling=false"],
          "probe": {"tcp": f"127.0.0.1:{SCHED_PORT}"},
          "depends_on": ["apiserver"], "version": version, "grace_period_ms": 5000},
+        # Its command first gives a new volume the image's containerd root (the seed).
         {"name": "containerd",
-         "command": ["containerd", "--config", f"{K8S}/containerd.toml"],
+         "command": [HELPER, "containerd", "containerd", "--config", f"{K8S}/containerd.toml"],
          "probe": {"exec": ["ctr", "--address", SOCKET, "version"]},
          "version": "containerd", "grace_period_ms": 10000},
         # The kubelet's command first imports the preloaded images that containerd lacks.
@@ -396,14 +400,41 @@ def import_images():
     return True
 
 
+def seed_containerd():
+    """A containerd root without a database (a new volume) becomes the image's seed: the
+    preloaded images already imported and unpacked, so the first start imports nothing."""
+    root = f"{K8S}/containerd"
+    if not os.path.exists(SEED) or os.path.exists(f"{root}/io.containerd.metadata.v1.bolt"):
+        return True
+    started = time.monotonic()
+    tmp = f"{root}.seed"
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp, mode=0o711)
+    run = subprocess.run(["tar", "--numeric-owner", "-I", "zstd", "-xf", SEED, "-C", tmp],
+                         capture_output=True, text=True)
+    if run.returncode != 0:
+        print(f"flytebox-k8s: unpacking {SEED} failed: {run.stderr.strip()}", file=sys.stderr)
+        return False
+    shutil.rmtree(root, ignore_errors=True)
+    os.rename(tmp, root)
+    print(f"flytebox-k8s: containerd's root made from the image's seed in "
+          f"{time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
+    return True
+
+
 def main(argv):
     if argv[1:3] in (["probe", "apiserver"], ["probe", "node"]):
         return probe(argv[2])
     if argv[1:] == ["summary"]:
         return summary()
+    if len(argv) > 2 and argv[1] == "containerd":
+        if not seed_containerd():
+            return 1
+        os.execvp(argv[2], argv[2:])
     if len(argv) > 3 and argv[1] == "kubelet":
         if not import_images():
             return 1
         os.execv(argv[2], argv[2:])
-    print("usage: flytebox-k8s probe apiserver|node | summary | kubelet KUBELET ARGS...", file=sys.stderr)
+    print("usage: flytebox-k8s probe apiserver|node | summary | containerd CONTAINERD ARGS... |"
+          " kubelet KUBELET ARGS...", file=sys.stderr)
     return 2
