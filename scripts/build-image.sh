@@ -279,14 +279,11 @@ make_containerd_seed() { # OUT ARCHIVE...
     "${ctr[@]}" images import --snapshotter overlayfs "$archive" >/dev/null \
       || { kill "$pid"; tail -n 20 "$dir/containerd.log" >&2; die "ctr images import $archive failed"; }
   done
-  # The layers (the only blobs over 100 kB; manifests and configs are a few kB) go.
-  local digest
-  for digest in $("${ctr[@]}" content ls | awk 'NR > 1 { print $1 }'); do
-    [ "$(stat -c %s "$dir/root/io.containerd.content.v1.content/blobs/sha256/${digest#sha256:}")" -gt 100000 ] \
-      && "${ctr[@]}" content rm "$digest" >/dev/null
-  done
   "${ctr[@]}" images ls -q >"$dir/names"
   kill "$pid"; wait "$pid" || true
+  # The layers' blobs (the only ones over 100 kB; manifests and configs are a few) go, with
+  # containerd stopped: the import leaves them unreferenced once unpacked.
+  find "$dir/root/io.containerd.content.v1.content/blobs" -type f -size +100k -delete
   tar --numeric-owner -C "$dir/root" -cf - . | zstd -q -T2 -10 -o "$out.part" \
     || die "packing the containerd seed failed"
   mv "$out.part" "$out"
