@@ -228,7 +228,7 @@ make_overlay() { # DIR
 # with the pause and task images already imported (a new volume starts from it).
 add_kubernetes() { # DIR
   local bin="$1/opt/flytebox/k8s/bin" p
-  mkdir -p "$bin" "$1/opt/flytebox/k8s/images"
+  mkdir -p "$bin"
   cp "$(k8s_multicall_dir)/flytebox-kube" "$bin/flytebox-kube"
   strip -o "$bin/kine" "$FLYTEBOX_K8S_BIN/kine"
   chmod 755 "$bin/flytebox-kube" "$bin/kine"
