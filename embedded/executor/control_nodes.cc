@@ -68,6 +68,16 @@ void Driver::StartSubworkflow(Node& n) {
 void Driver::StartLaunchPlan(Node& n) {
   Run& run = *n.graph->run;
   const auto& eid = run.exec.id();
+  const int nesting = run.exec.spec().metadata().nesting() + 1;
+  if (nesting > kMaxLaunchPlanNesting) {
+    FailNode(n, {"LaunchPlanNestingTooDeep",
+                 "launch plan " + n.spec->workflow_node().launchplan_ref().name() + " would run " +
+                     std::to_string(nesting) + " launch plans deep; executions may nest at most " +
+                     std::to_string(kMaxLaunchPlanNesting) +
+                     " levels (launch plans that launch each other need a branch that ends it)",
+                 fc::ExecutionError::USER, false});
+    return;
+  }
   n.child_execution = "c" + digest::Sha256Hex(eid.name() + "/" + n.id + "/" + std::to_string(n.attempt)).substr(0, 19);
   fa::ExecutionCreateRequest req;
   req.set_project(eid.project());
@@ -77,7 +87,7 @@ void Driver::StartLaunchPlan(Node& n) {
   *spec->mutable_launch_plan() = n.spec->workflow_node().launchplan_ref();
   auto* meta = spec->mutable_metadata();
   meta->set_mode(fa::ExecutionMetadata::CHILD_WORKFLOW);
-  meta->set_nesting(run.exec.spec().metadata().nesting() + 1);
+  meta->set_nesting(nesting);
   meta->mutable_parent_node_execution()->set_node_id(n.id);
   *meta->mutable_parent_node_execution()->mutable_execution_id() = eid;
   *spec->mutable_raw_output_data_config() = run.exec.spec().raw_output_data_config();

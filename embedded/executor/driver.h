@@ -127,6 +127,10 @@ class Driver : public Executor {
   // Control nodes (control_nodes.cc).
   void StartBranch(Node& n);
   void StartSubworkflow(Node& n);
+  // A launch plan node starts a child execution one level deeper; past
+  // kMaxLaunchPlanNesting levels the node fails instead (launch plans that launch each other
+  // would otherwise create executions without end).
+  static constexpr int kMaxLaunchPlanNesting = 100;
   void StartLaunchPlan(Node& n);
   void StartGate(Node& n);
   void PollSignal(const NodeRef& ref);

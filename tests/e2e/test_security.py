@@ -26,6 +26,7 @@ import pytest
 import requests
 from flyteidl.admin import common_pb2
 from flyteidl.admin import execution_pb2
+from flyteidl.admin import launch_plan_pb2
 from flyteidl.admin import project_pb2
 from flyteidl.admin import task_pb2
 from flyteidl.admin import workflow_pb2
@@ -548,6 +549,61 @@ def test_200000_deep_sub_workflow_chain_is_invalid_argument(engine, admin_stub):
     assert "more than 100 levels" in err.value.details()
     assert_engine_serving(engine)
     admin_stub.ListProjects(project_pb2.ProjectListRequest(limit=10), timeout=30)
+
+
+def lp_id(name: str) -> identifier_pb2.Identifier:
+    return identifier_pb2.Identifier(resource_type=identifier_pb2.LAUNCH_PLAN, project=PROJECT,
+                                     domain=DOMAIN, name=name, version="v1")
+
+
+def register_launch_plan_chain(admin_stub, prefix: str, length: int) -> str:
+    """Launch plans lp0..lp{length-1}; each one's workflow launches the one before it (lp0's
+    runs a task). Returns the last one's name."""
+    admin_stub.CreateTask(raw_task(f"{prefix}t", "true"), timeout=30)
+    for i in range(length):
+        wf = workflow_pb2.WorkflowCreateRequest(id=wf_id(f"{prefix}w{i}"))
+        template = wf.spec.template
+        template.id.CopyFrom(wf.id)
+        node = template.nodes.add(id="n0")
+        if i == 0:
+            node.task_node.reference_id.CopyFrom(identifier_pb2.Identifier(
+                resource_type=identifier_pb2.TASK, project=PROJECT, domain=DOMAIN,
+                name=f"{prefix}t", version="v1"))
+        else:
+            node.workflow_node.launchplan_ref.CopyFrom(lp_id(f"{prefix}lp{i - 1}"))
+        admin_stub.CreateWorkflow(wf, timeout=30)
+        lp = launch_plan_pb2.LaunchPlanCreateRequest(id=lp_id(f"{prefix}lp{i}"))
+        lp.spec.workflow_id.CopyFrom(wf.id)
+        admin_stub.CreateLaunchPlan(lp, timeout=30)
+    return f"{prefix}lp{length - 1}"
+
+
+def test_launch_plans_nested_past_the_limit_fail_the_node(engine, admin_stub):
+    """102 launch plans, each launching the next: the execution 100 levels down may not start
+    another; it fails saying why, every level above fails with it, and the engine serves on."""
+    prefix = "nest" + uuid.uuid4().hex[:6]
+    top = register_launch_plan_chain(admin_stub, prefix, 102)
+    req = execution_pb2.ExecutionCreateRequest(project=PROJECT, domain=DOMAIN, name=prefix)
+    req.spec.launch_plan.CopyFrom(lp_id(top))
+    admin_stub.CreateExecution(req, timeout=30)
+    wait_for(lambda: execution_phase(engine, prefix) in ("FAILED", "SUCCEEDED"), timeout=300,
+             what="the top execution's end", interval=0.5)
+    assert execution_phase(engine, prefix) == "FAILED"
+    nested, token = [], ""
+    while True:
+        page = admin_stub.ListExecutions(common_pb2.ResourceListRequest(
+            id=common_pb2.NamedEntityIdentifier(project=PROJECT, domain=DOMAIN), limit=100,
+            token=token), timeout=30)
+        nested += [e for e in page.executions if e.spec.launch_plan.name.startswith(prefix)]
+        token = page.token
+        if not token:
+            break
+    assert len(nested) == 101, len(nested)  # the top and 100 levels below it, no more
+    deepest = [e for e in nested if e.spec.metadata.nesting == 100]
+    assert len(deepest) == 1
+    message = deepest[0].closure.error.message
+    assert "executions may nest at most 100 levels" in message, message
+    assert_engine_serving(engine)
 
 
 def wf_id(name: str) -> identifier_pb2.Identifier:
