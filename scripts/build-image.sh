@@ -3,8 +3,9 @@
 # from the Debian mirror (debootstrap), the task Python environment from PyPI, the built
 # Flytebox programs and versitygw, imported as flytebox:<version> into docker and/or podman.
 # Also the parts of the Kubernetes that `demo start --kubernetes` runs: the programs built by
-# scripts/k8s-build.sh (stripped) and the pause and default task images of
-# scripts/k8s-images.sh, which the container imports into its containerd at first start.
+# scripts/k8s-build.sh (stripped), the image registry of scripts/registry-build.sh, and the
+# pause and default task images of scripts/k8s-images.sh, which the container imports into
+# its containerd at first start.
 #
 # Usage: scripts/build-image.sh [--engine auto|docker|podman|all|none] [--tag NAME:TAG]
 #                               [--force] [--output FILE] [--save FILE]
@@ -74,6 +75,7 @@ check_inputs() {
   for p in "${K8S_BINARIES[@]}"; do
     [ -x "$FLYTEBOX_K8S_BIN/$p" ] || die "$FLYTEBOX_K8S_BIN/$p is missing: run scripts/k8s-build.sh"
   done
+  [ -x "$FLYTEBOX_REGISTRY_BIN" ] || die "$FLYTEBOX_REGISTRY_BIN is missing: run scripts/registry-build.sh"
   grep -q "^VERSION_CODENAME=$SUITE" /etc/os-release 2>/dev/null \
     || die "the programs must be built on Debian 12 ($SUITE): the image installs that release's libraries for them"
   local tool
@@ -217,6 +219,7 @@ make_overlay() { # DIR
     fi
   done
   add_kubernetes "$dir"
+  add_registry "$dir"
   local versitygw_version
   versitygw_version="$(cat "$FLYTEBOX_VERSITYGW.version" 2>/dev/null || echo unknown)"
   printf '{\n  "flytebox": "%s",\n  "versitygw": "%s",\n  "kubernetes": "%s"\n}\n' \
@@ -248,6 +251,16 @@ add_kubernetes() { # DIR
   done
   [ -f "$images/pause.tar" ] || die "scripts/k8s-images.sh made no pause.tar"
   echo "$K8S_PAUSE_IMAGE" >"$images/pause.tar.names"
+}
+
+# The image registry the cluster pulls from (localhost:30000; flytebox_k8s.py runs it), with
+# its version beside it.
+add_registry() { # DIR
+  local bin="$1/opt/flytebox/registry/bin"
+  mkdir -p "$bin"
+  strip -o "$bin/registry" "$FLYTEBOX_REGISTRY_BIN"
+  chmod 755 "$bin/registry"
+  echo "$REGISTRY_VERSION" >"$bin/registry.version"
 }
 
 # Dockerfile instructions applied at import.
