@@ -188,10 +188,13 @@ def prepare(node_ip, public_host, engine_gid):
     prepare_registry()
 
 
+# Warnings and errors only: at info it logs every request, the readiness probe's too.
 REGISTRY_YML = """version: 0.1
 log:
-  level: info
+  level: warn
   formatter: text
+  accesslog:
+    disabled: true
 storage:
   filesystem:
     rootdirectory: {k8s}/registry
