@@ -130,10 +130,12 @@ ComponentSpec PostgresComponent(const StartOptions& o, const StatePaths& paths,
   c.name = "postgres";
   c.command = programs.postgres_run_as;
   // No Unix socket: its path would depend on the state folder's length; TCP only.
+  // synchronous_commit stays on (Postgres' default): a commit the engine acknowledged
+  // survives a crash of Postgres (docs/SECURITY.md, "Faults lose nothing").
   c.command.insert(c.command.end(),
                    {programs.postgres, "-D", paths.PostgresDir() + "/data", "-p",
                     std::to_string(o.db_port), "-h", o.bind, "-c", "unix_socket_directories=",
-                    "-c", "synchronous_commit=off", "-c", "max_connections=50"});
+                    "-c", "synchronous_commit=on", "-c", "max_connections=50"});
   c.probe.kind = Probe::Kind::kExec;
   c.probe.argv = {programs.pg_isready, "-q", "-h", ProbeHost(o.bind), "-p",
                   std::to_string(o.db_port)};

@@ -217,7 +217,7 @@ class EngineImpl : public Engine {
     }
     ro.base_env = env;
     if (!options.kubeconfig.empty()) {
-      FB_ASSIGN_OR_RETURN(runner_, StartKubeRunner(options));
+      FB_ASSIGN_OR_RETURN(runner_, StartKubeRunner(options, admin_.get()));
     } else {
       runner_ = executor::NewLocalRunner(ro);
     }
@@ -236,7 +236,7 @@ class EngineImpl : public Engine {
   // Tasks as pods: the object store's endpoint in their environment, its credentials in a
   // Secret; the platform URL is left out (localhost is not the engine inside a pod).
   static Result<std::unique_ptr<executor::TaskRunner>> StartKubeRunner(
-      const EngineOptions& options) {
+      const EngineOptions& options, admin::Admin* admin) {
     FB_ASSIGN_OR_RETURN(kube::ClusterAccess access,
                         kube::LoadKubeconfig(options.kubeconfig, options.kube_context));
     FB_ASSIGN_OR_RETURN(std::unique_ptr<kube::Client> client, kube::Client::Open(access));
@@ -252,6 +252,9 @@ class EngineImpl : public Engine {
       ko.pods.interruptible_tolerations.push_back(std::move(toleration));
     }
     ko.pods.interruptible_node_selector = options.kube_interruptible_node_selector;
+    ko.cluster_resources = [admin](const std::string& project, const std::string& domain) {
+      return admin->ClusterResourceAttributesFor(project, domain);
+    };
     FB_LOG(kInfo, kLog) << "tasks run as pods on " << access.server << " (context "
                         << access.context << "); they reach objects at " << options.s3.endpoint;
     return executor::NewKubeRunner(std::move(client), std::move(ko));

@@ -5,20 +5,24 @@
 # downloaded; warm: the cached base plus the programs; no-op: nothing changed). Prints
 # Markdown tables. Results and how to read them: docs/BENCHMARKS.md ("Container image").
 #
-# Usage: scripts/bench-image.sh [--runs N] [--no-cold] [ENGINE...]   (default: docker podman)
+# Usage: scripts/bench-image.sh [--runs N] [--no-cold] [--image NAME] [ENGINE...]
+#                                                                   (default: docker podman)
 #   --runs     starts per measurement (default 7, at least 5)
 #   --no-cold  skip the cold build (it downloads about 150 MB and takes minutes)
+#   --image    measure this existing image's starts only (no build, no build timings)
 # Needs root (the offline build), the programs built, and the engines up
 # (scripts/container-engines.sh).
 source "$(dirname "$0")/lib.sh"
 
 runs=7
 cold=1
+given_image=""
 engines=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs="${2:?--runs needs a number}"; shift 2 ;;
     --no-cold) cold=0; shift ;;
+    --image) given_image="${2:?--image needs a name}"; shift 2 ;;
     docker|podman) engines+=("$1"); shift ;;
     *) die "unknown argument '$1' (see the usage at the top of $0)" ;;
   esac
@@ -27,7 +31,7 @@ done
 [ ${#engines[@]} -gt 0 ] || engines=(docker podman)
 
 VERSION="$(sed -n 's/^project(flytebox VERSION \([0-9.]*\).*/\1/p' "$FLYTEBOX_ROOT/CMakeLists.txt")"
-IMAGE="flytebox:$VERSION"
+IMAGE="${given_image:-flytebox:$VERSION}"
 NAME="flytebox-bench-image-$$"
 WORK="$(mktemp -d /tmp/flytebox-bench-image-XXXXXX)"
 ENGINE=""
@@ -108,8 +112,10 @@ bench_engine() {
   if [ "$ENGINE" = podman ]; then
     read -r -a RUN_FLAGS <<<"$("$FLYTEBOX_ROOT/scripts/container-engines.sh" podman-ulimits)"
   fi
-  "$FLYTEBOX_ROOT/scripts/build-image.sh" --engine "$ENGINE" >"$WORK/build.log" 2>&1 \
-    || { tail -n 20 "$WORK/build.log" >&2; die "building the image failed"; }
+  if [ -z "$given_image" ]; then
+    "$FLYTEBOX_ROOT/scripts/build-image.sh" --engine "$ENGINE" >"$WORK/build.log" 2>&1 \
+      || { tail -n 20 "$WORK/build.log" >&2; die "building the image failed"; }
+  fi
   PORT="$(free_port)"; S3_PORT="$(free_port)"
   local size first=() again=() pg_first=() pg_again=() mem=""
   size="$(e image inspect --format '{{.Size}}' "$IMAGE")"
@@ -164,7 +170,7 @@ bench_build() {
 : >"$WORK/table"; : >"$WORK/builds"
 for engine in "${engines[@]}"; do bench_engine "$engine"; done
 ENGINE=""
-bench_build
+[ -n "$given_image" ] || bench_build
 
 echo
 echo "| engine | new container to ready, SQLite | restart to ready, SQLite | new container to ready, Postgres | restart to ready, Postgres | idle memory: engine's figure \\| cgroup with page cache \\| sum of RSS | image size |"

@@ -2,10 +2,10 @@
 # Builds the Flytebox container image with no container registry: a Debian root filesystem
 # from the Debian mirror (debootstrap), the task Python environment from PyPI, the built
 # Flytebox programs and versitygw, imported as flytebox:<version> into docker and/or podman.
-# Also the parts of the Kubernetes that `demo start --kubernetes` runs: the programs built by
-# scripts/k8s-build.sh (stripped), the image registry of scripts/registry-build.sh, and the
-# pause and default task images of scripts/k8s-images.sh, which the container imports into
-# its containerd at first start.
+# Also the parts of the Kubernetes that `demo start --kubernetes` runs: the one program built
+# by scripts/k8s-build.sh, the image registry of scripts/registry-build.sh, and the pause and
+# default task images of scripts/k8s-images.sh, already imported into a containerd root that
+# a new volume starts from.
 #
 # Usage: scripts/build-image.sh [--engine auto|docker|podman|all|none] [--tag NAME:TAG]
 #                               [--force] [--output FILE] [--save FILE]
@@ -72,15 +72,15 @@ check_inputs() {
     [ -x "$p" ] || die "$p is missing: build first (scripts/build.sh, or cmake --build build --target flytebox-engine flytebox-sandbox flytebox)"
   done
   [ -x "$FLYTEBOX_VERSITYGW" ] || die "versitygw is missing at $FLYTEBOX_VERSITYGW: run scripts/install-deps.sh versitygw"
-  for p in "${K8S_BINARIES[@]}"; do
-    [ -x "$FLYTEBOX_K8S_BIN/$p" ] || die "$FLYTEBOX_K8S_BIN/$p is missing: run scripts/k8s-build.sh"
+  for p in "$(k8s_multicall_dir)/flytebox-kube" "$FLYTEBOX_K8S_BIN/kine"; do
+    [ -x "$p" ] || die "$p is missing: run scripts/k8s-build.sh"
   done
   [ -x "$FLYTEBOX_REGISTRY_BIN" ] || die "$FLYTEBOX_REGISTRY_BIN is missing: run scripts/registry-build.sh"
   grep -q "^VERSION_CODENAME=$SUITE" /etc/os-release 2>/dev/null \
     || die "the programs must be built on Debian 12 ($SUITE): the image installs that release's libraries for them"
   local tool
-  for tool in debootstrap chroot strip tar flock; do
-    command -v "$tool" >/dev/null || die "$tool is missing: apt-get install debootstrap binutils util-linux tar (or scripts/install-deps.sh apt)"
+  for tool in debootstrap chroot strip tar flock containerd ctr zstd; do
+    command -v "$tool" >/dev/null || die "$tool is missing: apt-get install debootstrap binutils util-linux tar containerd zstd (or scripts/install-deps.sh apt)"
   done
 }
 
@@ -226,31 +226,72 @@ make_overlay() { # DIR
     "$VERSION" "$versitygw_version" "$K8S_VERSION" >"$dir/etc/flytebox/image.json"
 }
 
-# The Kubernetes programs (stripped) and the image archives pods need, with the names each
-# answers to (the entrypoint imports an archive only when containerd lacks its names).
+# The Kubernetes programs and the images pods need: one program for the four components
+# (images/kubernetes) with a link for each name it answers to, kine, and containerd's root
+# with the pause and task images already imported (a new volume starts from it).
 add_kubernetes() { # DIR
-  local bin="$1/opt/flytebox/k8s/bin" images="$1/opt/flytebox/k8s/images" p archive
-  mkdir -p "$bin" "$images"
-  for p in "${K8S_BINARIES[@]}"; do strip -o "$bin/$p" "$FLYTEBOX_K8S_BIN/$p"; done
-  chmod 755 "$bin"/*
-  for archive in $("$FLYTEBOX_ROOT/scripts/k8s-images.sh"); do
-    local base; base="$(basename "$archive")"
-    if [ "$(stat -c %s "$archive")" -gt 50000000 ]; then
-      # Large archives go in compressed (the task image: 276 MB, about 90 MB so), made
-      # once per archive and kept beside it.
-      local key; key="$(cat "$archive.key" 2>/dev/null || stat -c %Y "$archive")"
-      if [ "$(cat "$archive.gz.key" 2>/dev/null)" != "$key" ]; then
-        gzip -1 -c "$archive" >"$archive.gz.part" && mv "$archive.gz.part" "$archive.gz"
-        echo "$key" >"$archive.gz.key"
-      fi
-      cp "$archive.gz" "$images/$base.gz"
-    else
-      cp "$archive" "$images/"
-    fi
-    if [ -f "$archive.names" ]; then cp "$archive.names" "$images/$base.names"; fi
+  local bin="$1/opt/flytebox/k8s/bin" p
+  mkdir -p "$bin"
+  cp "$(k8s_multicall_dir)/flytebox-kube" "$bin/flytebox-kube"
+  strip -o "$bin/kine" "$FLYTEBOX_K8S_BIN/kine"
+  chmod 755 "$bin/flytebox-kube" "$bin/kine"
+  for p in "${K8S_MULTICALL_COMPONENTS[@]}"; do ln -s flytebox-kube "$bin/$p"; done
+  add_containerd_seed "$1/opt/flytebox/k8s/containerd-seed.tar.zst"
+}
+
+# containerd's root (its database, the snapshots, the images' small blobs) after importing
+# the archives of scripts/k8s-images.sh, as a zstd tarball made once per set of archives. A
+# new volume's first start unpacks it where importing the task image took most of that
+# start (hashing, storing and unpacking 300 MB). The layers' blobs are left out: pods run
+# from the unpacked snapshots, and these images are never pushed or exported.
+add_containerd_seed() { # OUT
+  local archives key archive
+  archives="$("$FLYTEBOX_ROOT/scripts/k8s-images.sh")" || die "scripts/k8s-images.sh failed"
+  key="$({ declare -f add_containerd_seed make_containerd_seed; containerd --version;
+           for archive in $archives; do
+             echo "$archive $(cat "$archive.key" 2>/dev/null || stat -c %Y "$archive")"
+           done; } | sha256sum | cut -c1-16)"
+  local seed="$FLYTEBOX_K8S_IMAGES/containerd-seed-$key.tar.zst"
+  if [ ! -f "$seed" ]; then
+    # shellcheck disable=SC2086
+    make_containerd_seed "$seed" $archives
+    find "$FLYTEBOX_K8S_IMAGES" -maxdepth 1 -name 'containerd-seed-*' ! -name "$(basename "$seed")" -delete
+  fi
+  cp "$seed" "$1"
+}
+
+make_containerd_seed() { # OUT ARCHIVE...
+  local out="$1"; shift
+  local dir="$WORK/containerd-seed" pid archive i
+  mkdir -p "$dir/root" "$dir/state"
+  printf '%s\n' 'version = 2' "root = \"$dir/root\"" "state = \"$dir/state\"" \
+    'disabled_plugins = ["io.containerd.grpc.v1.cri"]' \
+    '[grpc]' "  address = \"$dir/containerd.sock\"" \
+    '[ttrpc]' "  address = \"$dir/containerd-ttrpc.sock\"" \
+    '[metrics]' '  address = ""' >"$dir/config.toml"
+  containerd --config "$dir/config.toml" >"$dir/containerd.log" 2>&1 &
+  pid=$!
+  local ctr=(ctr --address "$dir/containerd.sock" -n k8s.io)
+  for i in $(seq 1 100); do
+    [ -S "$dir/containerd.sock" ] && "${ctr[@]}" version >/dev/null 2>&1 && break
+    kill -0 "$pid" 2>/dev/null || { cat "$dir/containerd.log" >&2; die "containerd for the seed did not start"; }
+    sleep 0.2
   done
-  [ -f "$images/pause.tar" ] || die "scripts/k8s-images.sh made no pause.tar"
-  echo "$K8S_PAUSE_IMAGE" >"$images/pause.tar.names"
+  for archive in "$@"; do
+    say "containerd seed: importing $(basename "$archive")"
+    "${ctr[@]}" images import --snapshotter overlayfs "$archive" >/dev/null \
+      || { kill "$pid"; tail -n 20 "$dir/containerd.log" >&2; die "ctr images import $archive failed"; }
+  done
+  "${ctr[@]}" images ls -q >"$dir/names"
+  kill "$pid"; wait "$pid" || true
+  # The layers' blobs (the only ones over 100 kB; manifests and configs are a few) go, with
+  # containerd stopped: the import leaves them unreferenced once unpacked.
+  find "$dir/root/io.containerd.content.v1.content/blobs" -type f -size +100k -delete
+  tar --numeric-owner -C "$dir/root" -cf - . | zstd -q -T2 -10 -o "$out.part" \
+    || die "packing the containerd seed failed"
+  mv "$out.part" "$out"
+  say "containerd seed: $(( $(stat -c %s "$out") / 1000000 )) MB with $(tr '\n' ' ' <"$dir/names")"
+  rm -rf "$dir"
 }
 
 # The image registry the cluster pulls from (localhost:30000; flytebox_k8s.py runs it), with

@@ -60,6 +60,17 @@ FLYTEBOX_K8S_BIN="$FLYTEBOX_K8S/bin"
 # A kubectl built there (machines without one) comes after the machine's own.
 export PATH="$PATH:$FLYTEBOX_K8S_BIN"
 K8S_BINARIES=(kube-apiserver kubelet kube-scheduler kube-controller-manager kine)
+# The image's one program for the Kubernetes components (images/kubernetes), in a folder
+# keyed by its sources and versions; it runs the component it is named after (a link) or
+# its first argument.
+K8S_MULTICALL_SRC="$FLYTEBOX_ROOT/images/kubernetes"
+K8S_MULTICALL_COMPONENTS=(kube-apiserver kubelet kube-scheduler kube-controller-manager)
+k8s_multicall_dir() {
+  local key
+  key="$({ echo "$K8S_VERSION $K8S_STAGING_VERSION";
+           cat "$K8S_MULTICALL_SRC"/*.go; } | sha256sum | cut -c1-16)"
+  echo "$FLYTEBOX_K8S/multicall-$key"
+}
 # Images the test cluster's pods use, built by scripts/k8s-images.sh and imported with ctr.
 K8S_PAUSE_IMAGE="flytebox.local/pause:3.10"
 FLYTEBOX_K8S_IMAGES="$FLYTEBOX_K8S/images"

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <memory>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -205,6 +206,9 @@ class Admin {
   // workflow's, else the project-domain's, else the project's); none when unset.
   Result<std::optional<fa::TaskResourceAttributes>> TaskResourceAttributesFor(
       const std::string& project, const std::string& domain, const std::string& workflow);
+  // The CLUSTER_RESOURCE attributes of project/domain (else the project's); empty when unset.
+  Result<std::map<std::string, std::string>> ClusterResourceAttributesFor(
+      const std::string& project, const std::string& domain);
   // The PLUGIN_OVERRIDE attributes that apply to `workflow`'s tasks, found as the task
   // resources are; empty when unset.
   Result<std::vector<fa::PluginOverride>> PluginOverridesFor(const std::string& project,
@@ -242,6 +246,8 @@ class Admin {
   // matchable attributes (execution_config.cc).
   Status ApplyExecutionConfig(const fa::LaunchPlan& lp, const std::string& project,
                               const std::string& domain, fa::ExecutionSpec* spec);
+  // A child execution's spec takes its parent execution's cluster label.
+  Status InheritFromParent(fa::ExecutionSpec* spec);
   // The CLUSTER_ASSIGNMENT attributes of project/domain into `spec`; INVALID_ARGUMENT when the
   // request names another pool.
   Status ApplyClusterAssignment(const std::string& project, const std::string& domain,

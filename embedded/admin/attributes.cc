@@ -141,12 +141,20 @@ Result<fa::ProjectAttributesUpdateResponse> Admin::UpdateProjectAttributes(
 Result<fa::ProjectAttributesGetResponse> Admin::GetProjectAttributes(
     const fa::ProjectAttributesGetRequest& req) {
   FB_RETURN_IF_ERROR(CheckProjectDomain(req.project(), "development"));
-  FB_ASSIGN_OR_RETURN(auto attrs, GetAttributes(*options_.store,
-                                                AttrKey(req.project(), "", "", req.resource_type()),
-                                                req.project()));
+  auto attrs = GetAttributes(*options_.store, AttrKey(req.project(), "", "", req.resource_type()),
+                             req.project());
+  // As FlyteAdmin answers WORKFLOW_EXECUTION_CONFIG: the stored config over the server's
+  // defaults, the defaults alone when the project has none. Flytebox's server-level defaults
+  // are all unset (max parallelism 0: no limit), so merging them changes nothing.
+  if (!attrs.ok() && attrs.status().code() == Code::kNotFound &&
+      req.resource_type() == fa::WORKFLOW_EXECUTION_CONFIG) {
+    attrs = fa::MatchingAttributes();
+    attrs->mutable_workflow_execution_config();
+  }
+  if (!attrs.ok()) return attrs.status();
   fa::ProjectAttributesGetResponse out;
   out.mutable_attributes()->set_project(req.project());
-  *out.mutable_attributes()->mutable_matching_attributes() = std::move(attrs);
+  *out.mutable_attributes()->mutable_matching_attributes() = std::move(attrs).value();
   return out;
 }
 

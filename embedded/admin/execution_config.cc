@@ -3,8 +3,11 @@
 // most specific matchable attributes (workflow, project-domain, project), then the project's
 // own (so a field the more specific level leaves unset still comes from the project).
 // CLUSTER_ASSIGNMENT is the project-domain's (else the project's); a request naming another
-// pool is refused. The result is written into the stored spec, so GetExecution shows what the
-// execution ran with and the executor reads one place.
+// pool is refused. A child execution inherits its parent's EXECUTION_CLUSTER_LABEL. The
+// matchable EXECUTION_CLUSTER_LABEL and EXECUTION_QUEUE attributes choose among clusters and
+// queues of FlyteAdmin's own configuration; with one cluster and no queues they choose
+// nothing here, as there. The result is written into the stored spec, so GetExecution shows
+// what the execution ran with and the executor reads one place.
 //
 // Launch-plan-level attributes: FlyteAdmin's resource table has a launch plan column, but no
 // RPC of flyteidl 1.16 writes it (workflow attributes are the most specific an API client can
@@ -76,6 +79,16 @@ Result<std::optional<fa::TaskResourceAttributes>> Admin::TaskResourceAttributesF
   return std::optional<fa::TaskResourceAttributes>(attrs->task_resource_attributes());
 }
 
+Result<std::map<std::string, std::string>> Admin::ClusterResourceAttributesFor(
+    const std::string& project, const std::string& domain) {
+  FB_ASSIGN_OR_RETURN(auto attrs, MostSpecificAttributes(project, domain, "", fa::CLUSTER_RESOURCE));
+  std::map<std::string, std::string> out;
+  if (attrs && attrs->has_cluster_resource_attributes()) {
+    for (const auto& [k, v] : attrs->cluster_resource_attributes().attributes()) out[k] = v;
+  }
+  return out;
+}
+
 Status Admin::ApplyExecutionConfig(const fa::LaunchPlan& lp, const std::string& project,
                                    const std::string& domain, fa::ExecutionSpec* spec) {
   FillUnset(lp.spec(), spec);
@@ -89,7 +102,26 @@ Status Admin::ApplyExecutionConfig(const fa::LaunchPlan& lp, const std::string& 
   if (own && own->has_workflow_execution_config()) {
     FillUnset(own->workflow_execution_config(), spec);
   }
+  FB_RETURN_IF_ERROR(InheritFromParent(spec));
   return ApplyClusterAssignment(project, domain, spec);
+}
+
+// As FlyteAdmin: a child execution (launched by a node of another) runs with its parent's
+// execution cluster label, whatever its request says. A parent that is not stored (a request
+// naming one that does not exist) leaves the label as requested.
+Status Admin::InheritFromParent(fa::ExecutionSpec* spec) {
+  const auto& parent = spec->metadata().parent_node_execution();
+  if (!parent.has_execution_id() || parent.execution_id().name().empty()) return Status::Ok();
+  fa::WorkflowExecutionGetRequest get;
+  *get.mutable_id() = parent.execution_id();
+  auto source = GetExecution(get);
+  if (!source.ok()) {
+    return source.status().code() == Code::kNotFound ? Status::Ok() : source.status();
+  }
+  if (source->spec().has_execution_cluster_label()) {
+    *spec->mutable_execution_cluster_label() = source->spec().execution_cluster_label();
+  }
+  return Status::Ok();
 }
 
 Status Admin::ApplyClusterAssignment(const std::string& project, const std::string& domain,

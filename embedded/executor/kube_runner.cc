@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "embedded/executor/kube_gc.h"
 #include "embedded/executor/kube_pod_template.h"
+#include "embedded/executor/kube_quota.h"
 
 namespace flytebox::executor {
 namespace {
@@ -244,6 +245,49 @@ class KubeRunner : public TaskRunner {
     return Status::Ok();
   }
 
+  // The namespace's ResourceQuota made, replaced or deleted to follow the CLUSTER_RESOURCE
+  // attributes, when they changed since this engine last applied them. A quota Kubernetes
+  // refuses (a value that is no quantity) is logged once and the pod made anyway, as
+  // FlyteAdmin's controller leaves executions alone when a template does not apply.
+  void EnsureQuota(const std::string& ns, const TaskRun& run) {
+    if (!options_.cluster_resources) return;
+    auto attributes = options_.cluster_resources(run.project, run.domain);
+    if (!attributes.ok()) {
+      FB_LOG(kWarn, kLog) << "cluster resource attributes of " << run.project << "/"
+                          << run.domain << ": " << attributes.status().message();
+      return;
+    }
+    json hard = QuotaHard(*attributes);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = quotas_.find(ns);
+      if (it != quotas_.end() && it->second == hard) return;
+    }
+    std::string base = "/api/v1/namespaces/" + ns + "/resourcequotas";
+    Result<kube::Response> r = Status::Internal("no call made");
+    if (hard.empty()) {
+      r = client_->Call("DELETE", base + "/" + kQuotaName);
+      if (r.ok() && r->status == 404) r = kube::Response{200, ""};
+    } else {
+      std::string body = QuotaObject(ns, hard).dump();
+      r = client_->Call("POST", base, body);
+      if (r.ok() && r->status == 409) r = client_->Call("PUT", base + "/" + kQuotaName, body);
+    }
+    Status st = !r.ok() ? r.status() : r->ok() ? Status::Ok()
+                                                : kube::StatusOf(*r, "ResourceQuota " + ns);
+    if (!st.ok() && st.code() == Code::kUnavailable) return;  // tried again with the next pod
+    if (!st.ok()) {
+      FB_LOG(kWarn, kLog) << "cannot apply the CLUSTER_RESOURCE attributes of " << run.project
+                          << "/" << run.domain << " as ResourceQuota " << ns << "/"
+                          << kQuotaName << ": " << st.message();
+    } else {
+      FB_LOG(kInfo, kLog) << "ResourceQuota " << ns << "/" << kQuotaName << ": "
+                          << (hard.empty() ? "removed" : hard.dump());
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    quotas_[ns] = std::move(hard);
+  }
+
   Status CreateIfMissing(const std::string& path, const std::string& collection, const json& obj) {
     FB_ASSIGN_OR_RETURN(kube::Response r, client_->Call("GET", path));
     if (r.ok()) return Status::Ok();
@@ -264,6 +308,7 @@ class KubeRunner : public TaskRunner {
            ns.code() == Code::kUnavailable);
       return;
     }
+    EnsureQuota(task->ns(), task->run());
     json pod = BuildPod(task->run(), options_.pods, task->ns(), task->name());
     if (!task->run().pod_template_name.empty()) {  // the namespace's PodTemplate as its base
       auto based = OnNamedPodTemplate(*client_, task->run().pod_template_name, pod, "task");
@@ -476,6 +521,7 @@ class KubeRunner : public TaskRunner {
   std::map<std::string, std::shared_ptr<PodTask>> tasks_;  // guarded by mu_
   std::deque<std::function<void()>> jobs_;                 // guarded by mu_
   std::set<std::string> ready_namespaces_;                 // guarded by mu_
+  std::map<std::string, json> quotas_;  // namespace -> the quota applied last; guarded by mu_
   std::vector<std::thread> workers_;
   std::thread watcher_;
   std::unique_ptr<PodCollector> collector_;  // finished pods past their TTL

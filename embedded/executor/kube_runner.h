@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -23,6 +24,11 @@ struct KubeRunnerOptions {
   // The watch is started again from a fresh list this often (a resync).
   std::chrono::seconds resync{300};
   int create_workers = 4;  // pods created (and deleted) at once
+  // The CLUSTER_RESOURCE attributes of a project-domain (kube_quota.h): each namespace's
+  // ResourceQuota follows them, checked before each pod is made; unset: no quotas.
+  std::function<Result<std::map<std::string, std::string>>(const std::string& project,
+                                                           const std::string& domain)>
+      cluster_resources;
 };
 
 // Runs each attempt as a pod (FlytePropeller's pod plugin's job): namespaces made as needed

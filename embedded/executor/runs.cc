@@ -49,13 +49,30 @@ void Driver::StartRun(const fc::WorkflowExecutionIdentifier& id, bool resume) {
   fa::WorkflowExecutionGetRequest get;
   *get.mutable_id() = id;
   auto exec = options_.admin->GetExecution(get);
-  if (!exec.ok()) {
-    FB_LOG(kError, kLog) << "execution " << id.name() << ": " << exec.status().ToString();
+  Status st = exec.ok() ? Status::Ok() : exec.status();
+  if (exec.ok()) {
+    run->exec = *exec;
+    if (EndedPhase(run->exec.closure().phase())) return;
+    st = LoadRun(run.get());
+  }
+  auto unreachable = [](const Status& s) {
+    return s.code() == Code::kUnavailable || s.code() == Code::kResourceExhausted;
+  };
+  auto inputs = ReadLiteralMap(options_.blobs->Uri("metadata/" + id.project() + "/" +
+                                                   id.domain() + "/" + id.name() + "/inputs"));
+  if (st.ok() && !inputs.ok() && unreachable(inputs.status())) st = inputs.status();
+  // The store (or the object store) is away, as during a database restart or crash: the
+  // execution is stored, so it is started again once it can be read, never dropped.
+  if (unreachable(st)) {
+    FB_LOG(kWarn, kLog) << "execution " << id.name() << ": cannot start it yet, tried again "
+                        << "every second: " << st.ToString();
+    After(std::chrono::seconds(1), [this, id, resume] { StartRun(id, resume); });
     return;
   }
-  run->exec = *exec;
-  if (EndedPhase(run->exec.closure().phase())) return;
-  Status st = LoadRun(run.get());
+  if (!exec.ok()) {
+    FB_LOG(kError, kLog) << "execution " << id.name() << ": " << st.ToString();
+    return;
+  }
   Run* r = run.get();
   runs_[ExecKey(id)] = std::move(run);
   if (!st.ok()) {
@@ -64,9 +81,6 @@ void Driver::StartRun(const fc::WorkflowExecutionIdentifier& id, bool resume) {
     return;
   }
   // Workflow inputs → start node.
-  auto inputs_uri = options_.blobs->Uri("metadata/" + id.project() + "/" + id.domain() + "/" +
-                                        id.name() + "/inputs");
-  auto inputs = ReadLiteralMap(inputs_uri);
   r->root = NewGraph(r, &r->closure.primary().template_(), nullptr, nullptr);
   if (inputs.ok()) r->root->inputs = *inputs;
   r->root->base_dir = r->wf_dir;

@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.request
 import uuid
@@ -283,48 +284,98 @@ def test_disk_full_is_a_clear_error_and_the_database_survives(workdir, small_dis
     assert before in names and after in names
 
 
-@pytest.fixture
-def postgres(workdir):
-    """A Postgres server of the test's own, the engine's role no superuser, and a restart."""
-    port = free_port()
-    pgdir = pathlib.Path(tempfile.mkdtemp(prefix="flytebox-faults-pg-", dir="/tmp"))
-    pgdir.chmod(0o755)
-    subprocess.run([str(PG_SERVER), "start", str(pgdir / "pg"), str(port)], check=True,
-                   timeout=300)
-    conn = f"host=127.0.0.1 port={port} dbname=postgres"
-    subprocess.run(["psql", conn + " user=postgres", "-qAtX", "-v", "ON_ERROR_STOP=1", "-c",
-                    "CREATE ROLE flytebox_engine LOGIN; "
-                    "ALTER DATABASE postgres OWNER TO flytebox_engine; "
-                    "ALTER SCHEMA public OWNER TO flytebox_engine;"], check=True, timeout=60)
-    data = pgdir / "pg" / "data"
+# The sandbox's own Postgres settings (cli/native_config.cc, the image's entrypoint) that
+# decide what a crash may lose. fsync stays off for the tests' speed: a process crash does
+# not lose what was written to the kernel, only what was still in Postgres' memory.
+PG_SANDBOX_OPTS = "-c synchronous_commit=on -c max_connections=50"
 
-    def restart():
+
+def _pgid(pid: int):
+    try:
+        return os.getpgid(pid)
+    except OSError:
+        return None
+
+
+class Postgres:
+    """A Postgres server of the test's own, with the sandbox's settings; the engine's role no
+    superuser. restart() stops it cleanly, crash() SIGKILLs every one of its processes."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.dir = pathlib.Path(tempfile.mkdtemp(prefix="flytebox-faults-pg-", dir="/tmp"))
+        self.dir.chmod(0o755)
+        self.data = self.dir / "pg" / "data"
+        subprocess.run([str(PG_SERVER), "start", str(self.dir / "pg"), str(self.port)],
+                       check=True, timeout=300,
+                       env=dict(os.environ, FLYTEBOX_PG_EXTRA_OPTS=PG_SANDBOX_OPTS))
+        self.conn = f"host=127.0.0.1 port={self.port} dbname=postgres"
+        subprocess.run(["psql", self.conn + " user=postgres", "-qAtX", "-v", "ON_ERROR_STOP=1",
+                        "-c", "CREATE ROLE flytebox_engine LOGIN; "
+                        "ALTER DATABASE postgres OWNER TO flytebox_engine; "
+                        "ALTER SCHEMA public OWNER TO flytebox_engine;"],
+                       check=True, timeout=60)
+        self.database = f"postgres:{self.conn} user=flytebox_engine"
+
+    def _ctl(self):
         as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        ctl = [*as_owner, f"{PG_BIN}/pg_ctl", "-D", str(data)]
-        subprocess.run([*ctl, "-m", "fast", "-w", "-t", "30", "stop"], check=True,
+        return [*as_owner, f"{PG_BIN}/pg_ctl", "-D", str(self.data)]
+
+    def start(self):
+        opts = (f"-p {self.port} -h 127.0.0.1 -k {self.dir / 'pg'} -c fsync=off "
+                + PG_SANDBOX_OPTS)
+        # After a crash the old server's last processes may still hold its shared memory
+        # for a moment: Postgres refuses to start until they are gone.
+        deadline = time.monotonic() + 60
+        while True:
+            run = subprocess.run([*self._ctl(), "-l", str(self.dir / "pg" / "server.log"), "-o",
+                                  opts, "-w", "-t", "60", "start"],
+                                 capture_output=True, text=True, timeout=90)
+            if run.returncode == 0:
+                return
+            assert time.monotonic() < deadline, run.stdout + run.stderr
+            time.sleep(0.5)
+
+    def restart(self):
+        subprocess.run([*self._ctl(), "-m", "fast", "-w", "-t", "30", "stop"], check=True,
                        capture_output=True, timeout=60)
         time.sleep(2)
-        opts = (f"-p {port} -h 127.0.0.1 -k {pgdir / 'pg'} -c fsync=off "
-                "-c synchronous_commit=off -c max_connections=50")
-        subprocess.run([*ctl, "-l", str(pgdir / "pg" / "server.log"), "-o", opts, "-w", "-t",
-                        "60", "start"], check=True, capture_output=True, timeout=90)
+        self.start()
 
+    def crash(self):
+        """SIGKILL to every Postgres process at once (pg_ctl makes the postmaster a session
+        leader, so they share its process group): no checkpoint, no flush; what only
+        Postgres' memory held is gone."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        assert os.getpgid(postmaster) == postmaster
+        os.killpg(postmaster, 9)
+        wait_for(lambda: not any(_pgid(int(p)) == postmaster
+                                 for p in os.listdir("/proc") if p.isdigit()),
+                 timeout=30, what="the killed Postgres processes to go", interval=0.2)
+
+    def stop(self):
+        subprocess.run([str(PG_SERVER), "stop", str(self.dir / "pg"), str(self.port)],
+                       timeout=120)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres(workdir):
+    pg = Postgres()
     try:
-        yield f"postgres:{conn} user=flytebox_engine", restart
+        yield pg
     finally:
-        subprocess.run([str(PG_SERVER), "stop", str(pgdir / "pg"), str(port)], timeout=120)
-        shutil.rmtree(pgdir, ignore_errors=True)
+        pg.stop()
 
 
 def test_postgres_restarted_under_load_loses_and_duplicates_nothing(workdir, postgres):
-    database, restart = postgres
-    engine = Engine(workdir, database)
+    engine = Engine(workdir, postgres.database)
     try:
         remote = remote_for(engine)
         version = register(engine)
         names = [launch(remote, version, x=i, seconds=0.5).id.name for i in range(6)]
         time.sleep(2)
-        restart()
+        postgres.restart()
         # More work arrives right after the restart; a create the engine answers OK is kept.
         for i in range(6, 9):
             for _ in range(30):
@@ -337,8 +388,57 @@ def test_postgres_restarted_under_load_loses_and_duplicates_nothing(workdir, pos
         for i, name in enumerate(names):
             ex = assert_right_result(engine, remote, name, x=i)
             assert_no_success_ran_twice(engine, remote, ex)
-        rows = psql(database, "SELECT name FROM executions").split()
+        rows = psql(postgres.database, "SELECT name FROM executions").split()
         assert sorted(n for n in rows if n in names) == sorted(names)
+        assert healthz(engine) == 200
+    finally:
+        engine.stop()
+
+
+def test_postgres_crash_under_load_loses_no_acknowledged_execution(workdir, postgres):
+    """SIGKILL of every Postgres process while executions are created and run: each execution
+    whose CreateExecution was answered OK is there after the restart and ends right."""
+    engine = Engine(workdir, postgres.database)
+    try:
+        remote = remote_for(engine)
+        version = register(engine)
+        created = {}  # name -> x, only for creates the engine answered OK
+        stop = threading.Event()
+
+        def create_continuously():
+            i = 0
+            while not stop.is_set():
+                try:
+                    created[launch(remote, version, x=i, seconds=0.3).id.name] = i
+                    i += 1
+                except Exception:
+                    time.sleep(0.05)  # refused while Postgres is down: not acknowledged
+
+        creator = threading.Thread(target=create_continuously, daemon=True)
+        creator.start()
+        wait_for(lambda: len(created) >= 4, timeout=120, what="the first executions")
+        # The crash comes right after a create was acknowledged, when a commit Postgres
+        # acknowledged before flushing its WAL would still be in its memory only.
+        before = len(created)
+        wait_for(lambda: len(created) > before, timeout=60, what="one more execution",
+                 interval=0.001)
+        postgres.crash()
+        before = len(created)
+        time.sleep(1)
+        postgres.start()
+        wait_for(lambda: len(created) >= before + 3, timeout=120,
+                 what="executions created after the restart")
+        stop.set()
+        creator.join(timeout=60)
+        assert not creator.is_alive()
+
+        rows = set(psql(postgres.database, "SELECT name FROM executions").split())
+        lost = sorted(n for n in created if n not in rows)
+        assert not lost, (f"acknowledged but lost in the crash: {lost}\n"
+                          f"--- engine log ---\n{engine.log_text()[-4000:]}")
+        for name, x in created.items():
+            ex = assert_right_result(engine, remote, name, x=x)
+            assert_no_success_ran_twice(engine, remote, ex)
         assert healthz(engine) == 200
     finally:
         engine.stop()

@@ -9,7 +9,7 @@ import uuid
 import grpc
 import pytest
 import requests
-from flyteidl.admin import execution_pb2
+from flyteidl.admin import common_pb2, execution_pb2
 from flyteidl.core import identifier_pb2
 from flytekit.models.core.execution import NodeExecutionPhase
 from flytekit.models.core.execution import WorkflowExecutionPhase as Phase
@@ -451,6 +451,25 @@ def test_cluster_assignment_from_attributes(engine, remote, version, admin_stub)
             project=PROJECT, domain=DOMAIN, resource_type=mr.CLUSTER_ASSIGNMENT))
     assert spec_of(cluster_pool="pool-b").cluster_assignment.cluster_pool_name == "pool-b"
     assert not spec_of().HasField("cluster_assignment")
+
+
+def test_child_execution_inherits_the_parents_cluster_label(engine, remote, version, admin_stub):
+    """As FlyteAdmin: the execution a launch plan node starts carries its parent's
+    execution_cluster_label in its spec."""
+    lp = remote.fetch_launch_plan(PROJECT, DOMAIN, "control_flow.lp_wf", version)
+    ex = finish(remote, remote.execute(lp, inputs={"x": 2}, execution_cluster_label="gpu"),
+                engine)
+    assert ex.closure.phase == Phase.SUCCEEDED, engine.log_text()[-3000:]
+    listed = admin_stub.ListExecutions(common_pb2.ResourceListRequest(
+        id=common_pb2.NamedEntityIdentifier(project=PROJECT, domain=DOMAIN), limit=200,
+        sort_by=common_pb2.Sort(key="created_at", direction=common_pb2.Sort.DESCENDING)))
+    children = [e for e in listed.executions
+                if e.spec.metadata.parent_node_execution.execution_id.name == ex.id.name]
+    assert len(children) == 1, [e.id.name for e in children]
+    assert children[0].spec.metadata.mode == execution_pb2.ExecutionMetadata.CHILD_WORKFLOW
+    assert children[0].spec.execution_cluster_label.value == "gpu"
+    plain = finish(remote, remote.execute(lp, inputs={"x": 2}), engine)
+    assert plain.closure.phase == Phase.SUCCEEDED
 
 
 def test_overwrite_cache_and_interruptible_reach_the_tasks(engine, remote, version, admin_stub):

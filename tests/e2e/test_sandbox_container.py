@@ -4,6 +4,7 @@ the host with the real flytekit, whose file uploads go through signed URLs to th
 S3 port. Every test has its own HOME, container and volume name and free ports, so nothing
 collides with a user's sandbox; whatever a test leaves is removed by its fixture."""
 import datetime
+import http.client
 import json
 import os
 import pathlib
@@ -329,6 +330,60 @@ def listening_ports(name: str) -> set:
         if not loopback:
             ports.add(int(port, 16))
     return ports
+
+
+def test_without_postgres_only_the_api_and_s3_ports_listen_beyond_loopback(box):
+    """Without --db postgres no Postgres runs at all, and nothing but the engine's API and the
+    S3 port (both published) listens on the container's network; with --auth the same."""
+    box.start("--auth")
+    assert {comp["name"] for comp in box.status()["components"]} == {"s3", "engine"}
+    assert listening_ports(box.name) == {30080, 30002}
+    processes = engine("exec", box.name, "sh", "-c", "cat /proc/[0-9]*/comm")
+    assert processes.returncode == 0, processes.stderr
+    assert "postgres" not in processes.stdout.split()
+
+
+def post(port: int, path: str, body: bytes, headers: dict):
+    """A POST with exactly these headers (Host included), as a browser page could send it."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.putrequest("POST", path, skip_host=True, skip_accept_encoding=True)
+        for name, value in {**headers, "Content-Length": str(len(body))}.items():
+            conn.putheader(name, value)
+        conn.endheaders(body)
+        r = conn.getresponse()
+        return r.status, r.read().decode()
+    finally:
+        conn.close()
+
+
+def test_web_page_attacks_on_the_published_port_are_refused(box):
+    """The browser attacks of the security suite, sent to the container's published port: a
+    body without a JSON type (415), a foreign Origin (403), a rebinding Host (421); the same
+    request as the owner's tools send it is the control that works."""
+    box.start()
+    project = "web" + uuid.uuid4().hex[:8]
+    body = json.dumps({"project": {"id": project, "name": project}}).encode()
+    own = f"localhost:{box.port}"
+    for headers, status in (({"Host": own}, 415),
+                            ({"Host": own, "Content-Type": "text/plain"}, 415),
+                            ({"Host": own, "Content-Type": "application/json",
+                              "Origin": "http://evil.example"}, 403),
+                            ({"Host": f"attacker.example:{box.port}",
+                              "Content-Type": "application/json"}, 421)):
+        got, text = post(box.port, "/api/v1/projects", body, headers)
+        assert got == status, (headers, got, text)
+
+    def projects():
+        with urllib.request.urlopen(f"http://127.0.0.1:{box.port}/api/v1/projects?limit=1000",
+                                    timeout=30) as r:
+            return {p["id"] for p in json.loads(r.read())["projects"]}
+
+    assert project not in projects()
+    got, text = post(box.port, "/api/v1/projects", body,
+                     {"Host": own, "Content-Type": "application/json"})
+    assert got == 200, text
+    assert project in projects()
 
 
 def test_dry_run_prints_the_commands_and_runs_none(box):

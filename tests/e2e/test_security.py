@@ -493,6 +493,42 @@ def test_flytekit_task_environment_is_allow_listed(engine, remote, report_versio
 # --- item 5: bad input can't crash or corrupt the engine ------------------------------------
 
 
+def test_a_link_loop_in_a_raw_containers_outputs_fails_that_task_not_the_engine(engine):
+    """A raw-container task leaves a symbolic link loop in its output folder: that task fails
+    saying why, the engine serves on, and after a restart (SIGKILL, then resuming what was
+    stored) it is up, the execution still FAILED."""
+    job = Attack(engine.workdir, "loop")
+    template = job.task.spec.template
+    template.interface.outputs.variables["d"].type.blob.dimensionality = \
+        types_pb2.BlobType.MULTIPART
+    template.container.data_config.enabled = True  # outputs collected from its folder
+    template.container.data_config.output_path = "/var/flyte/outputs"
+    template.container.data_config.input_path = "/var/flyte/inputs"
+    template.container.command[:] = [
+        "sh", "-c", "mkdir -p /var/flyte/outputs/d && echo A > /var/flyte/outputs/d/a.txt && "
+                    f"ln -s loop /var/flyte/outputs/d/loop && echo ran > {job.marker}"]
+    base = f"http://localhost:{engine.port}"
+    for path, body in (("/api/v1/tasks", job.task_json()),
+                       ("/api/v1/executions", job.execution_json())):
+        r = requests.post(base + path, data=body, headers={"Content-Type": "application/json"},
+                          timeout=30)
+        assert r.status_code == 200, r.text
+    name = job.execution.name
+    wait_for(lambda: execution_phase(engine, name) in ("SUCCEEDED", "FAILED"), timeout=120,
+             what=f"execution {name}")
+    assert job.marker.exists(), "the task did not run"
+    assert execution_phase(engine, name) == "FAILED", engine.log_text()[-3000:]
+    r = requests.get(f"{base}/api/v1/executions/{PROJECT}/{DOMAIN}/{name}", timeout=30)
+    message = r.json()["closure"]["error"]["message"]
+    assert "symbolic link" in message, message
+    assert_engine_serving(engine)
+    engine.restart(kill=True)
+    assert_engine_serving(engine)
+    assert execution_phase(engine, name) == "FAILED"
+    time.sleep(2)  # resumed work, if any, has had its chance to crash the engine
+    assert_engine_serving(engine)
+
+
 def test_200000_deep_sub_workflow_chain_is_invalid_argument(engine, admin_stub):
     depth = 200_000
     req = workflow_pb2.WorkflowCreateRequest()

@@ -350,6 +350,39 @@ def test_matchable_attributes(w):
             project="no-such-project", matching_attributes=queue_attrs("x"))), INVALID)
 
 
+def test_project_attributes_of_workflow_execution_config_default_to_the_servers(w):
+    """As FlyteAdmin answers GetProjectAttributes: for WORKFLOW_EXECUTION_CONFIG the server's
+    defaults when the project has none stored (Flytebox's are all unset), NOT_FOUND for the
+    other kinds; GetProjectDomainAttributes has no such defaults."""
+    a = w.a
+    project = unique("defaults")
+    a.RegisterProject(project_pb2.ProjectRegisterRequest(
+        project=project_pb2.Project(id=project, name=project)), timeout=60)
+    wec = matchable_resource_pb2.WORKFLOW_EXECUTION_CONFIG
+    got = a.GetProjectAttributes(project_attributes_pb2.ProjectAttributesGetRequest(
+        project=project, resource_type=wec), timeout=60).attributes
+    assert got.project == project
+    assert got.matching_attributes.WhichOneof("target") == "workflow_execution_config"
+    assert got.matching_attributes.workflow_execution_config == \
+        matchable_resource_pb2.WorkflowExecutionConfig()
+    expect_error(a.GetProjectAttributes, project_attributes_pb2.ProjectAttributesGetRequest(
+        project=project, resource_type=matchable_resource_pb2.EXECUTION_QUEUE), NOT_FOUND)
+    expect_error(a.GetProjectDomainAttributes,
+                 project_domain_attributes_pb2.ProjectDomainAttributesGetRequest(
+                     project=project, domain=DOMAIN, resource_type=wec), NOT_FOUND)
+    # What is stored is answered as stored (merged over defaults that set nothing).
+    stored = matchable_resource_pb2.WorkflowExecutionConfig(max_parallelism=7)
+    a.UpdateProjectAttributes(project_attributes_pb2.ProjectAttributesUpdateRequest(
+        attributes=project_attributes_pb2.ProjectAttributes(
+            project=project, matching_attributes=matchable_resource_pb2.MatchingAttributes(
+                workflow_execution_config=stored))), timeout=60)
+    got = a.GetProjectAttributes(project_attributes_pb2.ProjectAttributesGetRequest(
+        project=project, resource_type=wec), timeout=60).attributes
+    assert got.matching_attributes.workflow_execution_config == stored
+    expect_error(a.GetProjectAttributes, project_attributes_pb2.ProjectAttributesGetRequest(
+        project="no-such-project", resource_type=wec), INVALID)
+
+
 # --- SignalService --------------------------------------------------------------------------
 
 def test_signals(w):

@@ -472,3 +472,57 @@ def test_interruptible_task_gets_the_configured_toleration_and_node_selector(
     ex = succeeded(run(remote, version, "kube_workflows.where_wf"), engine)
     [plain] = cluster.pods(ex.id.name)
     assert "nodeSelector" not in plain["spec"]
+
+
+def test_cluster_resource_attributes_become_the_namespaces_resource_quota(
+        engine, remote, version, cluster):
+    """As FlyteAdmin's cluster resource controller fills its quota template: the project-domain's
+    CLUSTER_RESOURCE attributes projectQuotaCpu / projectQuotaMemory are the namespace's
+    ResourceQuota, changed when they change and removed when they are deleted; tasks still run
+    under it."""
+    import grpc
+    from flyteidl.admin import matchable_resource_pb2 as mr
+    from flyteidl.admin import project_domain_attributes_pb2 as pda
+    from flyteidl.service import admin_pb2_grpc
+
+    channel = grpc.insecure_channel(engine.endpoint)
+    stub = admin_pb2_grpc.AdminServiceStub(channel)
+
+    def set_quota(cpu, memory):
+        stub.UpdateProjectDomainAttributes(pda.ProjectDomainAttributesUpdateRequest(
+            attributes=pda.ProjectDomainAttributes(
+                project="flytesnacks", domain="development",
+                matching_attributes=mr.MatchingAttributes(
+                    cluster_resource_attributes=mr.ClusterResourceAttributes(attributes={
+                        "projectQuotaCpu": cpu, "projectQuotaMemory": memory,
+                        "someOtherTemplateVariable": "unused"})))), timeout=30)
+
+    def quota():
+        proc = subprocess.run(["kubectl", "--kubeconfig", str(cluster.kubeconfig), "get",
+                               "resourcequota", "-n", NAMESPACE, "project-quota", "-o", "json"],
+                              capture_output=True, text=True, timeout=60)
+        if proc.returncode != 0:
+            assert "NotFound" in proc.stderr, proc.stderr
+            return None
+        return json.loads(proc.stdout)
+
+    try:
+        set_quota("20", "20Gi")
+        ex = succeeded(run(remote, version, "hello_world.hello_wf", name="quota"), engine)
+        q = quota()
+        assert q is not None, engine.log_text()[-3000:]
+        assert q["spec"]["hard"] == {"limits.cpu": "20", "limits.memory": "20Gi"}
+        assert q["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "flytebox"
+        [pod] = cluster.pods(ex.id.name)
+        assert pod["metadata"]["namespace"] == NAMESPACE
+
+        set_quota("19", "19Gi")
+        succeeded(run(remote, version, "hello_world.hello_wf", name="quota"), engine)
+        assert quota()["spec"]["hard"] == {"limits.cpu": "19", "limits.memory": "19Gi"}
+    finally:
+        stub.DeleteProjectDomainAttributes(pda.ProjectDomainAttributesDeleteRequest(
+            project="flytesnacks", domain="development", resource_type=mr.CLUSTER_RESOURCE),
+            timeout=30)
+        succeeded(run(remote, version, "hello_world.hello_wf", name="quota"), engine)
+        channel.close()
+    assert quota() is None

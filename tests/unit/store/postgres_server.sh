@@ -7,7 +7,8 @@
 # Trust authentication for the `postgres` user over TCP on 127.0.0.1 only; the Unix socket
 # lives in DIR. As root, the server runs as the `postgres` user (DIR is handed to it, so
 # DIR's parents must let that user through, as /tmp does). FLYTEBOX_PG_BIN overrides the
-# binaries' folder. On failure the reason goes to stderr and the exit code is non-zero.
+# binaries' folder; FLYTEBOX_PG_EXTRA_OPTS adds server options (`-c name=value`, later ones
+# win). On failure the reason goes to stderr and the exit code is non-zero.
 #
 # initdb is the slow part (seconds), so its result is kept as a template, made once per
 # user and PostgreSQL version under ${FLYTEBOX_PG_TEMPLATE_DIR:-${TMPDIR:-/tmp}}, and each
@@ -65,7 +66,7 @@ start() {
   template=$(ensure_template)
   cp -a "$template/data" "$dir/data"
   local opts="-p $port -h 127.0.0.1 -k $dir -c fsync=off -c synchronous_commit=off"
-  opts+=" -c full_page_writes=off -c max_connections=50"
+  opts+=" -c full_page_writes=off -c max_connections=50 ${FLYTEBOX_PG_EXTRA_OPTS:-}"
   if ! as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "$opts" -w -t 60 \
        start >/dev/null; then
     echo "the PostgreSQL server did not start on 127.0.0.1:$port; its log:" >&2

@@ -1,0 +1,28 @@
+#include "embedded/executor/kube_quota.h"
+
+#include "embedded/executor/kube_pods.h"
+
+namespace flytebox::executor {
+
+nlohmann::json QuotaHard(const std::map<std::string, std::string>& attributes) {
+  static const std::map<std::string, std::string> kVariables = {
+      {"projectQuotaCpu", "limits.cpu"}, {"projectQuotaMemory", "limits.memory"}};
+  nlohmann::json hard = nlohmann::json::object();
+  for (const auto& [variable, resource] : kVariables) {
+    auto it = attributes.find(variable);
+    if (it != attributes.end() && !it->second.empty()) hard[resource] = it->second;
+  }
+  return hard;
+}
+
+nlohmann::json QuotaObject(const std::string& ns, const nlohmann::json& hard) {
+  return {{"apiVersion", "v1"},
+          {"kind", "ResourceQuota"},
+          {"metadata",
+           {{"name", kQuotaName},
+            {"namespace", ns},
+            {"labels", {{kManagedByLabel, kManagedByValue}}}}},
+          {"spec", {{"hard", hard}}}};
+}
+
+}  // namespace flytebox::executor
