@@ -45,6 +45,7 @@ struct DemoArgs {
   std::vector<std::string> command;
   ContainerSettings container;
   std::string image_file;  // demo image import FILE
+  std::string image_name;  // demo image load IMAGE
 };
 
 void AddCommon(CLI::App* cmd, DemoArgs* a) {
@@ -108,6 +109,11 @@ void AddStartOptions(CLI::App* start, StartOptions* o) {
   start->add_option("--k8s-port", o->k8s_port, "Kubernetes API port (with --kubernetes)")
       ->check(port)
       ->capture_default_str();
+  start
+      ->add_option("--registry-port", o->registry_port,
+                   "Image registry port (with --kubernetes): push localhost:PORT/NAME:TAG")
+      ->check(port)
+      ->capture_default_str();
   start->add_option("--log-level", o->log_level, "debug, info, warn, error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))->capture_default_str();
 }
@@ -148,6 +154,17 @@ CLI::App* AddDemo(CLI::App* app, DemoArgs* a) {
                 "into docker or podman");
   import->add_option("file", a->image_file, "The image archive")->required();
   import->add_option("--runtime", a->runtime, "docker, podman or nerdctl (default: detected)");
+  CLI::App* load = image->add_subcommand(
+      "load",
+      "Copy an image from docker's or podman's store into the cluster of a sandbox "
+      "started with --kubernetes (a task's container_image then runs in it)");
+  load->add_option("image", a->image_name, "The image, as `docker images` names it")
+      ->required()
+      ->check([](const std::string& image) {
+        Status st = ValidateImageName(image);
+        return st.ok() ? std::string() : "'" + image + "' is not an image reference";
+      });
+  AddCommon(load, a);
   return demo;
 }
 
@@ -229,6 +246,18 @@ int RunDemo(CLI::App* demo, const DemoArgs& a, std::ostream& out, std::ostream& 
     err << "flytebox: "
         << (state_dir.ok() ? flyte_config.status() : state_dir.status()).message() << "\n";
     return kExitFailure;
+  }
+  if (name == "image" && cmd->get_subcommands().front()->get_name() == "load") {
+    // The sandbox's own runtime: the image comes from that engine's store.
+    auto engine = RuntimeInUse(a.runtime, env, *state_dir);
+    if (!engine.ok()) {
+      err << "flytebox: " << engine.status().message() << "\n";
+      return engine.status().code() == Code::kInvalidArgument ? kExitUsage : kExitFailure;
+    }
+    DemoContext ctx{out, err, env, *state_dir, *flyte_config};
+    auto runtime = *engine == "native" ? MakeNativeRuntime(ctx)
+                                       : MakeContainerRuntime(ctx, *engine, a.container);
+    return runtime->LoadImage(a.image_name);
   }
   if (name == "image") {
     std::string note;

@@ -87,6 +87,10 @@ std::vector<std::string> EngineCommands::LoadImage(const std::string& file) cons
   return {profile_.name, "load", "-i", file};
 }
 
+std::vector<std::string> EngineCommands::SaveImage(const std::string& image) const {
+  return {profile_.name, "save", image};
+}
+
 std::vector<std::string> EngineCommands::InspectVolume(const std::string& volume) const {
   return {profile_.name, "volume", "inspect", volume};
 }
@@ -148,6 +152,7 @@ std::vector<std::string> EngineCommands::Run(const ContainerSpec& spec) const {
   }
   if (spec.kubernetes) {
     argv.insert(argv.end(), {"-p", Publish(spec.bind, spec.k8s_port, kImageK8sPort)});
+    argv.insert(argv.end(), {"-p", Publish(spec.bind, spec.registry_port, kImageRegistryPort)});
     auto k8s = KubernetesFlags();
     argv.insert(argv.end(), k8s.begin(), k8s.end());
   }

@@ -57,6 +57,7 @@ struct ContainerSpec {
   // --privileged) and its API server published on k8s_port.
   bool kubernetes = false;
   int k8s_port = 6443;
+  int registry_port = 30000;  // the image registry pods pull from, with kubernetes
   // The sandbox's own user-defined network (created and removed by the CLI); empty: the
   // engine's default network.
   std::string network;
@@ -88,6 +89,8 @@ class EngineCommands {
   std::vector<std::string> ImageId(const std::string& image) const;
   // Loads the image archive `file` (docker-archive or OCI, as `save` writes it).
   std::vector<std::string> LoadImage(const std::string& file) const;
+  // Writes `image` as an archive (docker-archive) to stdout.
+  std::vector<std::string> SaveImage(const std::string& image) const;
   std::vector<std::string> InspectVolume(const std::string& volume) const;
   std::vector<std::string> CreateVolume(const std::string& volume,
                                         const std::map<std::string, std::string>& labels) const;
@@ -126,6 +129,7 @@ inline constexpr int kImageEnginePort = 30080;
 inline constexpr int kImageS3Port = 30002;
 inline constexpr int kImageDbPort = 30001;
 inline constexpr int kImageK8sPort = 6443;
+inline constexpr int kImageRegistryPort = 30000;
 // Where the image keeps its state (the named volume is mounted there).
 inline constexpr const char* kImageStateDir = "/var/lib/flytebox";
 

@@ -77,7 +77,9 @@ std::string ContainerRuntime::KubernetesSummary(const StartOptions& o) {
            (doc.is_object() ? ": " + doc.value("error", std::string()) : std::string()) + "\n";
   }
   std::string text =
-      head + "  node flytebox: " + (doc.value("node_ready", false) ? "Ready" : "NOT READY") + "\n";
+      head + "  node flytebox: " + (doc.value("node_ready", false) ? "Ready" : "NOT READY") + "\n" +
+      "  image registry: " + ClientHost(o.bind) + ":" + std::to_string(o.registry_port) +
+      " (pods pull localhost:" + std::to_string(o.registry_port) + "/NAME:TAG from it)\n";
   const json& pods = doc.contains("pods") && doc["pods"].is_object() ? doc["pods"] : json::object();
   if (pods.empty()) return text + "  pods: none\n";
   for (const auto& [ns, phases] : pods.items()) {

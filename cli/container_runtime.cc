@@ -261,6 +261,7 @@ StartOptions ContainerRuntime::OptionsFromLabels(const ContainerState& seen) con
   }
   o.kubernetes = seen.labels.count("org.flytebox.kubernetes") > 0;
   o.k8s_port = LabelInt(seen.labels, "org.flytebox.k8s-port", o.k8s_port);
+  o.registry_port = LabelInt(seen.labels, "org.flytebox.registry-port", o.registry_port);
   o.s3 = true;
   return o;
 }

@@ -52,6 +52,7 @@ class ContainerRuntime : public Runtime {
   int Exec(const std::vector<std::string>& command) override;
   int Reload() override;
   int ImportImage(const std::string& file) override;
+  int LoadImage(const std::string& image) override;
 
  private:
   // Steps of Start (container_start.cc).

@@ -60,6 +60,7 @@ ContainerSpec ContainerRuntime::Spec(const StartOptions& o, const std::string& i
   s.postgres = o.db == "postgres";
   s.kubernetes = o.kubernetes;
   s.k8s_port = o.k8s_port;
+  s.registry_port = o.registry_port;
   s.network = commands_.profile().private_network_mode.empty()
                   ? NetworkName()
                   : commands_.profile().private_network_mode;
@@ -70,7 +71,11 @@ ContainerSpec ContainerRuntime::Spec(const StartOptions& o, const std::string& i
            "FLYTEBOX_S3_PUBLIC_PORT=" + std::to_string(o.s3_port),
            "FLYTEBOX_LOG_LEVEL=" + o.log_level,
            std::string("FLYTEBOX_AUTH=") + (o.auth ? "1" : "0")};
-  if (o.kubernetes) s.env.emplace_back("FLYTEBOX_KUBERNETES=1");
+  if (o.kubernetes) {
+    s.env.emplace_back("FLYTEBOX_KUBERNETES=1");
+    // containerd inside also pulls localhost:<this port>/... from the registry.
+    s.env.push_back("FLYTEBOX_REGISTRY_PUBLIC_PORT=" + std::to_string(o.registry_port));
+  }
   if (o.auth && o.auth_token_ttl > 0) {
     s.env.push_back("FLYTEBOX_AUTH_TOKEN_TTL=" + std::to_string(o.auth_token_ttl));
   }
@@ -87,6 +92,7 @@ ContainerSpec ContainerRuntime::Spec(const StartOptions& o, const std::string& i
   if (o.kubernetes) {
     s.labels["org.flytebox.kubernetes"] = "1";
     s.labels["org.flytebox.k8s-port"] = std::to_string(o.k8s_port);
+    s.labels["org.flytebox.registry-port"] = std::to_string(o.registry_port);
   }
   s.labels[kSpecLabel] = Fingerprint(ShellJoin(commands_.Run(s)));
   s.labels[kImageIdLabel] = image_id;
@@ -96,7 +102,10 @@ ContainerSpec ContainerRuntime::Spec(const StartOptions& o, const std::string& i
 Status ContainerRuntime::CheckPorts(const StartOptions& o, int* code) const {
   std::vector<PortUse> ports = {{o.port, "Flyte API", "--port"}, {o.s3_port, "S3", "--s3-port"}};
   if (o.db == "postgres") ports.push_back({o.db_port, "Postgres", "--db-port"});
-  if (o.kubernetes) ports.push_back({o.k8s_port, "Kubernetes API", "--k8s-port"});
+  if (o.kubernetes) {
+    ports.push_back({o.k8s_port, "Kubernetes API", "--k8s-port"});
+    ports.push_back({o.registry_port, "image registry", "--registry-port"});
+  }
   return CheckPortsFree(o.bind, ports, code);
 }
 
@@ -461,7 +470,9 @@ void ContainerRuntime::PrintSummary(const StartOptions& o, const Credentials& cr
   }
   if (o.kubernetes) {
     out << "  Kubernetes API:         https://" << host << ":" << o.k8s_port
-        << "  (node flytebox; tasks run as pods)\n";
+        << "  (node flytebox; tasks run as pods)\n"
+        << "  Image registry:         " << host << ":" << o.registry_port
+        << "  (push localhost:" << o.registry_port << "/NAME:TAG; pods pull it as is)\n";
   }
   out << "Run a workflow: pyflyte run --remote examples/hello_world.py hello_wf\n"
       << "export FLYTECTL_CONFIG=" << ctx_.flyte_config << "\n";

@@ -34,9 +34,10 @@ struct StartOptions {
   std::string kubeconfig;
   std::string kube_context;
   // Container mode: a single-node Kubernetes runs in the container too and tasks run as pods
-  // on it; its API server is published on `k8s_port`.
+  // on it; its API server is published on `k8s_port`, its image registry on `registry_port`.
   bool kubernetes = false;
   int k8s_port = 6443;
+  int registry_port = 30000;
 };
 
 // Per-sandbox secrets, generated once and kept 0600 in the state folder.

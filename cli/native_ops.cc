@@ -363,4 +363,12 @@ int NativeRuntime::ImportImage(const std::string&) {
   return kExitUsage;
 }
 
+int NativeRuntime::LoadImage(const std::string&) {
+  ctx_.err << "flytebox: no sandbox with Kubernetes runs here: image load copies an image into "
+              "the cluster of `flytebox demo start --runtime docker|podman --kubernetes` "
+              "(natively, tasks run as processes, or as pods on your --kubeconfig cluster, which "
+              "pulls from its own registries)\n";
+  return kExitFailure;
+}
+
 }  // namespace flytebox::cli

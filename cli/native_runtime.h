@@ -32,6 +32,7 @@ class NativeRuntime : public Runtime {
   int Exec(const std::vector<std::string>& command) override;
   int Reload() override;
   int ImportImage(const std::string& file) override;
+  int LoadImage(const std::string& image) override;
 
  private:
   struct Launch;  // a start in progress (native_start.cc)

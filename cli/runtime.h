@@ -38,6 +38,9 @@ class Runtime {
   // `demo image import FILE`: loads an image archive (`docker save` / `podman save`, e.g.
   // scripts/build-image.sh --save) into the engine; container runtimes only.
   virtual int ImportImage(const std::string& file) = 0;
+  // `demo image load IMAGE`: copies an image from the engine's own store into the cluster of
+  // a sandbox started with --kubernetes, where pods find it; container runtimes only.
+  virtual int LoadImage(const std::string& image) = 0;
 };
 
 std::unique_ptr<Runtime> MakeNativeRuntime(const DemoContext& context);

@@ -148,7 +148,11 @@ class PosixLauncher : public ProcessLauncher {
     sigfillset(&all);
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    if (spec.in_fd >= 0) {
+      posix_spawn_file_actions_adddup2(&fa, spec.in_fd, 0);
+    } else {
+      posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    }
     if (out_fd >= 0) posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
     if (err_fd >= 0) posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
     Status st = out_fd >= 0 ? Status::Ok() : AddOutput(&fa, 1, spec.out);

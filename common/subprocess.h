@@ -34,6 +34,9 @@ struct ProcessSpec {
   std::string working_dir;  // empty: the parent's
   Output out;
   Output err;
+  // >= 0: the child's stdin is this descriptor of the caller (e.g. a pipe's read end), dup'ed
+  // in the child; else /dev/null.
+  int in_fd = -1;
   // The child leads a new session (and so process group), so that Signal() reaches every
   // process it starts. Off only for children that must share the caller's terminal.
   bool new_session = true;

@@ -3,8 +3,9 @@
 # from the Debian mirror (debootstrap), the task Python environment from PyPI, the built
 # Flytebox programs and versitygw, imported as flytebox:<version> into docker and/or podman.
 # Also the parts of the Kubernetes that `demo start --kubernetes` runs: the one program built
-# by scripts/k8s-build.sh and the pause and default task images of scripts/k8s-images.sh,
-# already imported into a containerd root that a new volume starts from.
+# by scripts/k8s-build.sh, the image registry of scripts/registry-build.sh, and the pause and
+# default task images of scripts/k8s-images.sh, already imported into a containerd root that
+# a new volume starts from.
 #
 # Usage: scripts/build-image.sh [--engine auto|docker|podman|all|none] [--tag NAME:TAG]
 #                               [--force] [--output FILE] [--save FILE]
@@ -74,6 +75,7 @@ check_inputs() {
   for p in "$(k8s_multicall_dir)/flytebox-kube" "$FLYTEBOX_K8S_BIN/kine"; do
     [ -x "$p" ] || die "$p is missing: run scripts/k8s-build.sh"
   done
+  [ -x "$FLYTEBOX_REGISTRY_BIN" ] || die "$FLYTEBOX_REGISTRY_BIN is missing: run scripts/registry-build.sh"
   grep -q "^VERSION_CODENAME=$SUITE" /etc/os-release 2>/dev/null \
     || die "the programs must be built on Debian 12 ($SUITE): the image installs that release's libraries for them"
   local tool
@@ -217,6 +219,7 @@ make_overlay() { # DIR
     fi
   done
   add_kubernetes "$dir"
+  add_registry "$dir"
   local versitygw_version
   versitygw_version="$(cat "$FLYTEBOX_VERSITYGW.version" 2>/dev/null || echo unknown)"
   printf '{\n  "flytebox": "%s",\n  "versitygw": "%s",\n  "kubernetes": "%s"\n}\n' \
@@ -289,6 +292,16 @@ make_containerd_seed() { # OUT ARCHIVE...
   mv "$out.part" "$out"
   say "containerd seed: $(( $(stat -c %s "$out") / 1000000 )) MB with $(tr '\n' ' ' <"$dir/names")"
   rm -rf "$dir"
+}
+
+# The image registry the cluster pulls from (localhost:30000; flytebox_k8s.py runs it), with
+# its version beside it.
+add_registry() { # DIR
+  local bin="$1/opt/flytebox/registry/bin"
+  mkdir -p "$bin"
+  strip -o "$bin/registry" "$FLYTEBOX_REGISTRY_BIN"
+  chmod 755 "$bin/registry"
+  echo "$REGISTRY_VERSION" >"$bin/registry.version"
 }
 
 # Dockerfile instructions applied at import.

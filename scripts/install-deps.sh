@@ -4,8 +4,9 @@
 # environment (PyPI), the pinned versitygw S3 server (Go module proxy, built from source) and
 # Flyte's compiler test data (the flytepropeller Go module, from the Go module proxy).
 # Kubernetes for the pod runner's tests (scripts/k8s-build.sh: upstream sources through the Go
-# module proxy, cached in the cache folder).
-# Usage: scripts/install-deps.sh [apt] [idl] [python] [versitygw] [flyte-testdata] [k8s]
+# module proxy, cached in the cache folder) and the image registry the image runs with it
+# (scripts/registry-build.sh, likewise).
+# Usage: scripts/install-deps.sh [apt] [idl] [python] [versitygw] [flyte-testdata] [k8s] [registry]
 #        (default: all of them)
 source "$(dirname "$0")/lib.sh"
 
@@ -110,8 +111,12 @@ install_k8s() {
   "$FLYTEBOX_ROOT/scripts/k8s-build.sh"
 }
 
+install_registry() {
+  "$FLYTEBOX_ROOT/scripts/registry-build.sh"
+}
+
 parts=("$@")
-[ ${#parts[@]} -eq 0 ] && parts=(apt idl python versitygw flyte-testdata k8s)
+[ ${#parts[@]} -eq 0 ] && parts=(apt idl python versitygw flyte-testdata k8s registry)
 for part in "${parts[@]}"; do
   case "$part" in
     apt) install_apt ;;
@@ -127,6 +132,7 @@ for part in "${parts[@]}"; do
         install_flyte_testdata
       fi ;;
     k8s) install_k8s ;;
-    *) die "unknown part '$part' (expected: apt idl python versitygw flyte-testdata k8s)" ;;
+    registry) install_registry ;;
+    *) die "unknown part '$part' (expected: apt idl python versitygw flyte-testdata k8s registry)" ;;
   esac
 done

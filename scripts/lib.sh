@@ -74,3 +74,8 @@ k8s_multicall_dir() {
 # Images the test cluster's pods use, built by scripts/k8s-images.sh and imported with ctr.
 K8S_PAUSE_IMAGE="flytebox.local/pause:3.10"
 FLYTEBOX_K8S_IMAGES="$FLYTEBOX_K8S/images"
+# The image registry `demo start --kubernetes` runs on port 30000 (scripts/registry-build.sh):
+# the distribution project's registry server, built through the Go module proxy.
+REGISTRY_MODULE="github.com/distribution/distribution/v3"
+REGISTRY_VERSION="v3.1.2"
+FLYTEBOX_REGISTRY_BIN="$FLYTEBOX_CACHE/registry/$REGISTRY_VERSION/bin/registry"

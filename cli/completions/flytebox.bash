@@ -7,11 +7,11 @@ _flytebox() {
     words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD
   }
   local common="--state-dir --runtime --name --help"
-  local sub="" i
+  local sub="" sub_at=0 i
   for ((i = 1; i < cword; i++)); do
     case "${words[i]}" in
       demo) ;;
-      start|stop|status|teardown|logs|exec|reload|image) sub="${words[i]}"; break ;;
+      start|stop|status|teardown|logs|exec|reload|image) sub="${words[i]}"; sub_at=$i; break ;;
     esac
   done
   case "$prev" in
@@ -21,18 +21,19 @@ _flytebox() {
     -o|--output) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
     --state-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --python|--kubeconfig) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --name|--port|--s3-port|--db-port|--bind|--wait-timeout|--env|--image|--auth-token-ttl|--kube-context|--context|--k8s-port) return ;;
+    --name|--port|--s3-port|--db-port|--bind|--wait-timeout|--env|--image|--auth-token-ttl|--kube-context|--context|--k8s-port|--registry-port) return ;;
   esac
   local words_now
   case "$sub" in
-    start) words_now="$common --port --s3-port --db-port --bind --insecure-bind --auth --auth-token-ttl --db --s3 --python --wait-timeout --force --dry-run --env --log-level --image --kubeconfig --kube-context --context --kubernetes --k8s-port" ;;
+    start) words_now="$common --port --s3-port --db-port --bind --insecure-bind --auth --auth-token-ttl --db --s3 --python --wait-timeout --force --dry-run --env --log-level --image --kubeconfig --kube-context --context --kubernetes --k8s-port --registry-port" ;;
     status) words_now="$common -o --output" ;;
     teardown) words_now="$common --volume" ;;
     logs) words_now="$common -f --follow engine s3 postgres supervisor" ;;
     exec) words_now="$common" ;;
     stop|reload) words_now="$common" ;;
     image)
-      if [ "${words[cword-1]}" = image ]; then words_now="import --help"
+      if [ "${words[cword-1]}" = image ]; then words_now="import load --help"
+      elif [ "${words[sub_at+1]:-}" = load ]; then words_now="$common"
       else COMPREPLY=($(compgen -f -- "$cur")); return; fi ;;
     *)
       if [ "$cword" -ge 2 ] && [ "${words[1]}" = demo ]; then

@@ -73,13 +73,16 @@ TEST(EngineCommandsTest, KubernetesAddsItsCapabilitySetOnlyWhenAsked) {
   EXPECT_FALSE(Has(plain, "--cap-add"));
   EXPECT_FALSE(Has(plain, "--cgroupns"));
   EXPECT_FALSE(Has(plain, "127.0.0.1:6443:6443"));
+  EXPECT_FALSE(Has(plain, "127.0.0.1:30000:30000"));
   ContainerSpec spec = Spec();
   spec.kubernetes = true;
   spec.k8s_port = 16443;
+  spec.registry_port = 15000;
   for (const char* engine : {"docker", "podman"}) {
     Argv argv = Commands(engine).Run(spec);
     EXPECT_FALSE(Has(argv, "--privileged")) << engine;
     EXPECT_TRUE(Has(argv, "127.0.0.1:16443:6443")) << engine;
+    EXPECT_TRUE(Has(argv, "127.0.0.1:15000:30000")) << engine << ": the registry";
     for (const char* word :
          {"ALL", "SYS_RESOURCE", "seccomp=unconfined", "apparmor=unconfined",
           "/sys/fs/cgroup:/sys/fs/cgroup:rw", "a *:* rwm", "/dev/kmsg", "/run"}) {

@@ -54,5 +54,35 @@ TEST(LauncherSeamTest, CommandRunnerStreamsThroughItsLauncher) {
   EXPECT_EQ(launcher.launched[0], (std::vector<std::string>{"no-such-engine", "logs", "-f"}));
 }
 
+TEST(LauncherSeamTest, CommandRunnerPipesThroughItsLauncher) {
+  RecordingLauncher launcher;
+  auto runner = CommandRunner::Real(&launcher);
+  auto result = runner->Pipe({"no-such-engine", "save", "x"}, {"no-such-engine", "load"}, 7s);
+  EXPECT_EQ(result.status().code(), Code::kUnavailable);
+  ASSERT_EQ(launcher.launched.size(), 1u);  // the first launch failed: the second never ran
+  EXPECT_EQ(launcher.launched[0], (std::vector<std::string>{"no-such-engine", "save", "x"}));
+}
+
+// Real processes: the producer's stdout reaches the consumer's stdin; each one's exit and
+// words are told apart.
+TEST(CommandRunnerPipeTest, RealProcessesPipeAndReportEachEnd) {
+  auto runner = CommandRunner::Real(ProcessLauncher::Real());
+  auto ok = runner->Pipe({"sh", "-c", "printf 'a\\nb\\n'; echo said >&2"},
+                         {"sh", "-c", "wc -l; echo done >&2"}, 30s);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_TRUE(ok->producer.success());
+  EXPECT_TRUE(ok->consumer.success());
+  EXPECT_EQ(ok->producer_err, "said\n");
+  EXPECT_EQ(ok->consumer_out, "2\ndone\n");
+
+  auto failed = runner->Pipe({"sh", "-c", "exit 3"}, {"sh", "-c", "cat >/dev/null; exit 4"}, 30s);
+  ASSERT_TRUE(failed.ok()) << failed.status().ToString();
+  EXPECT_EQ(failed->producer.code, 3);
+  EXPECT_EQ(failed->consumer.code, 4);
+
+  auto slow = runner->Pipe({"sleep", "30"}, {"cat"}, 200ms);
+  EXPECT_EQ(slow.status().code(), Code::kDeadlineExceeded);
+}
+
 }  // namespace
 }  // namespace flytebox::cli

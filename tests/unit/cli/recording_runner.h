@@ -48,6 +48,22 @@ class RecordingRunner : public CommandRunner {
     return status;
   }
 
+  // Records the producer, then the consumer; each answered as Run would be (the producer's
+  // reply gives its exit code and stderr, the consumer's its exit code and output).
+  Result<PipeResult> Pipe(const Argv& producer, const Argv& consumer,
+                          std::chrono::milliseconds) override {
+    calls.push_back(producer);
+    calls.push_back(consumer);
+    Reply from = Answer(producer);
+    Reply to = Answer(consumer);
+    PipeResult result;
+    result.producer.code = from.code;
+    result.producer_err = from.err;
+    result.consumer.code = to.code;
+    result.consumer_out = to.out + to.err;
+    return result;
+  }
+
   // Calls whose argv starts with `prefix`.
   int Count(const Argv& prefix) const {
     return static_cast<int>(std::count_if(calls.begin(), calls.end(), [&](const Argv& a) {

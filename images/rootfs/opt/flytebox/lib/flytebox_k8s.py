@@ -12,6 +12,8 @@ State under /var/lib/flytebox/k8s (the volume, so stop/start keeps the cluster):
   containerd/    containerd's root: the images (a new volume's starts as the image's seed,
                  with the pause and task images already imported)
   kubelet/       the kubelet's root
+  registry/      the image registry's storage (images pushed to localhost:30000)
+  certs.d/       containerd's registry hosts: localhost:30000 over plain HTTP
   *.kubeconfig   one per client; host.kubeconfig (certificates inlined, server
                  https://127.0.0.1:6443) is what the CLI copies to the host
 Runs as root: a kubelet and containerd need it. The same file is the `flytebox-k8s` command
@@ -22,6 +24,7 @@ import base64
 import ipaddress
 import json
 import os
+import pwd
 import shutil
 import ssl
 import subprocess
@@ -45,6 +48,11 @@ POD_SUBNET = "10.42.0.0/24"
 BRIDGE = "fbk8s0"
 PAUSE_IMAGE = "flytebox.local/pause:3.10"
 HELPER = "/opt/flytebox/bin/flytebox-k8s"
+# The image registry (the distribution project's server, scripts/registry-build.sh): pods
+# pull `localhost:30000/...` from it; the host pushes to the published port.
+REGISTRY_BIN = "/opt/flytebox/registry/bin/registry"
+REGISTRY_PORT = 30000
+REGISTRY_USER = "flytebox"
 
 
 def _openssl(*args):
@@ -182,6 +190,81 @@ def prepare(node_ip, public_host, engine_gid):
         k8s=K8S, run=RUN, pause=PAUSE_IMAGE, metrics_port=CONTAINERD_METRICS_PORT), 0o644)
     _write(f"{K8S}/kubelet.yaml", KUBELET_YAML.format(
         k8s=K8S, pki=PKI, sock=SOCKET, ip=node_ip, port=KUBELET_PORT), 0o644)
+    prepare_registry()
+
+
+# Warnings and errors only: at info it logs every request, the readiness probe's too.
+REGISTRY_YML = """version: 0.1
+log:
+  level: warn
+  formatter: text
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: {k8s}/registry
+  delete:
+    enabled: true
+http:
+  addr: 0.0.0.0:{port}
+  headers:
+    X-Content-Type-Options: [nosniff]
+"""
+
+# containerd pulls these names from the registry over plain HTTP. The published port may
+# differ (--registry-port): an image pushed from the host as localhost:PORT/... is pulled
+# under that name from the registry inside.
+REGISTRY_HOSTS_TOML = """server = "http://{name}"
+[host."http://127.0.0.1:{port}"]
+  capabilities = ["pull", "resolve"]
+"""
+
+
+def registry_names():
+    """The registry's names as pods' images give them: localhost:30000, and the published
+    port's (FLYTEBOX_REGISTRY_PUBLIC_PORT) when it differs."""
+    ports = {REGISTRY_PORT}
+    public = os.environ.get("FLYTEBOX_REGISTRY_PUBLIC_PORT", "")
+    if public.isdigit() and 0 < int(public) < 65536:
+        ports.add(int(public))
+    return [f"{host}:{p}" for p in sorted(ports) for host in ("localhost", "127.0.0.1")]
+
+
+def prepare_registry():
+    """Its storage belongs to the flytebox user, as whom it runs (it needs no root)."""
+    user = pwd.getpwnam(REGISTRY_USER)
+    os.makedirs(f"{K8S}/registry", exist_ok=True)
+    if os.stat(f"{K8S}/registry").st_uid != user.pw_uid:
+        subprocess.run(["chown", "-R", f"{user.pw_uid}:{user.pw_gid}", f"{K8S}/registry"],
+                       check=True)
+    _write(f"{K8S}/registry.yml", REGISTRY_YML.format(k8s=K8S, port=REGISTRY_PORT), 0o644)
+    hosts = f"{K8S}/certs.d"
+    if os.path.isdir(hosts):  # names of an earlier start's published port go
+        for name in os.listdir(hosts):
+            if name not in registry_names():
+                shutil.rmtree(f"{hosts}/{name}", ignore_errors=True)
+    for name in registry_names():
+        os.makedirs(f"{hosts}/{name}", exist_ok=True)
+        _write(f"{hosts}/{name}/hosts.toml",
+               REGISTRY_HOSTS_TOML.format(name=name, port=REGISTRY_PORT), 0o644)
+
+
+def registry_component():
+    try:
+        with open(f"{REGISTRY_BIN}.version") as f:
+            version = f.read().strip()
+    except OSError:
+        version = "unknown"
+    user = pwd.getpwnam(REGISTRY_USER)
+    return {"name": "registry",
+            "command": ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}",
+                        "--clear-groups", "--", REGISTRY_BIN, "serve", f"{K8S}/registry.yml"],
+            # No traces sent anywhere (its OpenTelemetry exporter defaults to OTLP).
+            "env": {"OTEL_TRACES_EXPORTER": "none", "OTEL_SDK_DISABLED": "true",
+                    "HOME": user.pw_dir},
+            "probe": {"http": f"http://127.0.0.1:{REGISTRY_PORT}/v2/"},
+            "ports": [REGISTRY_PORT], "version": f"registry {version}",
+            "grace_period_ms": 5000}
 
 
 CONTAINERD_TOML = """version = 2
@@ -206,6 +289,8 @@ state = "{run}/containerd"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "{k8s}/cni/net.d"
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "{k8s}/certs.d"
 """
 
 KUBELET_YAML = """apiVersion: kubelet.config.k8s.io/v1beta1
@@ -303,6 +388,7 @@ def components(node_ip, k8s_version):
          "probe": {"exec": [HELPER, "probe", "node"]},
          "depends_on": ["containerd", "apiserver"], "ports": [KUBELET_PORT],
          "version": version, "grace_period_ms": 10000},
+        registry_component(),
     ]
 
 
