@@ -7,7 +7,9 @@
 #                with python3 and the pinned task environment (images/task-requirements.sh),
 #                tagged with the names flytekit puts in a task template when no image is
 #                given (its DefaultImages name for the image's Python and flytekit version,
-#                and for the host venv's Python if that differs).
+#                and for the host venv's Python if that differs); its pyflyte-fast-execute
+#                runs the task in the interpreter that downloaded the code
+#                (images/task/pyflyte_fast_execute.py).
 # Prints the archive paths, one a line. Idempotent: an archive whose inputs did not change
 # is kept. Needs root (debootstrap, chroot).
 # Usage: scripts/k8s-images.sh
@@ -79,6 +81,9 @@ C
   echo "$out"
 }
 
+# The task image's pyflyte-fast-execute: the task in the same interpreter as the download.
+FAST_EXECUTE="$FLYTEBOX_ROOT/images/task/pyflyte_fast_execute.py"
+
 # flytekit's default image name for a Python version (major.minor) and flytekit version.
 default_image_name() { echo "cr.flyte.org/flyteorg/flytekit:py$1-$2"; }
 
@@ -96,7 +101,8 @@ build_task_image() {
   fi
   local key
   key="$({ echo "$SUITE $MIRROR ${names[*]}"; declare -f build_task_image write_archive;
-           cat "$WORK/requirements.txt"; cat /usr/local/share/ca-certificates/*.crt 2>/dev/null || true; } |
+           cat "$WORK/requirements.txt" "$FAST_EXECUTE"
+           cat /usr/local/share/ca-certificates/*.crt 2>/dev/null || true; } |
          sha256sum | cut -c1-16)"
   # Named by its key: worktrees building different task images share the cache in turn
   # without rebuilding each other's.
@@ -140,6 +146,9 @@ build_task_image() {
   ' || die "setting up the task image's Python failed (output above)"
   umount "$root/setup/wheels"
   rm -rf "$root/setup"
+  # One interpreter per task instead of two (see the file's docstring).
+  { echo '#!/opt/venv/bin/python3'; cat "$FAST_EXECUTE"; } >"$root/opt/venv/bin/pyflyte-fast-execute"
+  chmod 755 "$root/opt/venv/bin/pyflyte-fast-execute"
   : >"$root/etc/resolv.conf"
   : >"$root/etc/hostname"
   tar --numeric-owner -C "$root" -cf "$WORK/task-layer.tar" \
