@@ -119,8 +119,8 @@ TEST_F(EngineCommandLineTest, BadInputSaysWhatToFix) {
 }
 
 TEST_F(EngineCommandLineTest, PodDefaultResourcesAreQuantitiesWithLimitsNotBelowRequests) {
-  EngineCommandLine line = Parse({"--kube-default-cpu", "500m", "--kube-default-cpu-limit",
-                                  "500m", "--kube-default-memory-limit", "none"});
+  EngineCommandLine line = Parse({"--kube-default-cpu", "500m", "--kube-default-cpu-limit", "500m",
+                                  "--kube-default-memory-limit", "none"});
   ASSERT_FALSE(line.exit_code) << line.err;
   EXPECT_EQ(line.options.kube_default_cpu, "500m");
   EXPECT_EQ(line.options.kube_default_memory_limit, "none");
