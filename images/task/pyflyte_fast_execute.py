@@ -1,6 +1,6 @@
 """`pyflyte-fast-execute` of the default task image: flytekit's own command (same options,
-same help, same download, same exit codes), but a task command that is `pyflyte-execute`
-runs in this interpreter instead of a second one.
+same help, same download, same exit codes), but a task command that is `pyflyte-execute` or
+`pyflyte-map-execute` runs in this interpreter instead of a second one.
 
 flytekit's command downloads the code distribution and then starts `pyflyte-execute` as a
 child process, so every fast-registered task pays two Python start-ups and two imports of
@@ -10,7 +10,7 @@ no user code before the download, so the task's modules are found in the downloa
 exactly as the child would find them: the destination folder after PYTHONPATH's entries and
 before the standard library, and in PYTHONPATH for any process the task starts.
 
-Any other task command (pyflyte-map-execute, a user's program) runs as flytekit runs it.
+Any other task command (a user's program) runs as flytekit runs it.
 scripts/k8s-images.sh installs this file as /opt/venv/bin/pyflyte-fast-execute."""
 import importlib
 import os
@@ -19,6 +19,9 @@ import sys
 from flytekit.bin import entrypoint
 
 _flytekit_fast_execute = entrypoint.fast_execute_task_cmd.callback
+# The task commands run here, by name.
+_IN_PROCESS = {"pyflyte-execute": entrypoint.execute_task_cmd,
+               "pyflyte-map-execute": entrypoint.map_execute_task_cmd}
 
 
 def _with_distribution(args, additional_distribution, dest_dir):
@@ -48,7 +51,7 @@ def _put_on_path(dest_dir):
 
 
 def _fast_execute(additional_distribution, dest_dir, task_execute_cmd):
-    if (not task_execute_cmd or task_execute_cmd[0] != "pyflyte-execute" or
+    if (not task_execute_cmd or task_execute_cmd[0] not in _IN_PROCESS or
             additional_distribution is None):
         return _flytekit_fast_execute(additional_distribution, dest_dir, task_execute_cmd)
     if not dest_dir:
@@ -56,8 +59,9 @@ def _fast_execute(additional_distribution, dest_dir, task_execute_cmd):
     entrypoint._download_distribution(additional_distribution, dest_dir)
     args = _with_distribution(list(task_execute_cmd[1:]), additional_distribution, dest_dir)
     _put_on_path(dest_dir)
-    sys.argv = ["pyflyte-execute"] + args
-    entrypoint.execute_task_cmd.main(args=args, prog_name="pyflyte-execute")
+    name = task_execute_cmd[0]
+    sys.argv = [name] + args
+    _IN_PROCESS[name].main(args=args, prog_name=name)
 
 
 entrypoint.fast_execute_task_cmd.callback = _fast_execute
