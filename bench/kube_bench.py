@@ -7,13 +7,20 @@ store (scripts/bench-kube.sh starts them): python kube_bench.py, configured by e
   BENCH_KUBECONFIG            the cluster's kubeconfig (client certificate), for a pod watch
   BENCH_RUNS, BENCH_MAP_RUNS  runs per hello world measure (default 7) and per map (3)
   BENCH_ROOT                  the repository (pyflyte run's source)
+  BENCH_PODS_PID, BENCH_K8S_PIDS  the pods engine's and the cluster's processes (their CPU
+                              time), optional
 
 Server-side times come from the execution's own closure (created_at to the last update).
 The engine's share of each pod is measured against a watch of the same pods kept by this
 script: the watch sees a pod's events when the engine's own watch does, so "attempt queued
 → pod seen" is the engine's create, "pod seen Running → attempt RUNNING" and "pod seen
-finished → attempt SUCCEEDED recorded" are the engine's reaction; the rest is Kubernetes.
-Prints one JSON object."""
+finished → attempt SUCCEEDED recorded" are the engine's reaction; the rest is Kubernetes,
+split by when the watch saw the pod bound to the node, its sandbox ready (network and pause
+container) and its container running. CPU time is counted per pod from each task
+container's cgroup (read every 50 ms while it exists: the last few milliseconds of a
+container are missed) and from the engine's and the cluster's processes' own counters:
+unlike the wall times, the machine's load hardly changes it. Prints one JSON object."""
+import calendar
 import http.client
 import json
 import os
@@ -59,6 +66,7 @@ class PodWatch:
         self.lock = threading.Lock()
         self.ready = threading.Event()
         threading.Thread(target=self._run, daemon=True).start()
+        threading.Thread(target=self._sample_cpu, daemon=True).start()
         if not self.ready.wait(30):
             raise SystemExit("the pod watch did not start")
 
@@ -82,18 +90,99 @@ class PodWatch:
         with self.lock:
             p = self.pods.setdefault(meta["namespace"] + "/" + meta["name"], {
                 "labels": meta.get("labels", {}), "seen": now})
+            p["last"] = pod
+            if pod.get("spec", {}).get("nodeName"):
+                p.setdefault("scheduled_seen", now)
+            for c in status.get("conditions", []):
+                if c.get("type") == "PodReadyToStartContainers" and c.get("status") == "True":
+                    p.setdefault("sandbox_seen", now)
             for cs in status.get("containerStatuses", []):
+                if cs.get("name") == "task" and cs.get("containerID", "").startswith("containerd://"):
+                    p.setdefault("cid", cs["containerID"][len("containerd://"):])
                 state = cs.get("state", {})
                 if "running" in state:
                     p.setdefault("running_seen", now)
                 if "terminated" in state:
                     p.setdefault("running_seen", now)  # running may pass between two events
                     p.setdefault("ended_seen", now)
+                    p["terminated"] = state["terminated"]
+            for k in ("sandbox_seen", "scheduled_seen"):  # seen together with a later state
+                if "running_seen" in p:
+                    p.setdefault(k, p["running_seen"])
+            if "sandbox_seen" in p:
+                p.setdefault("scheduled_seen", p["sandbox_seen"])
+
+    @staticmethod
+    def _container_cpu(cid):
+        """CPU seconds of a container so far (cgroup v1 or v2), None once it is gone."""
+        try:
+            return int(open(f"/sys/fs/cgroup/cpuacct/k8s.io/{cid}/cpuacct.usage").read()) * 1e-9
+        except OSError:
+            pass
+        try:
+            for line in open(f"/sys/fs/cgroup/k8s.io/{cid}/cpu.stat"):
+                if line.startswith("usage_usec "):
+                    return int(line.split()[1]) * 1e-6
+        except OSError:
+            pass
+        return None
+
+    def _sample_cpu(self):
+        while True:
+            with self.lock:
+                live = [(p, p["cid"]) for p in self.pods.values()
+                        if "cid" in p and not p.get("cpu_done")]
+            for p, cid in live:
+                used = self._container_cpu(cid)
+                with self.lock:
+                    if used is not None:
+                        p["cpu"] = used
+                    elif "ended_seen" in p:
+                        p["cpu_done"] = True
+            time.sleep(0.05)
 
     def of_execution(self, name):
         with self.lock:
             return [dict(p) for p in self.pods.values()
                     if p["labels"].get("flytebox.io/execution") == name]
+
+
+def rfc3339(text):
+    return calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%SZ"))
+
+
+class CpuMeter:
+    """CPU seconds used by the pods engine and by the cluster's own processes."""
+
+    def __init__(self):
+        self.engine = ENV.get("BENCH_PODS_PID", "")
+        self.k8s = ENV.get("BENCH_K8S_PIDS", "").split()
+
+    @staticmethod
+    def _procs(pids):
+        if not pids:
+            return None
+        total = 0.0
+        for pid in pids:
+            try:
+                fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                return None
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+
+    def read(self):
+        return {"engine": self._procs([self.engine] if self.engine else []),
+                "kubernetes": self._procs(self.k8s)}
+
+    @staticmethod
+    def per_pod(before, after, pods, containers):
+        out = {k: (round((after[k] - before[k]) / pods, 3)
+                   if before[k] is not None and after[k] is not None else None)
+               for k in before}
+        used = [p["cpu"] for p in containers if "cpu" in p]
+        out["task_container"] = round(sum(used) / len(used), 3) if used else None
+        return out
 
 
 class Engine:
@@ -166,20 +255,35 @@ def wait_for_pods(watch, name, count, timeout=30):
 
 def hello_pods(engine, watch):
     totals, parts = [], {k: [] for k in (
-        "engine_create", "pod_start", "engine_sees_running", "task_in_pod",
+        "engine_create", "pod_start", "schedule", "sandbox", "container_start",
+        "engine_sees_running", "task_in_pod", "task_in_pod_own_timestamps",
         "engine_records_end")}
+    meter = CpuMeter()
+    cpu_before = meter.read()
+    hello = []
     for _ in range(RUNS):
         ex, total = engine.run("hello_world.hello_wf", hello_inputs())
         totals.append(total)
         [pod] = wait_for_pods(watch, ex.id.name, 1)
+        hello.append(ex.id.name)
         a = engine.attempt(ex.id)
         queued, running, ended = seconds(a.created_at), seconds(a.started_at), seconds(a.updated_at)
         parts["engine_create"].append(pod["seen"] - queued)
         parts["pod_start"].append(pod["running_seen"] - pod["seen"])
+        parts["schedule"].append(pod["scheduled_seen"] - pod["seen"])
+        parts["sandbox"].append(pod["sandbox_seen"] - pod["scheduled_seen"])
+        parts["container_start"].append(pod["running_seen"] - pod["sandbox_seen"])
+        t = pod["terminated"]  # the kubelet's own times, whole seconds
+        parts["task_in_pod_own_timestamps"].append(
+            rfc3339(t["finishedAt"]) - rfc3339(t["startedAt"]))
         parts["engine_sees_running"].append(running - pod["running_seen"])
         parts["task_in_pod"].append(pod["ended_seen"] - pod["running_seen"])
         parts["engine_records_end"].append(ended - pod["ended_seen"])
-    return totals, {k: summary(v) for k, v in parts.items()}
+    out = {k: summary(v) for k, v in parts.items()}
+    time.sleep(0.2)  # the sampler's last reading of the last container
+    out["cpu_seconds_per_pod"] = CpuMeter.per_pod(
+        cpu_before, meter.read(), RUNS, [p for name in hello for p in watch.of_execution(name)])
+    return totals, out
 
 
 def client_side(config, runs):
@@ -201,7 +305,10 @@ def client_side(config, runs):
 
 def map_pods(engine, watch, n=50):
     totals, create_spread, seen_to_recorded, pods_ran = [], [], [], []
+    most_at_once, cpu = [], []
+    meter = CpuMeter()
     for _ in range(MAP_RUNS):
+        cpu_before = meter.read()
         ex, total = engine.run("map_tasks.map_wf", int_list(n))
         totals.append(total)
         pods = wait_for_pods(watch, ex.id.name, n + 1)
@@ -214,8 +321,16 @@ def map_pods(engine, watch, n=50):
         node = engine.stub.GetNodeExecution(node_execution_pb2.NodeExecutionGetRequest(
             id=identifier_pb2.NodeExecutionIdentifier(node_id="n0", execution_id=ex.id)))
         seen_to_recorded.append(seconds(node.closure.updated_at) - last_end)
+        # The most pods whose container ran at the same moment.
+        spans = [(p["running_seen"], p["ended_seen"]) for p in mapped]
+        most_at_once.append(max(sum(1 for a, b in spans if a <= t < b) for t, _ in spans))
+        time.sleep(0.2)
+        cpu.append(CpuMeter.per_pod(cpu_before, meter.read(), len(pods),
+                                    watch.of_execution(ex.id.name)))
     return totals, {"pods_per_run": pods_ran, "first_to_last_pod_created": summary(create_spread),
-                    "last_pod_finished_to_map_node_recorded": summary(seen_to_recorded)}
+                    "last_pod_finished_to_map_node_recorded": summary(seen_to_recorded),
+                    "most_containers_running_at_once": most_at_once,
+                    "cpu_seconds_per_pod": cpu}
 
 
 def main():

@@ -255,6 +255,13 @@ class EngineImpl : public Engine {
     ko.cluster_resources = [admin](const std::string& project, const std::string& domain) {
       return admin->ClusterResourceAttributesFor(project, domain);
     };
+    auto set = [](const std::optional<std::string>& flag, std::string* value) {
+      if (flag) *value = *flag == "none" ? "" : *flag;
+    };
+    set(options.kube_default_cpu, &ko.pods.default_cpu);
+    set(options.kube_default_cpu_limit, &ko.pods.default_cpu_limit);
+    set(options.kube_default_memory, &ko.pods.default_memory);
+    set(options.kube_default_memory_limit, &ko.pods.default_memory_limit);
     FB_LOG(kInfo, kLog) << "tasks run as pods on " << access.server << " (context "
                         << access.context << "); they reach objects at " << options.s3.endpoint;
     return executor::NewKubeRunner(std::move(client), std::move(ko));

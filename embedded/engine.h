@@ -2,6 +2,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,10 @@ struct EngineOptions {
   int kube_pod_ttl_seconds = 23 * 3600;
   std::vector<std::string> kube_interruptible_tolerations;
   std::map<std::string, std::string> kube_interruptible_node_selector;
+  // Tasks as pods: the CPU and memory requests and limits of a task that declares none
+  // (unset: executor::PodOptions' defaults; a limit "none": no limit).
+  std::optional<std::string> kube_default_cpu, kube_default_cpu_limit;
+  std::optional<std::string> kube_default_memory, kube_default_memory_limit;
   // Off: the control plane only (executions stay UNDEFINED until an executor runs them).
   bool run_executions = true;
   // The web console's built files, served at /console; empty: found next to the program

@@ -10,6 +10,7 @@
 
 #include "common/version.h"
 #include "embedded/executor/kube_pods.h"
+#include "embedded/executor/task_resources.h"
 #include "embedded/server/supervisor_status.h"
 
 namespace flytebox::engine {
@@ -73,6 +74,47 @@ void AddOptions(CLI::App& app, EngineOptions& options, std::string& data_dir,
   app.add_option("--kube-interruptible-node-selector", node_selector,
                  "A node label KEY=VALUE the pods of interruptible tasks must run on "
                  "(repeatable)");
+  app.add_option("--kube-default-cpu", options.kube_default_cpu,
+                 "CPU request of a task pod whose task declares none (default 250m)");
+  app.add_option("--kube-default-cpu-limit", options.kube_default_cpu_limit,
+                 "CPU limit of a task pod whose task declares no CPU ('none', the default: "
+                 "no limit)");
+  app.add_option("--kube-default-memory", options.kube_default_memory,
+                 "Memory request of a task pod whose task declares none (default 256Mi)");
+  app.add_option("--kube-default-memory-limit", options.kube_default_memory_limit,
+                 "Memory limit of a task pod whose task declares no memory ('none': no "
+                 "limit; default 1Gi)");
+}
+
+// NOT OK (false, `err` set) when a --kube-default-* flag is not a quantity or a default limit
+// is below its default request.
+bool CheckDefaultResources(const EngineOptions& options, std::string& err) {
+  executor::PodOptions defaults;
+  auto check = [&](const char* kind, const std::optional<std::string>& request_flag,
+                   const std::optional<std::string>& limit_flag, const std::string& request_default,
+                   const std::string& limit_default) {
+    std::string request = request_flag.value_or(request_default);
+    std::string limit = limit_flag.value_or(limit_default);
+    if (limit == "none") limit.clear();
+    auto r = executor::QuantityValue(request);
+    auto l = executor::QuantityValue(limit);
+    if (!r) {
+      err = std::string("flytebox-engine: --kube-default-") + kind + " '" + request +
+            "' is not a Kubernetes quantity (e.g. 500m, 1, 256Mi, 1Gi)\n";
+    } else if (!limit.empty() && !l) {
+      err = std::string("flytebox-engine: --kube-default-") + kind + "-limit '" + limit +
+            "' is not a Kubernetes quantity or 'none'\n";
+    } else if (l && *l < *r) {
+      err = std::string("flytebox-engine: the default ") + kind + " limit " + limit +
+            " is below its request " + request + ": raise --kube-default-" + kind +
+            "-limit or lower --kube-default-" + kind + "\n";
+    }
+    return err.empty();
+  };
+  return check("cpu", options.kube_default_cpu, options.kube_default_cpu_limit,
+               defaults.default_cpu, defaults.default_cpu_limit) &&
+         check("memory", options.kube_default_memory, options.kube_default_memory_limit,
+               defaults.default_memory, defaults.default_memory_limit);
 }
 
 // Defaults that depend on other flags and on the environment. False (with `err` set) when the
@@ -124,6 +166,7 @@ bool FillDefaults(const std::string& storage, const std::vector<std::string>& no
       return false;
     }
   }
+  if (!CheckDefaultResources(options, line.err)) return false;
   if (storage != "s3") return true;
   const char* access_key = env("FLYTEBOX_S3_ACCESS_KEY");
   const char* secret_key = env("FLYTEBOX_S3_SECRET_KEY");

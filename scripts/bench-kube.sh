@@ -12,7 +12,10 @@
 # Usage: sudo scripts/bench-kube.sh
 # Environment: BENCH_RUNS (hello world runs, default 7), BENCH_MAP_RUNS (default 3);
 #              FLYTEBOX_BENCH_NO_BUILD=1 to use the engine already built;
-#              FLYTEBOX_BENCH_K8S_STATE=DIR to use a cluster already up there.
+#              FLYTEBOX_BENCH_K8S_STATE=DIR to use a cluster already up there;
+#              BENCH_ENGINE_FLAGS: more flags for the pods engine (e.g. the Flyte sandbox's
+#              resources: --kube-default-cpu 500m --kube-default-cpu-limit 500m
+#              --kube-default-memory 1Gi).
 source "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || die "the cluster's kubelet and containerd need root: run with sudo"
@@ -80,7 +83,8 @@ start_engine() { # NAME ARGS...   (sets port)
   wait_url "http://127.0.0.1:$port/healthz" "$work/$name.log" "the $name engine"
   printf 'admin:\n  endpoint: dns:///localhost:%s\n  insecure: true\n' "$port" >"$work/$name.yaml"
 }
-start_engine pods --kubeconfig "$state/kubeconfig"; pods_port="$port"
+start_engine pods --kubeconfig "$state/kubeconfig" ${BENCH_ENGINE_FLAGS:-}; pods_port="$port"
+pods_pid="${pids[-1]}"
 start_engine procs; procs_port="$port"
 
 version="bench$(date +%s)"
@@ -94,6 +98,7 @@ done
 say "engines: pods on port $pods_port, processes on $procs_port; $(nproc) cores"
 BENCH_PODS="localhost:$pods_port" BENCH_PROCS="localhost:$procs_port" \
   BENCH_PODS_CONFIG="$work/pods.yaml" BENCH_VERSION="$version" \
-  BENCH_KUBECONFIG="$state/kubeconfig" BENCH_ROOT="$FLYTEBOX_ROOT" \
+  BENCH_KUBECONFIG="$state/kubeconfig" BENCH_ROOT="$FLYTEBOX_ROOT" BENCH_PODS_PID="$pods_pid" \
+  BENCH_K8S_PIDS="$(awk '{ print $2 }' "$state/pids" | tr '\n' ' ')" \
   "$python" "$FLYTEBOX_ROOT/bench/kube_bench.py" ||
   { tail -n 40 "$work/pods.log" >&2; die "the benchmark failed (the pods engine's log above)"; }

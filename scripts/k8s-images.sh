@@ -7,7 +7,8 @@
 #                with python3 and the pinned task environment (images/task-requirements.sh),
 #                tagged with the names flytekit puts in a task template when no image is
 #                given (its DefaultImages name for the image's Python and flytekit version,
-#                and for the host venv's Python if that differs).
+#                and for the host venv's Python if that differs); a second layer gives it
+#                its own pyflyte-fast-execute (images/task/pyflyte_fast_execute.py).
 # Prints the archive paths, one a line. Idempotent: an archive whose inputs did not change
 # is kept. Needs root (debootstrap, chroot).
 # Usage: scripts/k8s-images.sh
@@ -154,5 +155,48 @@ build_task_image() {
   echo "$out"
 }
 
+# The default task image as pods get it: the image above plus a second layer holding its own
+# pyflyte-fast-execute (the task in the interpreter that downloaded its code: one Python a
+# pod instead of two), so that a change to that file does not build the base again.
+FAST_EXECUTE="$FLYTEBOX_ROOT/images/task/pyflyte_fast_execute.py"
+build_task_image_fast() { # BASE_ARCHIVE
+  local base="$1"
+  local key
+  key="$({ cat "$base.key" "$FAST_EXECUTE"; declare -f build_task_image_fast; } | sha256sum | cut -c1-16)"
+  local out="$FLYTEBOX_K8S_IMAGES/flytekit-fast-$key.tar"
+  if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then echo "$out"; return; fi
+  local dir="$WORK/fast"
+  rm -rf "$dir"; mkdir -p "$dir/root/opt/venv/bin" "$dir/fast"
+  { echo '#!/opt/venv/bin/python3'; cat "$FAST_EXECUTE"; } >"$dir/root/opt/venv/bin/pyflyte-fast-execute"
+  chmod 755 "$dir/root/opt" "$dir/root/opt/venv" "$dir/root/opt/venv/bin" \
+    "$dir/root/opt/venv/bin/pyflyte-fast-execute"
+  tar --numeric-owner --owner=0 --group=0 -C "$dir/root" -cf "$dir/fast/layer.tar" ./opt
+  tar -C "$dir" -xf "$base"
+  python3 - "$dir" "$(sha256sum "$dir/fast/layer.tar" | cut -d' ' -f1)" >"$WORK/fast-config" <<'PY' ||
+import hashlib, json, os, sys
+d, diff = sys.argv[1], sys.argv[2]
+[m] = json.load(open(f"{d}/manifest.json"))
+config = json.load(open(f"{d}/{m['Config']}"))
+os.remove(f"{d}/{m['Config']}")
+config["rootfs"]["diff_ids"].append("sha256:" + diff)
+data = json.dumps(config, separators=(",", ":")).encode()
+name = hashlib.sha256(data).hexdigest() + ".json"
+open(f"{d}/{name}", "wb").write(data)
+m.update(Config=name, Layers=m["Layers"] + ["fast/layer.tar"])
+json.dump([m], open(f"{d}/manifest.json", "w"))
+print(name)
+PY
+    die "cannot add the pyflyte-fast-execute layer to the task image"
+  local cfg; cfg="$(cat "$WORK/fast-config")"
+  tar --numeric-owner -C "$dir" -cf "$out.part" manifest.json "$cfg" layer.tar fast/layer.tar
+  mv "$out.part" "$out"
+  rm -rf "$dir"
+  echo "$key" >"$out.key"
+  cp "$base.names" "$out.names"
+  say "task image: $(basename "$out"), its pyflyte-fast-execute from images/task"
+  echo "$out"
+}
+
 build_pause
-build_task_image
+base="$(build_task_image)" || exit 1
+build_task_image_fast "$base"

@@ -157,11 +157,21 @@ start controller-manager "$FLYTEBOX_K8S_BIN/kube-controller-manager" \
   --service-account-private-key-file="$PKI/sa.key" --root-ca-file="$PKI/ca.crt" \
   --use-service-account-credentials=true \
   --bind-address=127.0.0.1 --secure-port="$CM_PORT" --profiling=false
-start scheduler "$FLYTEBOX_K8S_BIN/kube-scheduler" \
-  --kubeconfig="$STATE/scheduler.kubeconfig" \
+# A pod the node has no room for yet is tried again when room is made, after a backoff that
+# doubles with each try up to podMaxBackoffSeconds (10 s by default): a map's waiting pods
+# then left a freed node idle for seconds. On one node, one second at most.
+cat >"$STATE/scheduler.yaml" <<YAML
+apiVersion: kubescheduler.config.k8s.io/v1
+kind: KubeSchedulerConfiguration
+clientConnection: {kubeconfig: $STATE/scheduler.kubeconfig}
+leaderElection: {leaderElect: false}
+podInitialBackoffSeconds: 1
+podMaxBackoffSeconds: 1
+YAML
+start scheduler "$FLYTEBOX_K8S_BIN/kube-scheduler" --config="$STATE/scheduler.yaml" \
   --authentication-kubeconfig="$STATE/scheduler.kubeconfig" \
   --authorization-kubeconfig="$STATE/scheduler.kubeconfig" \
-  --leader-elect=false --bind-address=127.0.0.1 --secure-port="$SCHED_PORT" --profiling=false
+  --bind-address=127.0.0.1 --secure-port="$SCHED_PORT" --profiling=false
 
 # --------------------------------------------------------------- containerd ---
 cat >"$STATE/cni/net.d/10-flytebox.conflist" <<CNI

@@ -16,22 +16,22 @@ std::string Replace(std::string s, const std::string& from, const std::string& t
 
 bool Alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
 
-// A quantity map with the defaults: requests default to the options', limits to requests,
-// and a request never above its limit.
+// Requests and limits: the task's own (a request alone is also the limit, a limit alone also
+// the request), the options' defaults for CPU and memory the task leaves out.
 void Resources(const TaskRun& run, const PodOptions& o, json* out) {
   std::map<std::string, std::string> requests = run.requests;
   std::map<std::string, std::string> limits = run.limits;
-  auto fill = [&](const std::string& name, const std::string& fallback) {
-    if (!requests.count(name)) requests[name] = limits.count(name) ? limits[name] : fallback;
-    if (!limits.count(name)) limits[name] = requests[name];
+  for (const auto& [k, v] : run.limits) requests.emplace(k, v);
+  for (const auto& [k, v] : run.requests) limits.emplace(k, v);
+  auto fill = [&](const std::string& name, const std::string& request, const std::string& limit) {
+    if (requests.count(name)) return;  // declared by the task (or its project)
+    requests[name] = request;
+    if (!limit.empty()) limits[name] = limit;
   };
-  fill("cpu", o.default_cpu);
-  fill("memory", o.default_memory);
-  for (const auto& [k, v] : run.requests) {
-    if (!limits.count(k)) limits[k] = v;
-  }
+  fill("cpu", o.default_cpu, o.default_cpu_limit);
+  fill("memory", o.default_memory, o.default_memory_limit);
   (*out)["requests"] = requests;
-  (*out)["limits"] = limits;
+  if (!limits.empty()) (*out)["limits"] = limits;
 }
 
 std::string Upper(std::string s) {

@@ -15,9 +15,17 @@ namespace flytebox::executor {
 struct PodOptions {
   // Namespace of a task's pods; {{project}} and {{domain}} are replaced.
   std::string namespace_template = "{{project}}-{{domain}}";
-  // Requests when the task sets none (the Flyte sandbox's defaults); limits default to them.
-  std::string default_cpu = "500m";
-  std::string default_memory = "1Gi";
+  // A task that declares no CPU (or no memory) gets these requests and limits ("": no
+  // limit). A task's own request without a limit gets the request as its limit, and a limit
+  // alone is also the request (FlytePropeller's rule). The Flyte sandbox gives 500m / 1Gi as
+  // request and limit, so a 2-core node runs 4 pods at once and each is held to half a core;
+  // these defaults let a local node run a map's pods 20 at once (100m each on 2 cores) and a
+  // lone task use the idle cores, under the same 1Gi memory limit. docs/BENCHMARKS.md ("Tasks
+  // as pods") has the measurements behind them; project attributes or flags give Flyte's.
+  std::string default_cpu = "250m";
+  std::string default_cpu_limit;
+  std::string default_memory = "256Mi";
+  std::string default_memory_limit = "1Gi";
   std::string service_account = "default";
   std::string image_pull_policy = "IfNotPresent";
   std::map<std::string, std::string> env;  // every pod, after the task's own

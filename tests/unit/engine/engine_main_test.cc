@@ -118,6 +118,26 @@ TEST_F(EngineCommandLineTest, BadInputSaysWhatToFix) {
   EXPECT_NE(line.err.find("--no-such-flag"), std::string::npos) << line.err;
 }
 
+TEST_F(EngineCommandLineTest, PodDefaultResourcesAreQuantitiesWithLimitsNotBelowRequests) {
+  EngineCommandLine line = Parse({"--kube-default-cpu", "500m", "--kube-default-cpu-limit", "500m",
+                                  "--kube-default-memory-limit", "none"});
+  ASSERT_FALSE(line.exit_code) << line.err;
+  EXPECT_EQ(line.options.kube_default_cpu, "500m");
+  EXPECT_EQ(line.options.kube_default_memory_limit, "none");
+  EXPECT_FALSE(line.options.kube_default_memory);
+  line = Parse({"--kube-default-cpu", "half"});
+  EXPECT_NE(line.exit_code.value_or(0), 0);
+  EXPECT_NE(line.err.find("--kube-default-cpu 'half' is not a Kubernetes quantity"),
+            std::string::npos)
+      << line.err;
+  line = Parse({"--kube-default-memory", "2Gi"});  // above the default limit, 1Gi
+  EXPECT_NE(line.exit_code.value_or(0), 0);
+  EXPECT_NE(line.err.find("raise --kube-default-memory-limit"), std::string::npos) << line.err;
+  line = Parse({"--kube-default-cpu-limit", "lots"});
+  EXPECT_NE(line.exit_code.value_or(0), 0);
+  EXPECT_NE(line.err.find("--kube-default-cpu-limit 'lots'"), std::string::npos) << line.err;
+}
+
 TEST_F(EngineCommandLineTest, HelpAndVersionExitZeroOnStdout) {
   EngineCommandLine line = Parse({"--version"});
   EXPECT_EQ(line.exit_code, 0);

@@ -43,13 +43,34 @@ TEST(KubePods, PodRunsTheRenderedCommandInTheTaskImage) {
   EXPECT_EQ(labels["flytebox.io/attempt"], "2");
 }
 
-TEST(KubePods, ResourcesDefaultTo500mAnd1GiWithLimitsEqualToRequests) {
+TEST(KubePods, ResourcesDefaultToASmallCpuRequestWithoutLimitAndAMemoryLimit) {
   json pod = BuildPod(Hello(), PodOptions{}, "ns", "k1");
   const json& r = pod["spec"]["containers"][0]["resources"];
-  EXPECT_EQ(r["requests"]["cpu"], "500m");
-  EXPECT_EQ(r["requests"]["memory"], "1Gi");
-  EXPECT_EQ(r["limits"]["cpu"], "500m");
+  EXPECT_EQ(r["requests"]["cpu"], "250m");
+  EXPECT_EQ(r["requests"]["memory"], "256Mi");
+  EXPECT_FALSE(r["limits"].contains("cpu")) << r.dump();
   EXPECT_EQ(r["limits"]["memory"], "1Gi");
+}
+
+TEST(KubePods, DefaultsAsTheFlyteSandboxGivesThem) {
+  PodOptions o;
+  o.default_cpu = o.default_cpu_limit = "500m";
+  o.default_memory = o.default_memory_limit = "1Gi";
+  json pod = BuildPod(Hello(), o, "ns", "k1");
+  const json& r = pod["spec"]["containers"][0]["resources"];
+  EXPECT_EQ(r["requests"], json({{"cpu", "500m"}, {"memory", "1Gi"}}));
+  EXPECT_EQ(r["limits"], json({{"cpu", "500m"}, {"memory", "1Gi"}}));
+  o.default_cpu_limit = o.default_memory_limit = "";  // no limits at all
+  pod = BuildPod(Hello(), o, "ns", "k1");
+  EXPECT_FALSE(pod["spec"]["containers"][0]["resources"].contains("limits"));
+}
+
+TEST(KubePods, ARequestAloneIsAlsoTheLimitWhateverTheDefaults) {
+  TaskRun run = Hello();
+  run.requests = {{"cpu", "250m"}, {"memory", "64Mi"}};
+  json pod = BuildPod(run, PodOptions{}, "ns", "k1");
+  const json& r = pod["spec"]["containers"][0]["resources"];
+  EXPECT_EQ(r["limits"], json({{"cpu", "250m"}, {"memory", "64Mi"}}));
 }
 
 TEST(KubePods, TaskResourcesWinAndALimitAloneIsAlsoTheRequest) {

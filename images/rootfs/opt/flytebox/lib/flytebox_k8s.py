@@ -190,6 +190,7 @@ def prepare(node_ip, public_host, engine_gid):
         k8s=K8S, run=RUN, pause=PAUSE_IMAGE, metrics_port=CONTAINERD_METRICS_PORT), 0o644)
     _write(f"{K8S}/kubelet.yaml", KUBELET_YAML.format(
         k8s=K8S, pki=PKI, sock=SOCKET, ip=node_ip, port=KUBELET_PORT), 0o644)
+    _write(f"{K8S}/scheduler.yaml", SCHEDULER_YAML.format(k8s=K8S), 0o644)
     prepare_registry()
 
 
@@ -321,6 +322,18 @@ resolvConf: /etc/resolv.conf
 """
 
 
+# A pod the node has no room for yet is tried again when room is made, after a backoff that
+# doubles with each try up to podMaxBackoffSeconds (10 s by default): a map's waiting pods
+# then left a freed node idle for seconds. On one node, one second at most.
+SCHEDULER_YAML = """apiVersion: kubescheduler.config.k8s.io/v1
+kind: KubeSchedulerConfiguration
+clientConnection: {{kubeconfig: {k8s}/scheduler.kubeconfig}}
+leaderElection: {{leaderElect: false}}
+podInitialBackoffSeconds: 1
+podMaxBackoffSeconds: 1
+"""
+
+
 def components(node_ip, k8s_version):
     """The supervisor components, in dependency order."""
     version = f"kubernetes {k8s_version}"
@@ -367,11 +380,10 @@ def components(node_ip, k8s_version):
          "probe": {"tcp": f"127.0.0.1:{CM_PORT}"},
          "depends_on": ["apiserver"], "version": version, "grace_period_ms": 5000},
         {"name": "scheduler",
-         "command": [f"{K8S_BIN}/kube-scheduler",
-                     f"--kubeconfig={K8S}/scheduler.kubeconfig",
+         "command": [f"{K8S_BIN}/kube-scheduler", f"--config={K8S}/scheduler.yaml",
                      f"--authentication-kubeconfig={K8S}/scheduler.kubeconfig",
                      f"--authorization-kubeconfig={K8S}/scheduler.kubeconfig",
-                     "--leader-elect=false", "--bind-address=127.0.0.1",
+                     "--bind-address=127.0.0.1",
                      f"--secure-port={SCHED_PORT}", "--profiling=false"],
          "probe": {"tcp": f"127.0.0.1:{SCHED_PORT}"},
          "depends_on": ["apiserver"], "version": version, "grace_period_ms": 5000},
