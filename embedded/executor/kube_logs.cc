@@ -19,6 +19,20 @@ void Append(const std::string& path, std::string_view data) {
   out.write(data.data(), static_cast<std::streamsize>(data.size()));
 }
 
+// The kubelet answers a log read that fails after it has begun (the container's log file
+// not there yet, seen while a pod starts) with 200 and its error as the body: not the log.
+bool KubeletError(std::string_view body) {
+  return body.size() < 2048 && body.rfind("failed to ", 0) == 0 &&
+         body.find("/var/log/pods/") != std::string_view::npos;
+}
+
+// True while the first bytes of an answer may still turn out to be such an error.
+bool MaybeKubeletError(std::string_view head) {
+  constexpr std::string_view kStart = "failed to ";
+  if (head.size() < kStart.size()) return kStart.substr(0, head.size()) == head;
+  return head.rfind(kStart, 0) == 0 && head.size() < 2048;
+}
+
 }  // namespace
 
 PodLog::PodLog(kube::Client* client, std::string ns, std::string pod, std::string container,
@@ -75,20 +89,37 @@ void PodLog::Run() {
     // likes. Each new follow sends the log from its start; only the new bytes are written.
     uint64_t offset = 0;
     bool grew = false;
+    std::string head;  // the first bytes, held while they may be a kubelet error
+    bool holding = false;
     Clock::time_point last = Clock::now();
+    auto write = [&](std::string_view data) {  // under mu_
+      uint64_t before = written_;
+      Write(data, &offset);
+      if (written_ > before) {
+        grew = true;
+        last = Clock::now();
+      }
+    };
     auto r = client_->StreamBytes(
         path,
         [&](std::string_view data) {
           std::lock_guard<std::mutex> lock(mu_);
           if (stop_) return;
-          uint64_t before = written_;
-          Write(data, &offset);
-          if (written_ > before) {
-            grew = true;
-            last = Clock::now();
+          if (offset == 0 && (holding || head.empty())) {
+            head.append(data);
+            holding = MaybeKubeletError(head);
+            if (holding) return;
+            write(head);
+            head.clear();
+            return;
           }
+          write(data);
         },
         [&] { return stopped() || Clock::now() - last > quiet_limit; });
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!stop_ && holding && !KubeletError(head)) write(head);
+    }
     quiet_limit = grew ? kQuietFollow : std::min(quiet_limit * 2, kQuietFollowMax);
     std::unique_lock<std::mutex> lock(mu_);
     if (stop_) break;
@@ -110,7 +141,7 @@ void PodLog::Complete(const std::string& extra) {
   // The whole log read once more: a follow may have missed its end.
   auto r = client_->Call("GET", "/api/v1/namespaces/" + ns_ + "/pods/" + pod_ +
                                     "/log?container=" + kube::QueryEscape(container_));
-  if (r.ok() && r->ok()) {
+  if (r.ok() && r->ok() && !KubeletError(r->body)) {
     uint64_t offset = 0;
     Write(r->body, &offset);
   }
