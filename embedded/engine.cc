@@ -252,6 +252,11 @@ class EngineImpl : public Engine {
       ko.pods.interruptible_tolerations.push_back(std::move(toleration));
     }
     ko.pods.interruptible_node_selector = options.kube_interruptible_node_selector;
+    if (!options.kube_namespace_template.empty()) {
+      ko.pods.namespace_template = options.kube_namespace_template;
+    }
+    if (!options.kube_default_cpu.empty()) ko.pods.default_cpu = options.kube_default_cpu;
+    if (!options.kube_default_memory.empty()) ko.pods.default_memory = options.kube_default_memory;
     FB_LOG(kInfo, kLog) << "tasks run as pods on " << access.server << " (context "
                         << access.context << "); they reach objects at " << options.s3.endpoint;
     return executor::NewKubeRunner(std::move(client), std::move(ko));

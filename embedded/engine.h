@@ -40,6 +40,11 @@ struct EngineOptions {
   int kube_pod_ttl_seconds = 23 * 3600;
   std::vector<std::string> kube_interruptible_tolerations;
   std::map<std::string, std::string> kube_interruptible_node_selector;
+  // Namespace of a task's pods ({{project}}, {{domain}} replaced), and the CPU and memory a
+  // pod requests when its task sets none; empty: the runner's defaults.
+  std::string kube_namespace_template;
+  std::string kube_default_cpu;
+  std::string kube_default_memory;
   // Off: the control plane only (executions stay UNDEFINED until an executor runs them).
   bool run_executions = true;
   // The web console's built files, served at /console; empty: found next to the program

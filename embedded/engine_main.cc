@@ -73,6 +73,15 @@ void AddOptions(CLI::App& app, EngineOptions& options, std::string& data_dir,
   app.add_option("--kube-interruptible-node-selector", node_selector,
                  "A node label KEY=VALUE the pods of interruptible tasks must run on "
                  "(repeatable)");
+  app.add_option("--kube-namespace-template", options.kube_namespace_template,
+                 "Namespace of a task's pods, {{project}} and {{domain}} replaced (default "
+                 "{{project}}-{{domain}})");
+  app.add_option("--kube-default-cpu", options.kube_default_cpu,
+                 "CPU a task pod requests when its task sets none, a Kubernetes quantity "
+                 "(default 500m)");
+  app.add_option("--kube-default-memory", options.kube_default_memory,
+                 "Memory a task pod requests when its task sets none, a Kubernetes quantity "
+                 "(default 1Gi)");
 }
 
 // Defaults that depend on other flags and on the environment. False (with `err` set) when the
@@ -121,6 +130,15 @@ bool FillDefaults(const std::string& storage, const std::vector<std::string>& no
     if (!parsed.ok()) {
       line.err = "flytebox-engine: --kube-interruptible-toleration: " +
                  parsed.status().message() + "\n";
+      return false;
+    }
+  }
+  for (const auto& [flag, value] :
+       {std::pair{"--kube-default-cpu", options.kube_default_cpu},
+        std::pair{"--kube-default-memory", options.kube_default_memory}}) {
+    if (!value.empty() && !executor::IsQuantity(value)) {
+      line.err = std::string("flytebox-engine: ") + flag + " '" + value +
+                 "' is not a Kubernetes quantity (e.g. 500m, 2, 1Gi, 512Mi)\n";
       return false;
     }
   }
