@@ -138,12 +138,14 @@ void PodLog::Complete(const std::string& extra) {
   finished_ = true;
   stop_ = true;  // the follow writes nothing more, whatever it still receives
   cv_.notify_all();
-  // The whole log read once more: a follow may have missed its end.
+  // The whole log read once more and written over the followed bytes: a follow may have
+  // missed its end (or, under load, received bytes that are not the log's).
   auto r = client_->Call("GET", "/api/v1/namespaces/" + ns_ + "/pods/" + pod_ +
                                     "/log?container=" + kube::QueryEscape(container_));
-  if (r.ok() && r->ok() && !KubeletError(r->body)) {
-    uint64_t offset = 0;
-    Write(r->body, &offset);
+  if (r.ok() && r->ok() && !KubeletError(r->body)) {  // the file is then exactly the log
+    std::ofstream out(path_, std::ios::trunc | std::ios::binary);
+    out.write(r->body.data(), static_cast<std::streamsize>(r->body.size()));
+    written_ = r->body.size();
   }
   if (!extra.empty()) Append(path_, extra + "\n");
 }
