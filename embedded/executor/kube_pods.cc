@@ -272,7 +272,14 @@ json BuildPod(const TaskRun& run, const PodOptions& o, const std::string& ns,
               {"spec", spec}};
   if (run.pod_spec_json.empty()) return pod;
   json task_spec = json::parse(run.pod_spec_json, nullptr, false);
-  return task_spec.is_object() ? ApplyPodSpec(task_spec, pod, primary) : pod;
+  if (!task_spec.is_object()) return pod;
+  pod = ApplyPodSpec(task_spec, pod, primary);
+  // The spec's sidecars pull as the task's container does unless they say otherwise (a
+  // named template's containers, defaulted by the API, would otherwise say Always).
+  for (auto& c : pod["spec"]["containers"]) {
+    if (!c.contains("imagePullPolicy")) c["imagePullPolicy"] = o.image_pull_policy;
+  }
+  return pod;
 }
 
 PodState ReadPodState(const json& pod) {

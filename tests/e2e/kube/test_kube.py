@@ -541,7 +541,8 @@ def test_task_with_its_own_pod_spec_runs_beside_its_sidecar(engine, remote, vers
     assert pod_of(attempt) == pod["metadata"]["name"]
     assert [c["name"] for c in pod["spec"]["containers"]] == ["main", "helper"]
     main = pod["spec"]["containers"][0]
-    assert main["command"][0] == "pyflyte-execute" and "{{" not in " ".join(main["command"])
+    assert "pyflyte-execute" in main["command"] and "{{" not in " ".join(main["command"])
+    assert pod["spec"]["containers"][1]["imagePullPolicy"] == "IfNotPresent"
     assert main["resources"]["requests"] == {"cpu": "500m", "memory": "1Gi"}
     assert {"name": "shared", "mountPath": "/shared"} in main["volumeMounts"]
     assert pod["metadata"]["labels"]["flytebox-e2e"] == "pod-spec"
