@@ -114,6 +114,40 @@ void AddStartOptions(CLI::App* start, StartOptions* o) {
                    "Image registry port (with --kubernetes): push localhost:PORT/NAME:TAG")
       ->check(port)
       ->capture_default_str();
+  start
+      ->add_option("--kube-pod-ttl", o->kube_pod_ttl,
+                   "Pods: seconds a finished task pod is kept before it is deleted (0: at "
+                   "once; default 23 hours)")
+      ->check(CLI::Range(0, 365 * 24 * 3600));
+  start
+      ->add_option("--kube-interruptible-toleration", o->kube_interruptible_tolerations,
+                   "Pods: a toleration KEY[=VALUE]:EFFECT for interruptible tasks' pods "
+                   "(repeatable)")
+      ->check([](const std::string& t) {
+        size_t colon = t.rfind(':');
+        std::string effect = colon == std::string::npos ? "" : t.substr(colon + 1);
+        bool ok = colon != 0 &&
+                  (effect == "NoSchedule" || effect == "PreferNoSchedule" || effect == "NoExecute");
+        return ok ? std::string()
+                  : "'" + t +
+                        "' is not KEY[=VALUE]:EFFECT with EFFECT NoSchedule, "
+                        "PreferNoSchedule or NoExecute";
+      });
+  start
+      ->add_option("--kube-interruptible-node-selector", o->kube_interruptible_node_selector,
+                   "Pods: a node label KEY=VALUE interruptible tasks' pods must run on "
+                   "(repeatable)")
+      ->check([](const std::string& kv) {
+        size_t eq = kv.find('=');
+        return eq == 0 || eq == std::string::npos ? "'" + kv + "' is not KEY=VALUE" : std::string();
+      });
+  start->add_option("--kube-namespace-template", o->kube_namespace_template,
+                    "Pods: namespace of a task's pods, {{project}} and {{domain}} replaced "
+                    "(default {{project}}-{{domain}})");
+  start->add_option("--kube-default-cpu", o->kube_default_cpu,
+                    "Pods: CPU a pod requests when its task sets none (default 250m)");
+  start->add_option("--kube-default-memory", o->kube_default_memory,
+                    "Pods: memory a pod requests when its task sets none (default 256Mi)");
   start->add_option("--log-level", o->log_level, "debug, info, warn, error")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))->capture_default_str();
 }
@@ -160,9 +194,9 @@ CLI::App* AddDemo(CLI::App* app, DemoArgs* a) {
       "started with --kubernetes (a task's container_image then runs in it)");
   load->add_option("image", a->image_name, "The image, as `docker images` names it")
       ->required()
-      ->check([](const std::string& image) {
-        Status st = ValidateImageName(image);
-        return st.ok() ? std::string() : "'" + image + "' is not an image reference";
+      ->check([](const std::string& name) {
+        Status st = ValidateImageName(name);
+        return st.ok() ? std::string() : "'" + name + "' is not an image reference";
       });
   AddCommon(load, a);
   return demo;
@@ -214,9 +248,16 @@ int CheckKube(const StartOptions& o, const std::string& runtime, std::ostream& e
     return kExitOk;
   }
   if (o.kubeconfig.empty()) {
-    if (o.kube_context.empty()) return kExitOk;
-    err << "flytebox: --kube-context needs --kubeconfig\n";
-    return kExitUsage;
+    if (!o.kube_context.empty()) {
+      err << "flytebox: --kube-context needs --kubeconfig\n";
+      return kExitUsage;
+    }
+    if (!KubeEngineArgs(o).empty()) {
+      err << "flytebox: the --kube-* pod settings need tasks run as pods: add --kubeconfig "
+             "(native) or --kubernetes (docker, podman)\n";
+      return kExitUsage;
+    }
+    return kExitOk;
   }
   if (runtime != "native") {
     err << "flytebox: --kubeconfig runs tasks as pods from the native runtime: add --runtime "

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "cli/container_runtime.h"
@@ -75,6 +76,9 @@ ContainerSpec ContainerRuntime::Spec(const StartOptions& o, const std::string& i
     s.env.emplace_back("FLYTEBOX_KUBERNETES=1");
     // containerd inside also pulls localhost:<this port>/... from the registry.
     s.env.push_back("FLYTEBOX_REGISTRY_PUBLIC_PORT=" + std::to_string(o.registry_port));
+  }
+  if (std::vector<std::string> kube = KubeEngineArgs(o); o.kubernetes && !kube.empty()) {
+    s.env.push_back("FLYTEBOX_KUBE_ENGINE_ARGS=" + nlohmann::json(kube).dump());
   }
   if (o.auth && o.auth_token_ttl > 0) {
     s.env.push_back("FLYTEBOX_AUTH_TOKEN_TTL=" + std::to_string(o.auth_token_ttl));

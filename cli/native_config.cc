@@ -90,6 +90,8 @@ ComponentSpec EngineComponent(const StartOptions& o, const StatePaths& paths,
     c.command.insert(c.command.end(), {"--kubeconfig", ec ? o.kubeconfig : path});
     if (!o.kube_context.empty())
       c.command.insert(c.command.end(), {"--kube-context", o.kube_context});
+    std::vector<std::string> kube = KubeEngineArgs(o);
+    c.command.insert(c.command.end(), kube.begin(), kube.end());
   }
   for (const auto& kv : o.env) {
     size_t eq = kv.find('=');
@@ -369,6 +371,27 @@ Result<std::string> ReadFile(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+std::vector<std::string> KubeEngineArgs(const StartOptions& o) {
+  std::vector<std::string> args;
+  if (o.kube_pod_ttl >= 0)
+    args.insert(args.end(), {"--kube-pod-ttl", std::to_string(o.kube_pod_ttl)});
+  for (const auto& t : o.kube_interruptible_tolerations) {
+    args.insert(args.end(), {"--kube-interruptible-toleration", t});
+  }
+  for (const auto& kv : o.kube_interruptible_node_selector) {
+    args.insert(args.end(), {"--kube-interruptible-node-selector", kv});
+  }
+  if (!o.kube_namespace_template.empty()) {
+    args.insert(args.end(), {"--kube-namespace-template", o.kube_namespace_template});
+  }
+  if (!o.kube_default_cpu.empty())
+    args.insert(args.end(), {"--kube-default-cpu", o.kube_default_cpu});
+  if (!o.kube_default_memory.empty()) {
+    args.insert(args.end(), {"--kube-default-memory", o.kube_default_memory});
+  }
+  return args;
 }
 
 }  // namespace flytebox::cli

@@ -38,7 +38,18 @@ struct StartOptions {
   bool kubernetes = false;
   int k8s_port = 6443;
   int registry_port = 30000;
+  // Tasks as pods (--kubeconfig or --kubernetes): the engine's pod settings; unset (-1,
+  // empty): the engine's defaults.
+  int kube_pod_ttl = -1;
+  std::vector<std::string> kube_interruptible_tolerations;    // KEY[=VALUE]:EFFECT
+  std::vector<std::string> kube_interruptible_node_selector;  // KEY=VALUE
+  std::string kube_namespace_template;
+  std::string kube_default_cpu;
+  std::string kube_default_memory;
 };
+
+// The engine's --kube-* flags for the options' pod settings (none when all are unset).
+std::vector<std::string> KubeEngineArgs(const StartOptions& options);
 
 // Per-sandbox secrets, generated once and kept 0600 in the state folder.
 struct Credentials {

@@ -262,6 +262,9 @@ class EngineImpl : public Engine {
     set(options.kube_default_cpu_limit, &ko.pods.default_cpu_limit);
     set(options.kube_default_memory, &ko.pods.default_memory);
     set(options.kube_default_memory_limit, &ko.pods.default_memory_limit);
+    if (!options.kube_namespace_template.empty()) {
+      ko.pods.namespace_template = options.kube_namespace_template;
+    }
     FB_LOG(kInfo, kLog) << "tasks run as pods on " << access.server << " (context "
                         << access.context << "); they reach objects at " << options.s3.endpoint;
     return executor::NewKubeRunner(std::move(client), std::move(ko));

@@ -45,6 +45,8 @@ struct EngineOptions {
   // (unset: executor::PodOptions' defaults; a limit "none": no limit).
   std::optional<std::string> kube_default_cpu, kube_default_cpu_limit;
   std::optional<std::string> kube_default_memory, kube_default_memory_limit;
+  // Namespace of a task's pods ({{project}}, {{domain}} replaced); empty: the runner's default.
+  std::string kube_namespace_template;
   // Off: the control plane only (executions stay UNDEFINED until an executor runs them).
   bool run_executions = true;
   // The web console's built files, served at /console; empty: found next to the program

@@ -74,6 +74,9 @@ void AddOptions(CLI::App& app, EngineOptions& options, std::string& data_dir,
   app.add_option("--kube-interruptible-node-selector", node_selector,
                  "A node label KEY=VALUE the pods of interruptible tasks must run on "
                  "(repeatable)");
+  app.add_option("--kube-namespace-template", options.kube_namespace_template,
+                 "Namespace of a task's pods, {{project}} and {{domain}} replaced (default "
+                 "{{project}}-{{domain}})");
   app.add_option("--kube-default-cpu", options.kube_default_cpu,
                  "CPU request of a task pod whose task declares none (default 250m)");
   app.add_option("--kube-default-cpu-limit", options.kube_default_cpu_limit,

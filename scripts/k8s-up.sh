@@ -249,6 +249,9 @@ imageGCLowThresholdPercent: 99
 evictionHard: {memory.available: "100Mi", nodefs.available: "1%", imagefs.available: "1%", nodefs.inodesFree: "1%"}
 serializeImagePulls: false
 resolvConf: /etc/resolv.conf
+# Its own folder of pod logs: a kubelet removes the folders in /var/log/pods of pods it does
+# not know, so clusters sharing the default lose each other's running pods' logs.
+podLogsDir: $STATE/pod-logs
 YAML
 start kubelet "$FLYTEBOX_K8S_BIN/kubelet" --config="$STATE/kubelet.yaml" \
   --kubeconfig="$STATE/kubelet.kubeconfig" --hostname-override="$NODE" --node-ip="$HOST_IP" \

@@ -21,11 +21,11 @@ _flytebox() {
     -o|--output) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
     --state-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --python|--kubeconfig) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --name|--port|--s3-port|--db-port|--bind|--wait-timeout|--env|--image|--auth-token-ttl|--kube-context|--context|--k8s-port|--registry-port) return ;;
+    --name|--port|--s3-port|--db-port|--bind|--wait-timeout|--env|--image|--auth-token-ttl|--kube-context|--context|--k8s-port|--registry-port|--kube-pod-ttl|--kube-interruptible-toleration|--kube-interruptible-node-selector|--kube-namespace-template|--kube-default-cpu|--kube-default-memory) return ;;
   esac
   local words_now
   case "$sub" in
-    start) words_now="$common --port --s3-port --db-port --bind --insecure-bind --auth --auth-token-ttl --db --s3 --python --wait-timeout --force --dry-run --env --log-level --image --kubeconfig --kube-context --context --kubernetes --k8s-port --registry-port" ;;
+    start) words_now="$common --port --s3-port --db-port --bind --insecure-bind --auth --auth-token-ttl --db --s3 --python --wait-timeout --force --dry-run --env --log-level --image --kubeconfig --kube-context --context --kubernetes --k8s-port --registry-port --kube-pod-ttl --kube-interruptible-toleration --kube-interruptible-node-selector --kube-namespace-template --kube-default-cpu --kube-default-memory" ;;
     status) words_now="$common -o --output" ;;
     teardown) words_now="$common --volume" ;;
     logs) words_now="$common -f --follow engine s3 postgres supervisor" ;;

@@ -69,6 +69,40 @@ Result<json> ApplyPodTemplate(const json& pod_template, const json& pod,
   return out;
 }
 
+json ApplyPodSpec(const json& spec, const json& pod, const std::string& primary) {
+  json tspec = spec;
+  json tcontainers = tspec.value("containers", json::array());
+  tspec.erase("containers");
+  json out = pod;
+  out["spec"] = MergeOnto(tspec, pod["spec"]);
+  if (tspec.contains("serviceAccountName"))
+    out["spec"]["serviceAccountName"] = tspec["serviceAccountName"];
+  const json& ours = pod["spec"]["containers"][0];
+  json containers = json::array();
+  for (const auto& c : tcontainers) {
+    if (!c.is_object() || c.value("name", "") != primary) {
+      containers.push_back(c);
+      continue;
+    }
+    json base = c;
+    for (const char* k : {"image", "command", "args", "resources", "env", "imagePullPolicy"}) {
+      base.erase(k);
+    }
+    json env = json::array();  // plain values are in the task's env already
+    if (c.contains("env") && c["env"].is_array()) {
+      for (const auto& e : c["env"]) {
+        if (e.is_object() && !e.contains("value")) env.push_back(e);
+      }
+    }
+    if (!env.empty()) base["env"] = env;
+    json merged = MergeOnto(base, ours);
+    merged["resources"] = MergeOnto(c.value("resources", json::object()), ours["resources"]);
+    containers.push_back(std::move(merged));
+  }
+  out["spec"]["containers"] = containers;
+  return out;
+}
+
 Result<json> OnNamedPodTemplate(kube::Client& client, const std::string& name, const json& pod,
                                 const std::string& primary) {
   std::string ns = pod["metadata"].value("namespace", "");

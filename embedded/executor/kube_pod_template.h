@@ -27,6 +27,15 @@ nlohmann::json MergeOnto(const nlohmann::json& base, const nlohmann::json& over)
 Result<nlohmann::json> ApplyPodTemplate(const nlohmann::json& pod_template,
                                         const nlohmann::json& pod, const std::string& primary);
 
+// The pod built for a task (BuildPod) on the task's own pod spec (a k8s_pod target), as
+// FlytePropeller builds one: the spec's primary container (named `primary`) with the task's
+// image, command, args and resources (quantities the engine has no word for kept), its env
+// after the spec's valueFrom entries, its mounts joined; the spec's other containers, init
+// containers and volumes kept; the pod's own settings over the spec's, except the spec's
+// service account.
+nlohmann::json ApplyPodSpec(const nlohmann::json& spec, const nlohmann::json& pod,
+                            const std::string& primary);
+
 // `pod` on the PodTemplate `name` of its namespace, read from the API. FAILED_PRECONDITION
 // naming the template when the namespace has none of that name; UNAVAILABLE when the API
 // cannot be reached.

@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "embedded/executor/kube_pod_template.h"
+
 namespace flytebox::executor {
 namespace {
 
@@ -112,6 +114,20 @@ std::string ContainerReason(const json& cs, const char* state) {
 
 }  // namespace
 
+std::string PrimaryContainerOf(const TaskRun& run) {
+  return run.primary_container.empty() ? kTaskContainer : run.primary_container;
+}
+
+std::string PrimaryContainerOf(const json& pod) {
+  if (pod.contains("metadata") && pod["metadata"].contains("annotations")) {
+    const json& a = pod["metadata"]["annotations"];
+    if (a.is_object() && a.contains(kPrimaryAnnotation) && a[kPrimaryAnnotation].is_string()) {
+      return a[kPrimaryAnnotation].get<std::string>();
+    }
+  }
+  return kTaskContainer;
+}
+
 std::string NamespaceFor(const std::string& tmpl, const std::string& project,
                          const std::string& domain) {
   std::string s = Replace(Replace(tmpl, "{{project}}", project), "{{domain}}", domain);
@@ -133,6 +149,22 @@ std::string LabelValue(const std::string& text) {
   while (!out.empty() && !Alnum(out.back())) out.pop_back();
   while (!out.empty() && !Alnum(out.front())) out.erase(0, 1);
   return out;
+}
+
+bool IsQuantity(const std::string& text) {
+  size_t i = 0, digits = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i, ++digits;
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i, ++digits;
+  }
+  if (digits == 0) return false;
+  static const char* const kSuffixes[] = {"",  "m",  "k",  "M",  "G",  "T",  "P",
+                                          "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"};
+  for (const char* s : kSuffixes) {
+    if (text.compare(i, std::string::npos, s) == 0) return true;
+  }
+  return false;
 }
 
 Result<json> ParseToleration(const std::string& text) {
@@ -171,6 +203,26 @@ Status CheckSecretRequests(const std::vector<SecretRequest>& secrets) {
   return Status::Ok();
 }
 
+Status CheckFileSecret(const SecretRequest& request, const json* secret, const std::string& ns) {
+  if (!secret) {
+    return Status::FailedPrecondition("the task asks for secret '" + request.group +
+                                      "' as a file, but namespace " + ns +
+                                      " has no Secret of that name: create it there (kubectl "
+                                      "create secret generic -n " +
+                                      ns + " " + request.group + " ...)");
+  }
+  if (request.key.empty()) return Status::Ok();
+  for (const char* field : {"data", "stringData"}) {
+    if (secret->contains(field) && (*secret)[field].is_object() &&
+        (*secret)[field].contains(request.key)) {
+      return Status::Ok();
+    }
+  }
+  return Status::FailedPrecondition("the task asks for key '" + request.key + "' of secret '" +
+                                    request.group + "' as a file, but the Secret " + ns + "/" +
+                                    request.group + " has no such key");
+}
+
 json BuildPod(const TaskRun& run, const PodOptions& o, const std::string& ns,
               const std::string& name) {
   json labels = {{kManagedByLabel, kManagedByValue},
@@ -183,7 +235,8 @@ json BuildPod(const TaskRun& run, const PodOptions& o, const std::string& ns,
   std::map<std::string, std::string> all = run.env;
   for (const auto& [k, v] : o.env) all.emplace(k, v);
   for (const auto& [k, v] : all) env.push_back({{"name", k}, {"value", v}});
-  json container = {{"name", "task"},
+  const std::string primary = PrimaryContainerOf(run);
+  json container = {{"name", primary},
                     {"image", run.image},
                     {"imagePullPolicy", o.image_pull_policy},
                     {"command", run.argv},
@@ -207,41 +260,66 @@ json BuildPod(const TaskRun& run, const PodOptions& o, const std::string& ns,
   spec["automountServiceAccountToken"] = false;
   spec["enableServiceLinks"] = false;
   spec["containers"] = json::array({container});
-  return {{"apiVersion", "v1"},
-          {"kind", "Pod"},
-          {"metadata",
-           {{"name", name},
-            {"namespace", ns},
-            {"labels", labels},
-            {"annotations", {{"flytebox.io/node-id", run.node}}}}},
-          {"spec", spec}};
+  json annotations = {{"flytebox.io/node-id", run.node}};
+  if (primary != kTaskContainer) annotations[kPrimaryAnnotation] = primary;
+  json pod = {{"apiVersion", "v1"},
+              {"kind", "Pod"},
+              {"metadata",
+               {{"name", name},
+                {"namespace", ns},
+                {"labels", MergeOnto(json(run.pod_labels), labels)},
+                {"annotations", MergeOnto(json(run.pod_annotations), annotations)}}},
+              {"spec", spec}};
+  if (run.pod_spec_json.empty()) return pod;
+  json task_spec = json::parse(run.pod_spec_json, nullptr, false);
+  if (!task_spec.is_object()) return pod;
+  pod = ApplyPodSpec(task_spec, pod, primary);
+  // The spec's sidecars pull as the task's container does unless they say otherwise (a
+  // named template's containers, defaulted by the API, would otherwise say Always).
+  for (auto& c : pod["spec"]["containers"]) {
+    if (!c.contains("imagePullPolicy")) c["imagePullPolicy"] = o.image_pull_policy;
+  }
+  return pod;
 }
 
 PodState ReadPodState(const json& pod) {
   PodState st;
   const json& status = pod.contains("status") ? pod["status"] : json::object();
   std::string phase = status.value("phase", "Pending");
+  const std::string primary = PrimaryContainerOf(pod);
   const json* cs = nullptr;
   if (status.contains("containerStatuses") && status["containerStatuses"].is_array()) {
     for (const auto& c : status["containerStatuses"]) {
-      if (c.value("name", "") == "task") cs = &c;
+      if (c.value("name", "") == primary) cs = &c;
     }
   }
   std::string image;
-  if (pod.contains("spec") && pod["spec"].contains("containers") &&
-      !pod["spec"]["containers"].empty()) {
-    image = pod["spec"]["containers"][0].value("image", "");
+  if (pod.contains("spec") && pod["spec"].contains("containers")) {
+    for (const auto& c : pod["spec"]["containers"]) {
+      if (c.value("name", "") == primary) image = c.value("image", "");
+    }
+  }
+  // Any container's image that cannot be had (a sidecar's, an init container's too) stops
+  // the pod from ever running the task.
+  for (const char* list : {"initContainerStatuses", "containerStatuses"}) {
+    if (!status.contains(list) || !status[list].is_array()) continue;
+    for (const auto& c : status[list]) {
+      std::string waiting = ContainerReason(c, "waiting");
+      if (waiting != "ErrImagePull" && waiting != "ImagePullBackOff" &&
+          waiting != "ErrImageNeverPull" && waiting != "InvalidImageName") {
+        continue;
+      }
+      std::string name = c.value("name", "");
+      st.phase = PodState::Phase::kImageError;
+      st.reason = waiting;
+      st.message = "image " + (name == primary ? image : c.value("image", "")) +
+                   (name == primary ? "" : " (container " + name + ")") + " cannot be pulled (" +
+                   waiting + "): " + c["state"]["waiting"].value("message", "");
+      return st;
+    }
   }
   if (cs) {
     std::string waiting = ContainerReason(*cs, "waiting");
-    if (waiting == "ErrImagePull" || waiting == "ImagePullBackOff" ||
-        waiting == "ErrImageNeverPull" || waiting == "InvalidImageName") {
-      st.phase = PodState::Phase::kImageError;
-      st.reason = waiting;
-      st.message = "image " + image + " cannot be pulled (" + waiting +
-                   "): " + (*cs)["state"]["waiting"].value("message", "");
-      return st;
-    }
     if (waiting == "CreateContainerConfigError" || waiting == "CreateContainerError" ||
         waiting == "RunContainerError") {
       st.phase = PodState::Phase::kConfigError;

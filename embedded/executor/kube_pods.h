@@ -41,6 +41,10 @@ struct PodOptions {
 inline constexpr char kSecretsDir[] = "/etc/flyte/secrets";
 inline constexpr char kSecretsEnvPrefix[] = "_FSEC_";
 
+// True when `text` is a Kubernetes quantity: a decimal number with an optional suffix
+// (m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei).
+bool IsQuantity(const std::string& text);
+
 // A toleration from "KEY[=VALUE]:EFFECT" (no value: operator Exists); EFFECT is NoSchedule,
 // PreferNoSchedule or NoExecute.
 Result<nlohmann::json> ParseToleration(const std::string& text);
@@ -49,9 +53,23 @@ Result<nlohmann::json> ParseToleration(const std::string& text);
 // name) must be a DNS subdomain name, and a secret given as an environment variable needs a key.
 Status CheckSecretRequests(const std::vector<SecretRequest>& secrets);
 
+// OK when `secret` (the Secret named by the request's group in namespace `ns`, as the API
+// returns it; null when there is none) can be mounted as the request's file(s); else
+// FAILED_PRECONDITION naming the Secret and key. The kubelet waits for a missing Secret
+// volume without end, so file secrets are checked before the pod is made.
+Status CheckFileSecret(const SecretRequest& request, const nlohmann::json* secret,
+                       const std::string& ns);
+
 // The label every pod of this engine has, and the labels that find one attempt's pod.
 inline constexpr char kManagedByLabel[] = "app.kubernetes.io/managed-by";
 inline constexpr char kManagedByValue[] = "flytebox";
+
+// The container a task runs in: "task", or its pod spec's primary container, named in the
+// pod's annotation kPrimaryAnnotation.
+inline constexpr char kTaskContainer[] = "task";
+inline constexpr char kPrimaryAnnotation[] = "flytebox.io/primary-container";
+std::string PrimaryContainerOf(const TaskRun& run);
+std::string PrimaryContainerOf(const nlohmann::json& pod);
 
 // The namespace for a project and domain: the template filled in, lower-cased, characters
 // a namespace cannot hold turned into '-', at most 63 characters.
@@ -67,7 +85,9 @@ std::string LabelValue(const std::string& text);
 // references to the Secret named by their group in the pod's namespace: an environment
 // variable _FSEC_<GROUP>_<KEY> (ENV_VAR) or a file /etc/flyte/secrets/<group>/<key> (FILE,
 // ANY), as flytekit reads them. Interruptible tasks get the options' tolerations and node
-// selector.
+// selector. A task with its own pod spec gets its pod built on it (ApplyPodSpec), its
+// container named as the spec's primary container, the template's labels and annotations
+// under the engine's.
 nlohmann::json BuildPod(const TaskRun& run, const PodOptions& options, const std::string& ns,
                         const std::string& name);
 

@@ -25,4 +25,19 @@ nlohmann::json QuotaObject(const std::string& ns, const nlohmann::json& hard) {
           {"spec", {{"hard", hard}}}};
 }
 
+void LimitsFromRequests(nlohmann::json& pod) {
+  for (const char* list : {"containers", "initContainers"}) {
+    if (!pod["spec"].contains(list)) continue;
+    for (auto& c : pod["spec"][list]) {
+      if (!c.contains("resources") || !c["resources"].contains("requests")) continue;
+      auto& resources = c["resources"];
+      for (const char* kind : {"cpu", "memory"}) {
+        if (!resources["requests"].contains(kind)) continue;
+        if (resources.contains("limits") && resources["limits"].contains(kind)) continue;
+        resources["limits"][kind] = resources["requests"][kind];
+      }
+    }
+  }
+}
+
 }  // namespace flytebox::executor

@@ -19,4 +19,9 @@ nlohmann::json QuotaHard(const std::map<std::string, std::string>& attributes);
 // The ResourceQuota object for `ns` with `hard`, labelled as made by Flytebox.
 nlohmann::json QuotaObject(const std::string& ns, const nlohmann::json& hard);
 
+// A quota on limits admits only pods whose every container has those limits: each container
+// of `pod` that requests CPU or memory without a limit gets its request as the limit (as
+// FlytePropeller fills a missing limit), so a task without a CPU limit still runs there.
+void LimitsFromRequests(nlohmann::json& pod);
+
 }  // namespace flytebox::executor

@@ -11,6 +11,7 @@
 
 #include "common/log.h"
 #include "embedded/executor/kube_gc.h"
+#include "embedded/executor/kube_logs.h"
 #include "embedded/executor/kube_pod_template.h"
 #include "embedded/executor/kube_quota.h"
 
@@ -58,6 +59,7 @@ class PodTask : public RunningTask {
     return kill_reason_;
   }
   std::atomic<uint64_t> created_seq{0};  // 0: not created yet
+  std::shared_ptr<PodLog> log;           // set before the task is shared
 
  private:
   mutable std::mutex mu_;
@@ -118,6 +120,9 @@ class KubeRunner : public TaskRunner {
     stop_cv_.notify_all();
     watcher_.join();
     for (auto& w : workers_) w.join();
+    std::vector<std::shared_ptr<PodLog>> logs = retired_logs_;
+    for (const auto& [key, task] : tasks_) logs.push_back(task->log);
+    for (const auto& log : logs) log->Close();  // no follow may outlive the client
   }
 
   std::string name() const override { return "kubernetes"; }
@@ -130,12 +135,15 @@ class KubeRunner : public TaskRunner {
     FB_RETURN_IF_ERROR(CheckSecretRequests(run.secrets));
     std::string ns = NamespaceFor(options_.pods.namespace_template, run.project, run.domain);
     auto task = std::make_shared<PodTask>(run, ns, run.key, std::move(done));
+    task->log =
+        std::make_shared<PodLog>(client_.get(), ns, run.key, PrimaryContainerOf(run), run.log_path);
     Track(task);
     Post([this, task] { Create(task); });
     return std::unique_ptr<RunningTask>(new TaskRef(task));
   }
 
   Result<std::unique_ptr<RunningTask>> Attach(const std::string& handle,
+                                              const std::string& log_path,
                                               std::function<void(RunResult)> done) override {
     if (handle.rfind("pod:", 0) != 0 || handle.find('/') == std::string::npos) {
       return Status::NotFound("no pod in handle '" + handle + "'");
@@ -145,11 +153,15 @@ class KubeRunner : public TaskRunner {
     FB_ASSIGN_OR_RETURN(kube::Response r, client_->Call("GET", PodPath(ns, name)));
     if (r.status == 404) return Status::NotFound("pod " + ns + "/" + name + " is gone");
     if (!r.ok()) return kube::StatusOf(r, "reading pod " + ns + "/" + name);
+    json pod = json::parse(r.body, nullptr, false);
     auto task = std::make_shared<PodTask>(TaskRun{}, ns, name, std::move(done));
+    // The log followed on from what the file has (the engine before the restart wrote it).
+    task->log =
+        std::make_shared<PodLog>(client_.get(), ns, name, PrimaryContainerOf(pod), log_path);
     task->created_seq = ++seq_;
     Track(task);
     FB_LOG(kInfo, kLog) << "re-attached to pod " << ns << "/" << name;
-    OnPod(json::parse(r.body, nullptr, false));
+    OnPod(pod);
     return std::unique_ptr<RunningTask>(new TaskRef(task));
   }
 
@@ -288,6 +300,12 @@ class KubeRunner : public TaskRunner {
     quotas_[ns] = std::move(hard);
   }
 
+  bool HasQuota(const std::string& ns) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = quotas_.find(ns);
+    return it != quotas_.end() && !it->second.empty();
+  }
+
   Status CreateIfMissing(const std::string& path, const std::string& collection, const json& obj) {
     FB_ASSIGN_OR_RETURN(kube::Response r, client_->Call("GET", path));
     if (r.ok()) return Status::Ok();
@@ -302,16 +320,24 @@ class KubeRunner : public TaskRunner {
       Finish(task, {RunResult::Kind::kKilled, 0, task->kill_reason()});
       return;
     }
+    task->log->Touch();
     Status ns = EnsureNamespace(task->ns());
     if (!ns.ok()) {
       Lost(task, "PodCreateFailure", "cannot prepare namespace " + task->ns() + ": " + ns.message(),
            ns.code() == Code::kUnavailable);
       return;
     }
+    Status secrets = CheckFileSecrets(*task);
+    if (!secrets.ok()) {
+      Lost(task, "SecretNotFound", secrets.message(), secrets.code() == Code::kUnavailable);
+      return;
+    }
     EnsureQuota(task->ns(), task->run());
     json pod = BuildPod(task->run(), options_.pods, task->ns(), task->name());
+    if (HasQuota(task->ns())) LimitsFromRequests(pod);
     if (!task->run().pod_template_name.empty()) {  // the namespace's PodTemplate as its base
-      auto based = OnNamedPodTemplate(*client_, task->run().pod_template_name, pod, "task");
+      auto based = OnNamedPodTemplate(*client_, task->run().pod_template_name, pod,
+                                      PrimaryContainerOf(task->run()));
       if (!based.ok()) {
         Lost(task, "PodTemplateFailure", based.status().message(),
              based.status().code() == Code::kUnavailable);
@@ -335,6 +361,19 @@ class KubeRunner : public TaskRunner {
     if (task->killed()) Delete(task);
   }
 
+  // Each Secret the task mounts as files, read: one that is missing fails the attempt now.
+  Status CheckFileSecrets(const PodTask& task) {
+    for (const SecretRequest& s : task.run().secrets) {
+      if (s.mount == SecretRequest::Mount::kEnv) continue;  // its container fails to start
+      std::string path = "/api/v1/namespaces/" + task.ns() + "/secrets/" + s.group;
+      FB_ASSIGN_OR_RETURN(kube::Response r, client_->Call("GET", path));
+      if (r.status != 404 && !r.ok()) return kube::StatusOf(r, "reading secret " + s.group);
+      json secret = r.ok() ? json::parse(r.body, nullptr, false) : json();
+      FB_RETURN_IF_ERROR(CheckFileSecret(s, r.ok() ? &secret : nullptr, task.ns()));
+    }
+    return Status::Ok();
+  }
+
   void Lost(const std::shared_ptr<PodTask>& task, const std::string& code,
             const std::string& message, bool recoverable) {
     RunResult res;
@@ -351,6 +390,7 @@ class KubeRunner : public TaskRunner {
   }
 
   void Delete(const std::shared_ptr<PodTask>& task) {
+    SaveLog(task, "");
     auto r = client_->Call("DELETE", PodPath(task->ns(), task->name()) + "?gracePeriodSeconds=0");
     if (r.ok() && !r->ok() && r->status != 404) {
       FB_LOG(kWarn, kLog) << kube::StatusOf(*r, "deleting pod " + task->key()).message();
@@ -360,16 +400,13 @@ class KubeRunner : public TaskRunner {
     }
   }
 
-  // The pod's log, from the pod log API, into the attempt's log file.
-  void SaveLog(const PodTask& task, const std::string& extra) {
-    const std::string& path = task.run().log_path;
-    if (path.empty()) return;
-    std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-    std::ofstream out(path, std::ios::app | std::ios::binary);
-    auto r = client_->Call("GET", PodPath(task.ns(), task.name()) + "/log?container=task");
-    if (r.ok() && r->ok()) out << r->body;
-    if (!extra.empty()) out << extra << "\n";
+  // The pod's log made whole in the attempt's log file; its follow, ending within a second,
+  // joined later (never on a caller's thread).
+  void SaveLog(const std::shared_ptr<PodTask>& task, const std::string& extra) {
+    task->log->Complete(extra);
+    std::lock_guard<std::mutex> lock(mu_);
+    std::erase_if(retired_logs_, [](const std::shared_ptr<PodLog>& l) { return l->idle(); });
+    retired_logs_.push_back(task->log);
   }
 
   // A pod reached an end: its log saved, the attempt finished, and only then the pod deleted
@@ -378,7 +415,7 @@ class KubeRunner : public TaskRunner {
     using P = PodState::Phase;
     bool started = st.phase == P::kSucceeded || st.phase == P::kFailed ||
                    (st.phase == P::kSystemError && st.reason == "OOMKilled");
-    SaveLog(*task, started ? "" : st.message);
+    SaveLog(task, started ? "" : st.message);
     RunResult res;
     switch (st.phase) {
       case P::kSucceeded:
@@ -413,9 +450,10 @@ class KubeRunner : public TaskRunner {
       if (task->Claim()) Post([this, task, st] { Complete(task, st); });
       return;
     }
-    if (st.phase == PodState::Phase::kRunning)
+    if (st.phase == PodState::Phase::kRunning) {
+      task->log->Follow();
       task->Progress(RunPhase::kRunning, "");
-    else if (st.phase == PodState::Phase::kInitializing)
+    } else if (st.phase == PodState::Phase::kInitializing)
       task->Progress(RunPhase::kInitializing, st.reason);
     else
       task->Progress(RunPhase::kQueued, st.reason);
@@ -424,6 +462,7 @@ class KubeRunner : public TaskRunner {
   void OnPodGone(const std::string& key) {
     auto task = Find(key);
     if (!task || !task->Claim()) return;
+    Post([this, task] { SaveLog(task, "the task's pod was deleted"); });
     if (task->killed()) {
       Finish(task, {RunResult::Kind::kKilled, 0, task->kill_reason()});
     } else {
@@ -522,6 +561,7 @@ class KubeRunner : public TaskRunner {
   std::deque<std::function<void()>> jobs_;                 // guarded by mu_
   std::set<std::string> ready_namespaces_;                 // guarded by mu_
   std::map<std::string, json> quotas_;  // namespace -> the quota applied last; guarded by mu_
+  std::vector<std::shared_ptr<PodLog>> retired_logs_;      // guarded by mu_: follows ending
   std::vector<std::thread> workers_;
   std::thread watcher_;
   std::unique_ptr<PodCollector> collector_;  // finished pods past their TTL

@@ -160,7 +160,7 @@ class LocalRunner : public TaskRunner {
     return std::unique_ptr<RunningTask>(new TaskRef(task));
   }
 
-  Result<std::unique_ptr<RunningTask>> Attach(const std::string& handle,
+  Result<std::unique_ptr<RunningTask>> Attach(const std::string& handle, const std::string&,
                                               std::function<void(RunResult)> done) override {
     pid_t pid = 0;
     char start[64] = {0};

@@ -85,9 +85,13 @@ Status Driver::RestoreNode(Node& n) {
       for (const auto& l : task->closure().logs()) n.log_uri = l.uri();
       const auto& res = task->closure().metadata().external_resources();
       n.handle = res.empty() ? "" : res[0].external_id();
-      auto attached = options_.runner->Attach(n.handle, [this, ref, attempt](RunResult r) {
-        Post([this, ref, attempt, r] { OnAttemptDone(ref, attempt, r); });
-      });
+      const auto& e = run.exec.id();  // where StartAttempt put the attempt's log
+      n.log_path = options_.log_dir + "/" + e.project() + "/" + e.domain() + "/" + e.name() + "/" +
+                   n.id + "/" + std::to_string(n.attempt) + ".log";
+      auto attached =
+          options_.runner->Attach(n.handle, n.log_path, [this, ref, attempt](RunResult r) {
+            Post([this, ref, attempt, r] { OnAttemptDone(ref, attempt, r); });
+          });
       if (attached.ok()) {
         n.running = std::move(attached).value();
       } else {

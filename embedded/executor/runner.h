@@ -42,6 +42,12 @@ struct TaskRun {
   std::vector<SecretRequest> secrets;
   bool interruptible = false;
   std::string pod_template_name;
+  // A task with its own pod spec (a k8s_pod target), as JSON: the pod is built on it, the task
+  // running in its container `primary_container` (empty: no spec); the pod's labels and
+  // annotations from the template.
+  std::string pod_spec_json;
+  std::string primary_container;
+  std::map<std::string, std::string> pod_labels, pod_annotations;
   // Optional: called from a runner thread as the attempt moves before it ends; kRunning once
   // its process (or container) has started. Runners that cannot tell earlier steps report
   // only kRunning.
@@ -86,8 +92,10 @@ class TaskRunner {
   virtual Result<std::unique_ptr<RunningTask>> Start(const TaskRun& run,
                                                      std::function<void(RunResult)> done) = 0;
   // Re-attaches to an attempt started before a restart from its handle; NOT_FOUND when it
-  // no longer runs (then its outputs, if any, are all there is).
+  // no longer runs (then its outputs, if any, are all there is). Runners that write the log
+  // themselves (pods) go on appending to `log_path`.
   virtual Result<std::unique_ptr<RunningTask>> Attach(const std::string& handle,
+                                                      const std::string& log_path,
                                                       std::function<void(RunResult)> done) = 0;
   // Task processes need the S3 settings and platform URL; the runner adds its own base.
   virtual std::string name() const = 0;

@@ -9,6 +9,7 @@
 #include "embedded/compiler/compiler.h"
 #include "embedded/executor/driver.h"
 #include "embedded/executor/raw_container.h"
+#include "embedded/executor/task_pod_spec.h"
 #include "embedded/executor/task_resources.h"
 #include "embedded/executor/templating.h"
 
@@ -130,11 +131,15 @@ Result<TaskRun> Driver::BuildTaskRun(Node& n, const fc::TaskTemplate& task,
                                    std::map<std::string, std::string> extra_env) {
   Run& run = *n.graph->run;
   const auto& eid = run.exec.id();
+  std::optional<PodSpecTask> pod;  // a task with a pod spec runs in its primary container
   if (!task.has_container()) {
-    return Status::FailedPrecondition("task " + task.id().name() + " of type '" + task.type() +
-                                      "' has no container; this engine runs container tasks");
+    if (!task.has_k8s_pod()) {
+      return Status::FailedPrecondition("task " + task.id().name() + " of type '" + task.type() +
+                                        "' has no container; this engine runs container tasks");
+    }
+    FB_ASSIGN_OR_RETURN(pod, ReadPodSpecTask(task));
   }
-  const auto& c = task.container();
+  const fc::Container& c = pod ? pod->container : task.container();
   std::string h = digest::Sha256Hex(eid.name() + "/" + n.id + key_suffix + "/" + std::to_string(attempt));
   std::string raw = run.raw_prefix + "/" + h.substr(0, 2) + "/" + eid.name() + "-" + n.id +
                     key_suffix + "-" + std::to_string(attempt);
@@ -200,6 +205,12 @@ Result<TaskRun> Driver::BuildTaskRun(Node& n, const fc::TaskTemplate& task,
   ResourcesOf(c.resources(), &tr.requests, &tr.limits);
   PodFactsOf(task, &tr);
   tr.interruptible = Interruptible(n, &task);
+  if (pod) {
+    tr.pod_spec_json = std::move(pod->spec_json);
+    tr.primary_container = std::move(pod->primary);
+    tr.pod_labels = std::move(pod->labels);
+    tr.pod_annotations = std::move(pod->annotations);
+  }
   if (const fa::TaskResourceAttributes* attrs = TaskResourcesOf(run)) {
     ApplyTaskResourceAttributes(*attrs, &tr.requests, &tr.limits);
   }

@@ -25,7 +25,8 @@ curl_blob Blob(const std::string& pem) {
 }
 
 struct StreamState {
-  const std::function<void(std::string_view)>* on_line;
+  const std::function<void(std::string_view)>* on_line;  // every line, or every chunk (!lines)
+  bool lines;
   const std::function<bool()>* stop;
   long status = 0;
   CURL* curl = nullptr;
@@ -37,6 +38,11 @@ size_t StreamWrite(char* data, size_t size, size_t n, void* user) {
   if (s->status == 0) curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->status);
   s->pending.append(data, size * n);
   if (s->status != 200) return size * n;
+  if (!s->lines) {
+    (*s->on_line)(s->pending);
+    s->pending.clear();
+    return size * n;
+  }
   size_t start = 0;
   for (size_t nl; (nl = s->pending.find('\n', start)) != std::string::npos; start = nl + 1) {
     if (nl > start) (*s->on_line)(std::string_view(s->pending).substr(start, nl - start));
@@ -146,10 +152,22 @@ Result<Response> Client::Call(const std::string& method, const std::string& path
 Result<Response> Client::Stream(const std::string& path,
                                 const std::function<void(std::string_view)>& on_line,
                                 const std::function<bool()>& stop) {
+  return StreamGet(path, on_line, stop, true);
+}
+
+Result<Response> Client::StreamBytes(const std::string& path,
+                                     const std::function<void(std::string_view)>& on_data,
+                                     const std::function<bool()>& stop) {
+  return StreamGet(path, on_data, stop, false);
+}
+
+Result<Response> Client::StreamGet(const std::string& path,
+                                   const std::function<void(std::string_view)>& on_line,
+                                   const std::function<bool()>& stop, bool lines) {
   CURL* c = static_cast<CURL*>(Take());
   if (!c) return Status::Internal("curl_easy_init failed");
   Configure(c, path);
-  StreamState s{&on_line, &stop, 0, c, {}};
+  StreamState s{&on_line, lines, &stop, 0, c, {}};
   curl_slist* headers = nullptr;
   headers = curl_slist_append(headers, "Accept: application/json");
   if (!access_.token.empty()) {

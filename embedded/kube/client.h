@@ -40,6 +40,11 @@ class Client {
                           const std::function<void(std::string_view)>& on_line,
                           const std::function<bool()>& stop);
 
+  // The same, with the answer's bytes as they arrive (a pod's log followed), in any chunks.
+  Result<Response> StreamBytes(const std::string& path,
+                               const std::function<void(std::string_view)>& on_data,
+                               const std::function<bool()>& stop);
+
   const std::string& server() const { return access_.server; }
 
  private:
@@ -47,6 +52,9 @@ class Client {
   void* Take();
   void Give(void* handle);
   void Configure(void* handle, const std::string& path) const;
+  Result<Response> StreamGet(const std::string& path,
+                             const std::function<void(std::string_view)>& on_data,
+                             const std::function<bool()>& stop, bool lines);
 
   ClusterAccess access_;
   std::mutex mu_;

@@ -115,3 +115,28 @@ def spot_ok(x: int) -> int:
 @workflow
 def interruptible_wf(x: int = 1) -> int:
     return spot_ok(x=x)
+
+
+@task
+def ticker(n: int) -> int:
+    """Writes a line a second, so a follower of its log sees the log grow while it runs."""
+    for i in range(n):
+        print(f"tick {i} of {n}", flush=True)
+        time.sleep(1)
+    return n
+
+
+@workflow
+def ticker_wf(n: int = 10) -> int:
+    return ticker(n=n)
+
+
+@task(secret_requests=[Secret(group="no-such-file-secret", key="cert",
+                              mount_requirement=Secret.MountType.FILE)])
+def needs_missing_file_secret() -> str:
+    return current_context().secrets.get_secrets_file("no-such-file-secret", "cert")
+
+
+@workflow
+def missing_file_secret_wf() -> str:
+    return needs_missing_file_secret()

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 import uuid
 
 import pytest
@@ -155,7 +157,8 @@ def version(engine):
     modules = [str(REPO / "examples" / m) for m in
                ("hello_world.py", "typed_values.py", "map_tasks.py", "behaviours.py",
                 "control_flow.py", "files.py")]
-    for files, cwd in ((modules, REPO), ([str(HERE / "kube_workflows.py")], HERE)):
+    for files, cwd in ((modules, REPO),
+                       ([str(HERE / "kube_workflows.py"), str(HERE / "kube_pod_spec.py")], HERE)):
         e2e.pyflyte(engine, "register", "--project", "flytesnacks", "--domain", "development",
                     "--version", v, *files, cwd=str(cwd))
     return v
@@ -515,6 +518,9 @@ def test_cluster_resource_attributes_become_the_namespaces_resource_quota(
         assert q["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "flytebox"
         [pod] = cluster.pods(ex.id.name)
         assert pod["metadata"]["namespace"] == NAMESPACE
+        # admitted under a quota on limits: the default CPU request is also its limit there
+        limits = pod["spec"]["containers"][0]["resources"]["limits"]
+        assert limits["cpu"] == pod["spec"]["containers"][0]["resources"]["requests"]["cpu"]
 
         set_quota("19", "19Gi")
         succeeded(run(remote, version, "hello_world.hello_wf", name="quota"), engine)
@@ -526,3 +532,145 @@ def test_cluster_resource_attributes_become_the_namespaces_resource_quota(
         succeeded(run(remote, version, "hello_world.hello_wf", name="quota"), engine)
         channel.close()
     assert quota() is None
+
+
+def get_log(uri: str, start: int = 0):
+    """The engine's answer for a log link: (status, bytes); from byte `start` on when > 0."""
+    headers = {"Range": f"bytes={start}-"} if start else {}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(uri, headers=headers), timeout=10) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def test_running_tasks_log_grows_through_the_engine_and_outlives_its_pod(
+        engine, remote, version, cluster):
+    n = 40
+    ex = launch(remote, version, "kube_workflows.ticker_wf", n=n)
+    name = ex.id.name
+
+    def log_link():
+        try:
+            tries = attempts(remote, ex)
+        except Exception:  # the node is not recorded yet
+            return None
+        return tries[0].closure.logs[0].uri if tries and tries[0].closure.logs else None
+
+    uri = e2e.wait_for(log_link, timeout=120, what="the attempt's log link", interval=0.5)
+    assert "/logs/" in uri, uri
+    # While the pod runs, the log has its first lines and not yet its last.
+    seen = []
+
+    def first_lines():
+        seen[:] = [get_log(uri)]
+        status, body = seen[0]
+        return body if status == 200 and b"tick 1 of" in body else None
+
+    try:
+        first = e2e.wait_for(first_lines, timeout=120, what="the running task's first lines",
+                             interval=0.3)
+    except AssertionError as e:
+        raise AssertionError(f"{e}: {uri} answered {seen}\n{engine.log_text()[-3000:]}")
+    assert f"tick {n - 1} of {n}".encode() not in first, first
+    assert [p for p in cluster.pods(name) if p["status"].get("phase") == "Running"]
+    # Followed as the console does: only the bytes past those already read (206), growing.
+    grown = e2e.wait_for(lambda: (lambda st, b: b if st == 206 and b"tick" in b else None)(
+        *get_log(uri, len(first))), timeout=30, what="the log to grow", interval=0.5)
+    assert not grown.startswith(first[:20]), "the range answer repeated the log's start"
+    ex = remote.wait(ex, timeout=datetime.timedelta(seconds=300), poll_interval=POLL)
+    assert ex.closure.phase == Phase.SUCCEEDED
+    status, whole = get_log(uri)
+    assert status == 200
+    ticks = [line for line in whole.decode().splitlines() if line.startswith("tick ")]
+    assert ticks == [f"tick {i} of {n}" for i in range(n)], whole  # each line once, in order
+    # The engine kept its copy: readable after the finished pod was collected.
+    e2e.wait_for(lambda: not cluster.pods(name), timeout=POD_TTL + 30,
+                 what="the finished pod to be collected", interval=0.5)
+    assert get_log(uri) == (200, whole)
+
+
+def test_task_with_its_own_pod_spec_runs_beside_its_sidecar(engine, remote, version, cluster):
+    ex = succeeded(run(remote, version, "kube_pod_spec.pod_spec_wf", x=4), engine)
+    assert ex.outputs.get("o0", as_type=str) == "from-the-sidecar spec-env 5"
+    [attempt] = attempts(remote, ex)
+    [pod] = cluster.pods(ex.id.name)  # still kept: its TTL has not passed
+    assert pod_of(attempt) == pod["metadata"]["name"]
+    assert [c["name"] for c in pod["spec"]["containers"]] == ["main", "helper"]
+    main = pod["spec"]["containers"][0]
+    assert "pyflyte-execute" in main["command"] and "{{" not in " ".join(main["command"])
+    assert pod["spec"]["containers"][1]["imagePullPolicy"] == "IfNotPresent"
+    assert main["resources"]["requests"] == {"cpu": "250m", "memory": "256Mi"}  # the defaults
+    assert {"name": "shared", "mountPath": "/shared"} in main["volumeMounts"]
+    assert pod["metadata"]["labels"]["flytebox-e2e"] == "pod-spec"
+    assert pod["metadata"]["labels"]["flytebox.io/execution"] == ex.id.name
+    assert pod["metadata"]["annotations"]["flytebox.io/from-pod-spec"] == "yes"
+    statuses = {c["name"]: c["state"] for c in pod["status"]["containerStatuses"]}
+    assert statuses["main"]["terminated"]["exitCode"] == 0, statuses
+
+
+def test_pod_spec_task_on_a_named_pod_template(engine, remote, version, cluster):
+    ensure_namespace(cluster)
+    cluster.kubectl("apply", "-n", NAMESPACE, "-f", str(HERE / "pod_template.json"))
+    ex = succeeded(run(remote, version, "kube_pod_spec.pod_spec_named_wf", x=4), engine)
+    # the sidecar and env of the task's spec, the env and volume of the namespace's template
+    assert ex.outputs.get("o0", as_type=str) == "from-the-sidecar spec-env from-the-template True 8"
+    [pod] = cluster.pods(ex.id.name)
+    assert pod["metadata"]["labels"]["team"] == "e2e"
+    assert pod["metadata"]["labels"]["flytebox-e2e"] == "pod-spec"
+    assert {v["name"] for v in pod["spec"]["volumes"]} >= {"scratch", "shared"}
+
+
+def test_missing_file_secret_fails_fast_naming_it(engine, remote, version):
+    start = time.monotonic()
+    ex = run(remote, version, "kube_workflows.missing_file_secret_wf", timeout=120)
+    took = time.monotonic() - start
+    assert ex.closure.phase == Phase.FAILED, Phase.enum_to_string(ex.closure.phase)
+    assert "no-such-file-secret" in ex.closure.error.message, ex.closure.error.message
+    assert "as a file" in ex.closure.error.message, ex.closure.error.message
+    assert took < 30, f"a missing file secret took {took:.1f} s to fail"
+    assert len(attempts(remote, ex)) == 1
+
+
+def test_demo_start_passes_the_pod_settings_to_the_engine(cluster, tmp_path):
+    """`flytebox demo start --runtime native --kubeconfig ... --kube-*`: a user's sandbox whose
+    engine runs an interruptible task as a pod in the namespace, with the requests,
+    toleration and node selector asked for, and deletes it after the TTL asked for."""
+    from test_sandbox_native import Sandbox
+    host_ip = cluster.env["FLYTEBOX_K8S_HOST_IP"]
+    box = Sandbox(tmp_path)
+    try:
+        box.start("--kubeconfig", str(cluster.kubeconfig), "--s3",
+                  "--s3-port", str(e2e.free_port()), "--db-port", str(e2e.free_port()),
+                  "--bind", host_ip, "--insecure-bind", "--kube-pod-ttl", "4",
+                  "--kube-namespace-template", "fb-{{project}}",
+                  "--kube-default-cpu", "300m", "--kube-default-memory", "300Mi",
+                  "--kube-interruptible-toleration", "flytebox.io/spot=true:NoSchedule",
+                  "--kube-interruptible-node-selector", "kubernetes.io/os=linux")
+        name = "demo" + uuid.uuid4().hex[:10]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FLYTE_AWS_")}
+        env.update(FLYTECTL_CONFIG=str(box.flyte_config), HOME=str(box.home))
+        pyflyte = pathlib.Path(sys.executable).parent / "pyflyte"
+        proc = subprocess.run([str(pyflyte), "run", "--remote", "--project", "flytesnacks",
+                               "--domain", "development", "--name", name,
+                               "kube_workflows.py", "interruptible_wf", "--x", "4"],
+                              cwd=str(HERE), env=env, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, f"{proc.stdout}\n{proc.stderr}\n{box.logs()}"
+        from flytekit.configuration import Config
+        from flytekit.remote import FlyteRemote
+        remote = FlyteRemote(Config.for_endpoint(f"{host_ip}:{box.port}", insecure=True),
+                             default_project="flytesnacks", default_domain="development")
+        ex = remote.wait(remote.fetch_execution(name=name),
+                         timeout=datetime.timedelta(seconds=240), poll_interval=POLL)
+        assert ex.closure.phase == Phase.SUCCEEDED, f"{ex.closure.error}\n{box.logs()}"
+        [pod] = cluster.pods(name)  # kept for its 4 s TTL
+        assert pod["metadata"]["namespace"] == "fb-flytesnacks"
+        [task] = pod["spec"]["containers"]
+        assert task["resources"]["requests"] == {"cpu": "300m", "memory": "300Mi"}
+        assert {"key": "flytebox.io/spot", "operator": "Equal", "value": "true",
+                "effect": "NoSchedule"} in pod["spec"]["tolerations"]
+        assert pod["spec"]["nodeSelector"] == {"kubernetes.io/os": "linux"}
+        e2e.wait_for(lambda: not cluster.pods(name), timeout=4 + 30,
+                     what="the finished pod to be collected after the sandbox's TTL", interval=0.5)
+    finally:
+        box.run("demo", "teardown", "--volume")

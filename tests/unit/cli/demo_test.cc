@@ -252,6 +252,30 @@ TEST(NativeConfigTest, PostgresAndS3ComeFirstAndSecretsStayOutOfArgv) {
   joined.clear();
   for (const auto& arg : kube.components[2].command) joined += arg + " ";
   EXPECT_NE(joined.find("--kubeconfig /k/config --kube-context ctx"), std::string::npos) << joined;
+  // ... and the pod settings asked for, only those.
+  EXPECT_EQ(joined.find("--kube-pod-ttl"), std::string::npos) << joined;
+  o.kube_pod_ttl = 0;
+  o.kube_interruptible_tolerations = {"spot=true:NoSchedule", "gpu:NoExecute"};
+  o.kube_interruptible_node_selector = {"pool=spot"};
+  o.kube_namespace_template = "fb-{{project}}";
+  o.kube_default_cpu = "250m";
+  o.kube_default_memory = "300Mi";
+  kube = BuildSupervisorConfig(o, StatePaths{"/state"}, creds, programs, EngineFeatures{true, true});
+  joined.clear();
+  for (const auto& arg : kube.components[2].command) joined += arg + " ";
+  EXPECT_NE(joined.find("--kube-pod-ttl 0 --kube-interruptible-toleration spot=true:NoSchedule "
+                        "--kube-interruptible-toleration gpu:NoExecute "
+                        "--kube-interruptible-node-selector pool=spot "
+                        "--kube-namespace-template fb-{{project}} --kube-default-cpu 250m "
+                        "--kube-default-memory 300Mi"),
+            std::string::npos)
+      << joined;
+  o.kube_pod_ttl = -1;
+  o.kube_interruptible_tolerations.clear();
+  o.kube_interruptible_node_selector.clear();
+  o.kube_namespace_template.clear();
+  o.kube_default_cpu.clear();
+  o.kube_default_memory.clear();
   o.kubeconfig.clear();
   o.kube_context.clear();
 
@@ -450,6 +474,17 @@ TEST_F(DemoCommandTest, KubeconfigNeedsTheNativeRuntimeAndS3) {
   EXPECT_EQ(docker.code, kExitUsage);
   EXPECT_NE(docker.err.find("--runtime native"), std::string::npos) << docker.err;
   EXPECT_EQ(Run({"demo", "start", "--runtime", "native", "--kube-context", "c"}).code, kExitUsage);
+  // Pod settings without pods, or that cannot be read, are refused before anything starts.
+  Outcome no_pods = Run({"demo", "start", "--runtime", "native", "--kube-pod-ttl", "5"});
+  EXPECT_EQ(no_pods.code, kExitUsage);
+  EXPECT_NE(no_pods.err.find("add --kubeconfig"), std::string::npos) << no_pods.err;
+  Outcome bad_toleration = Run({"demo", "start", "--runtime", "native", "--s3", "--kubeconfig",
+                                "/k/config", "--kube-interruptible-toleration", "spot=true"});
+  EXPECT_EQ(bad_toleration.code, kExitUsage);
+  EXPECT_NE(bad_toleration.err.find("KEY[=VALUE]:EFFECT"), std::string::npos) << bad_toleration.err;
+  Outcome bad_selector = Run({"demo", "start", "--runtime", "native", "--s3", "--kubeconfig",
+                              "/k/config", "--kube-interruptible-node-selector", "spot"});
+  EXPECT_EQ(bad_selector.code, kExitUsage);
   EXPECT_FALSE(fs::exists(home_ / ".local/share/flytebox"));
 }
 
@@ -478,6 +513,15 @@ TEST_F(DemoCommandTest, KubernetesIsForContainerRuntimesAndBringsItsOwnCluster) 
   Outcome plain = Run({"demo", "start", "--runtime", "docker", "--dry-run"});
   EXPECT_EQ(plain.out.find("--cap-add"), std::string::npos) << plain.out;
   EXPECT_NE(plain.out.find("--wait-timeout 60 s"), std::string::npos) << plain.out;
+  EXPECT_EQ(plain.out.find("FLYTEBOX_KUBE_ENGINE_ARGS"), std::string::npos) << plain.out;
+  // The engine's pod settings reach the container's entrypoint as one JSON list.
+  Outcome pods = Run({"demo", "start", "--runtime", "docker", "--kubernetes", "--kube-pod-ttl",
+                      "60", "--kube-default-memory", "512Mi", "--dry-run"});
+  EXPECT_EQ(pods.code, kExitOk) << pods.err;
+  EXPECT_NE(pods.out.find(R"(FLYTEBOX_KUBE_ENGINE_ARGS=["--kube-pod-ttl","60",)"
+                          R"("--kube-default-memory","512Mi"])"),
+            std::string::npos)
+      << pods.out;
   EXPECT_FALSE(fs::exists(home_ / ".local/share/flytebox"));
 }
 

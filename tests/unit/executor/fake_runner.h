@@ -33,6 +33,7 @@ class FakeRunner : public TaskRunner {
   Result<std::unique_ptr<RunningTask>> Start(const TaskRun& run,
                                              std::function<void(RunResult)> done) override;
   Result<std::unique_ptr<RunningTask>> Attach(const std::string& handle,
+                                              const std::string& log_path,
                                               std::function<void(RunResult)> done) override;
   std::string name() const override { return "fake"; }
 
