@@ -288,21 +288,13 @@ int RunDemo(CLI::App* demo, const DemoArgs& a, std::ostream& out, std::ostream& 
         << (state_dir.ok() ? flyte_config.status() : state_dir.status()).message() << "\n";
     return kExitFailure;
   }
-  if (name == "image" && cmd->get_subcommands().front()->get_name() == "load") {
-    // The sandbox's own runtime: the image comes from that engine's store.
-    auto engine = RuntimeInUse(a.runtime, env, *state_dir);
-    if (!engine.ok()) {
-      err << "flytebox: " << engine.status().message() << "\n";
-      return engine.status().code() == Code::kInvalidArgument ? kExitUsage : kExitFailure;
-    }
-    DemoContext ctx{out, err, env, *state_dir, *flyte_config};
-    auto runtime = *engine == "native" ? MakeNativeRuntime(ctx)
-                                       : MakeContainerRuntime(ctx, *engine, a.container);
-    return runtime->LoadImage(a.image_name);
-  }
   if (name == "image") {
+    // load: the running sandbox's own runtime (the image comes from that engine's store);
+    // import: the runtime chosen as `start` would choose it.
+    bool load = cmd->get_subcommands().front()->get_name() == "load";
     std::string note;
-    auto engine = ChooseRuntime(a.runtime, env, &note, *state_dir);
+    auto engine = load ? RuntimeInUse(a.runtime, env, *state_dir)
+                       : ChooseRuntime(a.runtime, env, &note, *state_dir);
     if (!engine.ok()) {
       err << "flytebox: " << engine.status().message() << "\n";
       return engine.status().code() == Code::kInvalidArgument ? kExitUsage : kExitFailure;
@@ -310,7 +302,7 @@ int RunDemo(CLI::App* demo, const DemoArgs& a, std::ostream& out, std::ostream& 
     DemoContext ctx{out, err, env, *state_dir, *flyte_config};
     auto runtime = *engine == "native" ? MakeNativeRuntime(ctx)
                                        : MakeContainerRuntime(ctx, *engine, a.container);
-    return runtime->ImportImage(a.image_file);
+    return load ? runtime->LoadImage(a.image_name) : runtime->ImportImage(a.image_file);
   }
   if (name == "start") {
     int refused = CheckBind(a.start, err);
