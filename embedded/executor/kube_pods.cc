@@ -312,9 +312,10 @@ PodState ReadPodState(const json& pod) {
       std::string name = c.value("name", "");
       st.phase = PodState::Phase::kImageError;
       st.reason = waiting;
-      st.message = "image " + (name == primary ? image : c.value("image", "")) +
-                   (name == primary ? "" : " (container " + name + ")") + " cannot be pulled (" +
-                   waiting + "): " + c["state"]["waiting"].value("message", "");
+      st.message = "image " + (name == primary ? image : c.value("image", ""));
+      if (name != primary) st.message += " (container " + name + ")";
+      st.message +=
+          " cannot be pulled (" + waiting + "): " + c["state"]["waiting"].value("message", "");
       return st;
     }
   }

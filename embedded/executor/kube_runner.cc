@@ -561,7 +561,7 @@ class KubeRunner : public TaskRunner {
   std::deque<std::function<void()>> jobs_;                 // guarded by mu_
   std::set<std::string> ready_namespaces_;                 // guarded by mu_
   std::map<std::string, json> quotas_;  // namespace -> the quota applied last; guarded by mu_
-  std::vector<std::shared_ptr<PodLog>> retired_logs_;      // guarded by mu_: follows ending
+  std::vector<std::shared_ptr<PodLog>> retired_logs_;  // guarded by mu_: follows ending
   std::vector<std::thread> workers_;
   std::thread watcher_;
   std::unique_ptr<PodCollector> collector_;  // finished pods past their TTL

@@ -89,7 +89,7 @@ Status Driver::RestoreNode(Node& n) {
       n.log_path = options_.log_dir + "/" + e.project() + "/" + e.domain() + "/" + e.name() + "/" +
                    n.id + "/" + std::to_string(n.attempt) + ".log";
       auto attached =
-          options_.runner->Attach(n.handle, n.log_path, [this, ref, attempt](RunResult r) {
+          options_.runner->Attach(n.handle, n.log_path, [this, ref, attempt](const RunResult& r) {
             Post([this, ref, attempt, r] { OnAttemptDone(ref, attempt, r); });
           });
       if (attached.ok()) {

@@ -16,18 +16,19 @@ TEST(KubeQuota, TheTemplatesVariablesBecomeLimits) {
 }
 
 TEST(KubeQuota, ARequestWithoutALimitGetsTheRequestAsItsLimit) {
-  json pod = {{"spec",
-               {{"containers",
-                 {{{"name", "task"},
-                   {"resources",
-                    {{"requests", {{"cpu", "250m"}, {"memory", "256Mi"}}},
-                     {"limits", {{"memory", "1Gi"}}}}}},
-                  {{"name", "sidecar"}}}},
-                {"initContainers", {{{"name", "init"}, {"resources", {{"requests", {{"cpu", "1"}}}}}}}}}}};
+  json pod = {
+      {"spec",
+       {{"containers",
+         {{{"name", "task"},
+           {"resources",
+            {{"requests", {{"cpu", "250m"}, {"memory", "256Mi"}}},
+             {"limits", {{"memory", "1Gi"}}}}}},
+          {{"name", "sidecar"}}}},
+        {"initContainers", {{{"name", "init"}, {"resources", {{"requests", {{"cpu", "1"}}}}}}}}}}};
   LimitsFromRequests(pod);
   const json& task = pod["spec"]["containers"][0]["resources"]["limits"];
-  EXPECT_EQ(task["cpu"], "250m");     // filled from the request
-  EXPECT_EQ(task["memory"], "1Gi");  // its own limit kept
+  EXPECT_EQ(task["cpu"], "250m");                                    // filled from the request
+  EXPECT_EQ(task["memory"], "1Gi");                                  // its own limit kept
   EXPECT_FALSE(pod["spec"]["containers"][1].contains("resources"));  // nothing to fill from
   EXPECT_EQ(pod["spec"]["initContainers"][0]["resources"]["limits"]["cpu"], "1");
 }
