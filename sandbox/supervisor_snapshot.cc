@@ -48,7 +48,8 @@ SupervisorStatus Supervisor::Snapshot() const {
     ComponentStatus cs;
     cs.name = c->spec.name;
     cs.state = StateName(*c);
-    cs.ready = c->ready;
+    // A crash-looping component is not ready between its exits, until it has stayed up.
+    cs.ready = c->ready && cs.state != "crash-looping";
     cs.restarts = c->restarts;
     cs.ports = c->spec.ports;
     cs.version = c->spec.version;
@@ -63,7 +64,7 @@ SupervisorStatus Supervisor::Snapshot() const {
         cs.rss_bytes = stats->rss_bytes;
       }
     }
-    s.ready = s.ready && c->ready;
+    s.ready = s.ready && cs.ready;
     s.components.push_back(std::move(cs));
   }
   return s;
