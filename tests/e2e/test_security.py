@@ -425,6 +425,11 @@ def run_raw(engine, tag: str, command: str, timeout=120) -> Attack:
     job = Attack(engine.workdir, tag)
     job.task = raw_task(job.name, command.replace("MARKER", str(job.marker)))
     job.execution = launch(job.task, "e" + uuid.uuid4().hex[:12])
+    return submit_and_wait(engine, job, timeout)
+
+
+def submit_and_wait(engine, job: Attack, timeout=120) -> Attack:
+    """Registers the job's task and launches it as the owner does, and waits for its end."""
     base = f"http://localhost:{engine.port}"
     for path, body in (("/api/v1/tasks", job.task_json()),
                        ("/api/v1/executions", job.execution_json())):
@@ -508,15 +513,9 @@ def test_a_link_loop_in_a_raw_containers_outputs_fails_that_task_not_the_engine(
     template.container.command[:] = [
         "sh", "-c", "mkdir -p /var/flyte/outputs/d && echo A > /var/flyte/outputs/d/a.txt && "
                     f"ln -s loop /var/flyte/outputs/d/loop && echo ran > {job.marker}"]
-    base = f"http://localhost:{engine.port}"
-    for path, body in (("/api/v1/tasks", job.task_json()),
-                       ("/api/v1/executions", job.execution_json())):
-        r = requests.post(base + path, data=body, headers={"Content-Type": "application/json"},
-                          timeout=30)
-        assert r.status_code == 200, r.text
+    submit_and_wait(engine, job)
     name = job.execution.name
-    wait_for(lambda: execution_phase(engine, name) in ("SUCCEEDED", "FAILED"), timeout=120,
-             what=f"execution {name}")
+    base = f"http://localhost:{engine.port}"
     assert job.marker.exists(), "the task did not run"
     assert execution_phase(engine, name) == "FAILED", engine.log_text()[-3000:]
     r = requests.get(f"{base}/api/v1/executions/{PROJECT}/{DOMAIN}/{name}", timeout=30)
