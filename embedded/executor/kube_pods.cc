@@ -151,22 +151,6 @@ std::string LabelValue(const std::string& text) {
   return out;
 }
 
-bool IsQuantity(const std::string& text) {
-  size_t i = 0, digits = 0;
-  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i, ++digits;
-  if (i < text.size() && text[i] == '.') {
-    ++i;
-    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i, ++digits;
-  }
-  if (digits == 0) return false;
-  static const char* const kSuffixes[] = {"",  "m",  "k",  "M",  "G",  "T",  "P",
-                                          "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"};
-  for (const char* s : kSuffixes) {
-    if (text.compare(i, std::string::npos, s) == 0) return true;
-  }
-  return false;
-}
-
 Result<json> ParseToleration(const std::string& text) {
   size_t colon = text.rfind(':');
   std::string effect = colon == std::string::npos ? "" : text.substr(colon + 1);

@@ -41,10 +41,6 @@ struct PodOptions {
 inline constexpr char kSecretsDir[] = "/etc/flyte/secrets";
 inline constexpr char kSecretsEnvPrefix[] = "_FSEC_";
 
-// True when `text` is a Kubernetes quantity: a decimal number with an optional suffix
-// (m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei).
-bool IsQuantity(const std::string& text);
-
 // A toleration from "KEY[=VALUE]:EFFECT" (no value: operator Exists); EFFECT is NoSchedule,
 // PreferNoSchedule or NoExecute.
 Result<nlohmann::json> ParseToleration(const std::string& text);
