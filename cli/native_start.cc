@@ -170,6 +170,20 @@ void RotateIfLarge(const std::string& path) {
   }
 }
 
+// Whether start may use the folder: it is Flytebox's (marked), empty, or another start is
+// making it now (that start holds the lock, or has only just created the lock file; it writes
+// the mark under the lock). Concurrent starts must then meet at the lock and not here.
+bool MayUseStateFolder(const StatePaths& paths) {
+  std::error_code ec;
+  if (fs::exists(paths.Marker(), ec) || fs::is_empty(paths.root, ec)) return true;
+  if (StateLock::IsHeld(paths.Lock())) return true;
+  fs::directory_iterator it(paths.root, ec);
+  if (ec || it == fs::directory_iterator()) return !ec;
+  if (it->path().filename() != "lock" || fs::file_size(it->path(), ec) != 0 || ec) return false;
+  it.increment(ec);
+  return !ec && it == fs::directory_iterator();
+}
+
 }  // namespace
 
 struct NativeRuntime::Launch {
@@ -359,7 +373,7 @@ int NativeRuntime::Start(const StartOptions& o) {
   bool fresh = !fs::exists(paths_.root, ec);
   // A folder of the user's (a home folder, a project) is never taken over: teardown would
   // then delete what is in it.
-  if (!fresh && !fs::exists(paths_.Marker(), ec) && !fs::is_empty(paths_.root, ec)) {
+  if (!fresh && !MayUseStateFolder(paths_)) {
     progress.End(false);
     ctx_.err << "flytebox: " << paths_.root
              << " is not empty and is not a Flytebox state folder (no .flytebox-state in it): "
