@@ -488,3 +488,89 @@ def test_a_neighbouring_container_cannot_reach_the_sandbox(box):
 
     box.run("demo", "teardown", "--volume", "--runtime", ENGINE, "--name", box.name, check=True)
     assert engine("network", "inspect", box.name + "-net").returncode != 0
+
+
+
+class Published:
+    """The container's engine as the security suite's checks address an engine: its published
+    port, its log, and whether it still runs."""
+
+    def __init__(self, box: Box):
+        self.box = box
+        self.port = box.port
+        self.endpoint = f"localhost:{box.port}"
+        self.proc = self
+
+    def poll(self):
+        state = (container(self.box.name) or {}).get("State", {})
+        return None if state.get("Running") else state.get("ExitCode", 1)
+
+    def log_text(self) -> str:
+        return self.box.logs()
+
+
+def get_json(port: int, path: str) -> dict:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as r:
+        return json.loads(r.read())
+
+
+def run_raw_task(target: Published, command: str, output: str, folder: bool = False) -> dict:
+    """Runs `sh -c command` inside the sandbox as a raw-container task with one output read
+    from /var/outputs/<output> (a string, or a folder); returns the execution."""
+    import test_security as attacks
+    from flyteidl.core import types_pb2
+
+    job = attacks.Attack(pathlib.Path("/nonexistent"), "ctr")
+    template = job.task.spec.template
+    var = template.interface.outputs.variables[output]
+    if folder:
+        var.type.blob.dimensionality = types_pb2.BlobType.MULTIPART
+    else:
+        var.type.simple = types_pb2.STRING
+    template.container.data_config.enabled = True
+    template.container.data_config.input_path = "/var/inputs"
+    template.container.data_config.output_path = "/var/outputs"
+    template.container.command[:] = ["sh", "-c", command]
+    attacks.submit_and_wait(target, job)
+    return get_json(target.port, f"/api/v1/executions/flytesnacks/development/"
+                                 f"{job.execution.name}")
+
+
+def test_engine_attacks_on_the_published_port_are_refused(box):
+    """The security suite's attacks on the engine itself, sent to the container's published
+    port: the 200,000-deep chain, a list limit of 2^32-1, names that are not file names, 600
+    idle connections, a link loop in a task's outputs. Each is refused or contained and the
+    engine serves on. A task inside sees none of the sandbox's secrets."""
+    import grpc
+    from flyteidl.service import admin_pb2_grpc
+    import test_security as attacks
+
+    box.start()
+    target = Published(box)
+    channel = grpc.insecure_channel(target.endpoint)
+    try:
+        stub = admin_pb2_grpc.AdminServiceStub(channel)
+        attacks.test_200000_deep_sub_workflow_chain_is_invalid_argument(target, stub)
+        attacks.test_huge_list_limit_is_capped(target, stub)
+        for name in ("../../escape", "a/b", ".."):
+            attacks.test_variable_names_that_are_not_file_names_are_refused(target, stub, name)
+        attacks.test_600_idle_connections_do_not_starve_healthz(target, stub)
+    finally:
+        channel.close()
+
+    loop = run_raw_task(target, "mkdir -p /var/outputs/d && echo A > /var/outputs/d/a.txt && "
+                                "ln -s loop /var/outputs/d/loop", "d", folder=True)
+    assert loop["closure"]["phase"] == "FAILED", (loop, box.logs())
+    assert "symbolic link" in loop["closure"]["error"]["message"], loop
+    attacks.assert_engine_serving(target)
+
+    env = run_raw_task(target, "env > /var/outputs/o", "o")
+    assert env["closure"]["phase"] == "SUCCEEDED", (env, box.logs())
+    data = get_json(box.port, "/api/v1/data/executions/flytesnacks/development/" + env["id"]["name"])
+    text = data["full_outputs"]["literals"]["o"]["scalar"]["primitive"]["string_value"]
+    assert "PATH=" in text, text
+    for name in ("FLYTEBOX_", "PGPASSWORD"):
+        assert name not in text, f"the task's environment names {name}:\n{text}"
+    creds = json.loads(engine("exec", box.name, "cat", "/var/lib/flytebox/credentials.json").stdout)
+    for key in ("url_secret", "db_password", "client_secret"):
+        assert not creds.get(key) or creds[key] not in text, f"the task sees {key}"
