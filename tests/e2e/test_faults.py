@@ -459,3 +459,70 @@ def test_engine_sigkilled_at_random_points_ends_every_execution_right(workdir):
             assert_no_success_ran_twice(engine, remote, ex)
     finally:
         engine.stop()
+
+
+# The data-plane suite's workflows, launched together, each with the result it must end with.
+DATA_PLANE_MODULES = ["hello_world.py", "typed_values.py", "files.py", "dataframe.py",
+                      "map_tasks.py", "control_flow.py", "behaviours.py"]
+DATA_PLANE_RUNS = [
+    ("hello_world.hello_wf", {"name": "kill"}, "o0", str, "Hello, kill!"),
+    ("typed_values.attr_path_wf", {"n": 4, "word": "deep"}, "o0", int, 40),
+    ("files.files_wf", {"text": "killed twice", "n": 4}, "o0", str, "KILLED TWICE"),
+    ("dataframe.frame_wf", {"n": 5}, "o0", int, 30),
+    ("map_tasks.map_wf", {"xs": list(range(20))}, "o0", int, sum(i * i for i in range(20))),
+    ("control_flow.dynamic_wf", {"n": 4}, "o0", int, 12),
+    ("control_flow.branch_wf", {"x": -2}, "o0", str, "negative:-2"),
+    ("control_flow.outer_wf", {"x": 3}, "o0", int, 24),
+    ("control_flow.lp_wf", {"x": 5}, "o0", int, 40),
+    ("behaviours.retry_wf", {"x": 1}, "o0", int, 101),
+]
+
+
+def assert_each_node_succeeded_once(remote, nodes: dict, where: str) -> None:
+    """Every node, at any depth (sub-workflows, dynamic children): its attempt numbers are
+    distinct and, if any attempt succeeded, exactly one did, the last."""
+    for node_id, node in nodes.items():
+        attempts, _ = remote.client.list_task_executions_paginated(node.id, limit=100)
+        tries = sorted((t.id.retry_attempt, t.closure.phase) for t in attempts)
+        phases = [p for _, p in tries]
+        here = f"{where}/{node_id}: {tries}"
+        assert len({n for n, _ in tries}) == len(tries), here
+        if TaskExecutionPhase.SUCCEEDED in phases:
+            assert phases.count(TaskExecutionPhase.SUCCEEDED) == 1, here
+            assert phases[-1] == TaskExecutionPhase.SUCCEEDED, here
+        assert_each_node_succeeded_once(remote, node.subworkflow_node_executions or {}, here)
+
+
+def test_engine_sigkilled_at_random_points_of_the_data_plane_workflows(workdir):
+    """The data-plane suite's workflows (files, a data frame, a map, dynamic, branch,
+    sub-workflow, launch-plan node, retries) launched at once while the engine is SIGKILLed
+    again and again: each ends with its right result and no task ran again after it had
+    succeeded."""
+    engine = Engine(workdir)
+    rng = random.Random(int(os.environ.get("FLYTEBOX_FAULT_SEED", "11")) + 1)
+    try:
+        remote = remote_for(engine)
+        version = "v" + uuid.uuid4().hex[:10]
+        pyflyte(engine, "register", "--project", "flytesnacks", "--domain", "development",
+                "--version", version, *[str(REPO / "examples" / m) for m in DATA_PLANE_MODULES],
+                cwd=str(REPO))
+        names = []
+        for lp_name, inputs, *_ in DATA_PLANE_RUNS:
+            lp = remote.fetch_launch_plan(name=lp_name, version=version)
+            names.append(remote.execute(lp, inputs=inputs, wait=False,
+                                        execution_name="d" + uuid.uuid4().hex[:12]).id.name)
+        for _ in range(6):
+            time.sleep(rng.uniform(0.3, 3.0))
+            engine.restart(kill=True)
+        for name, (lp_name, _, output, kind, expected) in zip(names, DATA_PLANE_RUNS):
+            ex = finish(remote, name, timeout=300)
+            assert ex.closure.phase == Phase.SUCCEEDED, (
+                f"{lp_name} {name}: {Phase.enum_to_string(ex.closure.phase)}: "
+                f"{ex.closure.error.message if ex.closure.error else None}\n"
+                f"--- engine log ---\n{engine.log_text()[-4000:]}")
+            assert ex.outputs.get(output, as_type=kind) == expected, lp_name
+            ex = remote.sync_execution(ex, sync_nodes=True)
+            assert_each_node_succeeded_once(remote, ex.node_executions, f"{lp_name} {name}")
+        assert healthz(engine) == 200
+    finally:
+        engine.stop()
