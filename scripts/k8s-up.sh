@@ -135,7 +135,7 @@ wait_for 30 "kine" kine bash -c "exec 3<>/dev/tcp/127.0.0.1/$KINE_PORT"
 # ---------------------------------------------------------------- apiserver ---
 start apiserver "$FLYTEBOX_K8S_BIN/kube-apiserver" \
   --etcd-servers="http://127.0.0.1:$KINE_PORT" \
-  --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$API_PORT" \
+  --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$API_PORT" --anonymous-auth=false \
   --endpoint-reconciler-type=none \
   --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
   --client-ca-file="$PKI/ca.crt" \

@@ -8,10 +8,14 @@
 #     (scripts/build-image.sh: imports only when the content changed);
 #  2. `demo start --kubernetes` on free ports (HOME and state folder of its own): the
 #     container is not privileged and drops CAP_SYS_RESOURCE; ~/.flyte/sandbox/kubeconfig
-#     is 0600 with context flytebox, and the host's kubectl sees node flytebox Ready;
+#     is 0600 with context flytebox, and the host's kubectl sees node flytebox Ready; a
+#     client without the sandbox's certificate gets 401;
 #  3. `pyflyte run --remote examples/hello_world.py hello_wf`: kubectl sees its task as a pod
 #     in flytesnacks-development finish (Succeeded, or its container exited 0), FlyteRemote the execution SUCCEEDED with
 #     output "Hello, world!";
+#  3b. the data-plane suite's workflows (tests/containers/kube_data_plane.py: typed values,
+#     files through S3, a map over 8, dynamic, branch, sub-workflow, launch plan, retries)
+#     registered and launched together: each SUCCEEDED with its output, kubectl saw the pods;
 #  4. `demo stop`, `demo start --kubernetes`: the execution is still there, the node Ready;
 #  5. `demo teardown --volume`: no container, volume, network or kubeconfig left.
 #
@@ -98,6 +102,9 @@ ready="$(kubectl get node flytebox -o jsonpath='{.status.conditions[?(@.type=="R
   || fail "the host's kubectl cannot read node flytebox"
 [ "$ready" = True ] || fail "node flytebox is not Ready: $ready"
 log "ok: host kubectl sees node flytebox Ready; kubeconfig 0600, context flytebox"
+code="$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$K8S_PORT/version")" || true
+[ "$code" = 401 ] || fail "the API server answered $code to a request without a certificate, expected 401"
+log "ok: the API server refuses a client without the sandbox's certificate (401)"
 
 # ------------------------------------------------------------ hello world ---
 cat >"$WORK/check.py" <<'EOF'
@@ -141,6 +148,28 @@ wait "$WATCH" 2>/dev/null || true
 [ -n "$(pod_done)" ] \
   || fail "kubectl never saw a Succeeded task pod in flytesnacks-development: $(sort -u "$WORK/pods.txt")"
 log "ok: kubectl saw the task pod finish: $(pod_done | head -n 1 | tr -s ' ')"
+
+# ------------------------------------------------------ the data-plane suite ---
+VERSION_TAG="v$$"
+(cd "$REPO" && "$VENV/bin/pyflyte" register --project flytesnacks --domain development \
+   --version "$VERSION_TAG" examples/hello_world.py examples/typed_values.py examples/files.py \
+   examples/map_tasks.py examples/control_flow.py examples/behaviours.py) >"$WORK/register.out" 2>&1 \
+  || { cat "$WORK/register.out" >&2; fail "pyflyte register of examples/ failed"; }
+kubectl get pods -n flytesnacks-development --watch --no-headers \
+  -o custom-columns=NS:.metadata.namespace,NAME:.metadata.name,PHASE:.status.phase,IMAGE:.spec.containers[0].image,EXIT:.status.containerStatuses[0].state.terminated.exitCode \
+  >"$WORK/pods.txt" 2>"$WORK/watch.err" &
+WATCH=$!
+began=$SECONDS
+"$VENV/bin/python" "$REPO/tests/containers/kube_data_plane.py" "$FLYTECTL_CONFIG" "$VERSION_TAG" \
+  >"$WORK/data-plane.out" 2>&1 || { cat "$WORK/data-plane.out" >&2; fail "the data-plane workflows as pods"; }
+sleep 1
+kill "$WATCH" 2>/dev/null || true
+wait "$WATCH" 2>/dev/null || true
+pods="$(pod_done | awk '{print $2}' | sort -u | wc -l)"
+runs="$(grep -c '^ok: ' "$WORK/data-plane.out")"
+# A map's elements, a dynamic node's children, the retry: more pods than runs.
+[ "$pods" -gt "$runs" ] || fail "kubectl saw $pods finished task pods for $runs workflows: $(sort -u "$WORK/pods.txt")"
+log "ok: $runs data-plane workflows SUCCEEDED with their outputs as $pods pods in $((SECONDS - began)) s"
 "$CLI" demo status --runtime "$ENGINE" --name "$NAME" --state-dir "$WORK/state" >"$WORK/status.out" 2>&1 \
   || { cat "$WORK/status.out" >&2; fail "demo status failed"; }
 for c in kine apiserver controller-manager scheduler containerd kubelet s3 engine; do

@@ -20,6 +20,7 @@ import pytest
 from flytekit.models.core.execution import TaskExecutionPhase
 from flytekit.models.core.execution import WorkflowExecutionPhase as Phase
 
+import data_plane_runs
 from conftest import (REPO, Engine, Versitygw, free_port, psql, pyflyte, wait_for,
                       wait_for_port)
 
@@ -461,22 +462,6 @@ def test_engine_sigkilled_at_random_points_ends_every_execution_right(workdir):
         engine.stop()
 
 
-# The data-plane suite's workflows, launched together, each with the result it must end with.
-DATA_PLANE_MODULES = ["hello_world.py", "typed_values.py", "files.py", "dataframe.py",
-                      "map_tasks.py", "control_flow.py", "behaviours.py"]
-DATA_PLANE_RUNS = [
-    ("hello_world.hello_wf", {"name": "kill"}, "o0", str, "Hello, kill!"),
-    ("typed_values.attr_path_wf", {"n": 4, "word": "deep"}, "o0", int, 40),
-    ("files.files_wf", {"text": "killed twice", "n": 4}, "o0", str, "KILLED TWICE"),
-    ("dataframe.frame_wf", {"n": 5}, "o0", int, 30),
-    ("map_tasks.map_wf", {"xs": list(range(20))}, "o0", int, sum(i * i for i in range(20))),
-    ("control_flow.dynamic_wf", {"n": 4}, "o0", int, 12),
-    ("control_flow.branch_wf", {"x": -2}, "o0", str, "negative:-2"),
-    ("control_flow.outer_wf", {"x": 3}, "o0", int, 24),
-    ("control_flow.lp_wf", {"x": 5}, "o0", int, 40),
-    ("behaviours.retry_wf", {"x": 1}, "o0", int, 101),
-]
-
 
 def assert_each_node_succeeded_once(remote, nodes: dict, where: str) -> None:
     """Every node, at any depth (sub-workflows, dynamic children): its attempt numbers are
@@ -504,25 +489,18 @@ def test_engine_sigkilled_at_random_points_of_the_data_plane_workflows(workdir):
         remote = remote_for(engine)
         version = "v" + uuid.uuid4().hex[:10]
         pyflyte(engine, "register", "--project", "flytesnacks", "--domain", "development",
-                "--version", version, *[str(REPO / "examples" / m) for m in DATA_PLANE_MODULES],
+                "--version", version, *[str(REPO / "examples" / m) for m in data_plane_runs.MODULES],
                 cwd=str(REPO))
-        names = []
-        for lp_name, inputs, *_ in DATA_PLANE_RUNS:
-            lp = remote.fetch_launch_plan(name=lp_name, version=version)
-            names.append(remote.execute(lp, inputs=inputs, wait=False,
-                                        execution_name="d" + uuid.uuid4().hex[:12]).id.name)
+        launched = data_plane_runs.launch_all(remote, version)
         for _ in range(6):
             time.sleep(rng.uniform(0.3, 3.0))
             engine.restart(kill=True)
-        for name, (lp_name, _, output, kind, expected) in zip(names, DATA_PLANE_RUNS):
+        for run, name in launched:
             ex = finish(remote, name, timeout=300)
-            assert ex.closure.phase == Phase.SUCCEEDED, (
-                f"{lp_name} {name}: {Phase.enum_to_string(ex.closure.phase)}: "
-                f"{ex.closure.error.message if ex.closure.error else None}\n"
-                f"--- engine log ---\n{engine.log_text()[-4000:]}")
-            assert ex.outputs.get(output, as_type=kind) == expected, lp_name
+            wrong = data_plane_runs.wrong_result(ex, run)
+            assert not wrong, f"{wrong}\n--- engine log ---\n{engine.log_text()[-4000:]}"
             ex = remote.sync_execution(ex, sync_nodes=True)
-            assert_each_node_succeeded_once(remote, ex.node_executions, f"{lp_name} {name}")
+            assert_each_node_succeeded_once(remote, ex.node_executions, f"{run[0]} {name}")
         assert healthz(engine) == 200
     finally:
         engine.stop()

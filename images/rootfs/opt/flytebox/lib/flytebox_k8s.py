@@ -349,7 +349,10 @@ def components(node_ip, k8s_version):
         {"name": "apiserver",
          "command": [f"{K8S_BIN}/kube-apiserver",
                      f"--etcd-servers=http://127.0.0.1:{KINE_PORT}",
+                     # On the container's address for the published port; only clients
+                     # with a certificate of the sandbox's own CA are let in.
                      "--bind-address=0.0.0.0", f"--advertise-address={node_ip}",
+                     "--anonymous-auth=false",
                      f"--secure-port={API_PORT}", "--endpoint-reconciler-type=none",
                      f"--tls-cert-file={pki}/apiserver.crt",
                      f"--tls-private-key-file={pki}/apiserver.key",
