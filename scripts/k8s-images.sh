@@ -36,13 +36,14 @@ cleanup() {
 trap cleanup EXIT
 
 # Writes an image archive: one uncompressed layer, a config, and the names it answers to.
+# The config's history has an entry a layer: podman's builder refuses a base without one.
 write_archive() { # LAYER_TAR OUT CONFIG_JSON NAME...
   local layer="$1" out="$2" config="$3"; shift 3
   local dir="$WORK/archive" diff cfg tags=""
   rm -rf "$dir"; mkdir -p "$dir"
   mv "$layer" "$dir/layer.tar"
   diff="$(sha256sum "$dir/layer.tar" | cut -d' ' -f1)"
-  printf '{"architecture":"amd64","os":"linux","config":%s,"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+  printf '{"architecture":"amd64","os":"linux","config":%s,"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"history":[{"created":"1970-01-01T00:00:00Z","created_by":"scripts/k8s-images.sh"}]}' \
     "$config" "$diff" >"$dir/config.json"
   cfg="$(sha256sum "$dir/config.json" | cut -d' ' -f1)"
   mv "$dir/config.json" "$dir/$cfg.json"
@@ -179,6 +180,8 @@ d, diff = sys.argv[1], sys.argv[2]
 config = json.load(open(f"{d}/{m['Config']}"))
 os.remove(f"{d}/{m['Config']}")
 config["rootfs"]["diff_ids"].append("sha256:" + diff)
+config.setdefault("history", []).append({"created": "1970-01-01T00:00:00Z",
+                                         "created_by": "images/task/pyflyte_fast_execute.py"})
 data = json.dumps(config, separators=(",", ":")).encode()
 name = hashlib.sha256(data).hexdigest() + ".json"
 open(f"{d}/{name}", "wb").write(data)

@@ -92,22 +92,12 @@ archive="$("$REPO/scripts/k8s-images.sh" 2>"$WORK/k8s-images.log" | grep '/flyte
   || { cat "$WORK/k8s-images.log" >&2; fail "scripts/k8s-images.sh made no task image"; }
 BASE="$(head -n 1 "$archive.names")"
 [ -n "$BASE" ] || fail "$archive.names names no image"
-if ! e image inspect "$BASE" >/dev/null 2>&1; then
+# Loaded again when the engine holds another image under that name (an older archive's).
+want="$(tar -xOf "$archive" manifest.json | "$VENV/bin/python" -c \
+  'import json, sys; print(json.load(sys.stdin)[0]["Config"].removesuffix(".json"))')"
+have="$(e image inspect --format '{{.Id}}' "$BASE" 2>/dev/null || true)"
+if [ "${have#sha256:}" != "$want" ]; then
   e load -i "$archive" >/dev/null || fail "$ENGINE load -i $archive failed"
-fi
-if [ "$ENGINE" = podman ]; then
-  # podman's builder refuses a base whose config has no history (the archive's has none:
-  # "history lists 1 non-empty layers, but we have 2 layers on disk"); the same root and
-  # settings imported by podman itself have one.
-  key="$(cat "$archive.key" 2>/dev/null || echo 0)"
-  if ! e image inspect "localhost/fb-test-base:$key" >/dev/null 2>&1; then
-    changes=()
-    while IFS= read -r c || [ -n "$c" ]; do changes+=(--change "$c"); done < <(e image inspect "$BASE" --format \
-      '{{range .Config.Env}}ENV {{.}}{{"\n"}}{{end}}WORKDIR {{.Config.WorkingDir}}')
-    tar -xOf "$archive" layer.tar | e import "${changes[@]}" --change 'CMD ["python3"]' - \
-      "localhost/fb-test-base:$key" >/dev/null || fail "podman import of $BASE's root failed"
-  fi
-  BASE="localhost/fb-test-base:$key"
 fi
 mkdir -p "$WORK/ctx/ca"
 for ca in /usr/local/share/ca-certificates/*.crt "$REPO"/images/ca-certificates/*.crt; do
