@@ -155,7 +155,7 @@ start controller-manager "$FLYTEBOX_K8S_BIN/kube-controller-manager" \
   --authorization-kubeconfig="$STATE/controller-manager.kubeconfig" \
   --leader-elect=false --controllers='*,-nodeipam' \
   --service-account-private-key-file="$PKI/sa.key" --root-ca-file="$PKI/ca.crt" \
-  --use-service-account-credentials=true \
+  --use-service-account-credentials=true --node-monitor-period=1s \
   --bind-address=127.0.0.1 --secure-port="$CM_PORT" --profiling=false
 # A pod the node has no room for yet is tried again when room is made, after a backoff that
 # doubles with each try up to podMaxBackoffSeconds (10 s by default): a map's waiting pods

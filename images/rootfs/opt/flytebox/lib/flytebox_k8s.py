@@ -378,6 +378,9 @@ def components(node_ip, k8s_version):
                      "--leader-elect=false", "--controllers=*,-nodeipam",
                      f"--service-account-private-key-file={pki}/sa.key",
                      f"--root-ca-file={pki}/ca.crt", "--use-service-account-credentials=true",
+                     # The node's not-ready taint goes at the first check after it is Ready:
+                     # every 5 s by default, the last seconds of every start.
+                     "--node-monitor-period=1s",
                      "--bind-address=127.0.0.1", f"--secure-port={CM_PORT}",
                      "--profiling=false"],
          "probe": {"tcp": f"127.0.0.1:{CM_PORT}"},
