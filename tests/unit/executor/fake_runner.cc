@@ -70,6 +70,7 @@ Result<std::unique_ptr<RunningTask>> FakeRunner::Start(const TaskRun& run,
 
 Result<std::unique_ptr<RunningTask>> FakeRunner::Attach(const std::string& handle,
                                                         const std::string&,
+                                                        const std::optional<RawIoRun>&,
                                                         std::function<void(RunResult)> done) {
   {
     std::lock_guard<std::mutex> lock(shared_->mu);

@@ -34,6 +34,7 @@ class FakeRunner : public TaskRunner {
                                              std::function<void(RunResult)> done) override;
   Result<std::unique_ptr<RunningTask>> Attach(const std::string& handle,
                                               const std::string& log_path,
+                                              const std::optional<RawIoRun>& raw_io,
                                               std::function<void(RunResult)> done) override;
   std::string name() const override { return "fake"; }
 
