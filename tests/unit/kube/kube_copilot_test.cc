@@ -139,6 +139,20 @@ TEST(KubeCopilot, AttemptGoesOnUntilTheSidecarHasUploaded) {
             P::kSucceeded);
 }
 
+// Recorded from the test cluster: the task's container has ended (exit 0) while the sidecar
+// still uploads (pod phase Running); then the sidecar has ended too (here it could not reach
+// the store: exit 1; the runner then finds no marker); a raw pod the engine ran to its end.
+TEST(KubeCopilot, RecordedRawPodsAttemptEndsOnlyOnceTheSidecarHas) {
+  EXPECT_EQ(ReadPodState(kube_testing::Recorded("pod_raw_task_ended_copilot_uploading.json")).phase,
+            P::kRunning);
+  PodState ended = ReadPodState(kube_testing::Recorded("pod_raw_copilot_ended_phase_running.json"));
+  EXPECT_EQ(ended.phase, P::kSucceeded);
+  EXPECT_EQ(ended.exit_code, 0);
+  json done = kube_testing::Recorded("pod_raw_succeeded.json");
+  EXPECT_TRUE(HasCopilot(done));
+  EXPECT_EQ(ReadPodState(done).phase, P::kSucceeded);
+}
+
 TEST(KubeCopilot, InputsThatCannotBeCopiedAreASystemError) {
   json pod = BuildPod(RawRun(), Options(), "ns", "k1");
   pod["status"] = {
