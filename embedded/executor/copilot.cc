@@ -116,4 +116,18 @@ Result<bool> FetchOutputs(const RawIoRun& io, blob::BlobStore& blobs) {
   return true;
 }
 
+RunResult WithRawOutputs(const RawIoRun& io, blob::BlobStore* blobs, const RunResult& exited) {
+  auto fetched = blobs ? FetchOutputs(io, *blobs)
+                       : Result<bool>(Status::FailedPrecondition("no object store"));
+  if (fetched.ok() && *fetched) return exited;
+  if (!fetched.ok() && fetched.status().code() == Code::kFailedPrecondition) {
+    return {RunResult::Kind::kLost, 0, fetched.status().message(), "CopilotOutputsRefused", false};
+  }
+  if (exited.kind != RunResult::Kind::kExited || exited.exit_code != 0) return exited;
+  std::string why =
+      fetched.ok() ? "the pod's copilot did not finish uploading them" : fetched.status().message();
+  return {RunResult::Kind::kLost, 0, "the task's outputs were not returned: " + why,
+          "CopilotOutputsMissing", true};
+}
+
 }  // namespace flytebox::executor

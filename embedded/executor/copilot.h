@@ -33,6 +33,12 @@ const nlohmann::json* InitContainerStatus(const nlohmann::json& pod, const std::
 // The local inputs folder put under the staging prefix (staging/inputs/...).
 Status StageInputs(const RawIoRun& io, blob::BlobStore& blobs);
 
+// How a raw pod whose task container exited ended, once the files the sidecar uploaded are in
+// the local outputs folder (FetchOutputs): `exited` when they are; without the completion
+// marker a clean exit is the system's failure (kLost "CopilotOutputsMissing", retried) and a
+// failed exit stays the task's; a staged path that would leave the folder is kLost, final.
+RunResult WithRawOutputs(const RawIoRun& io, blob::BlobStore* blobs, const RunResult& exited);
+
 // The files the sidecar uploaded, written into the local outputs folder. False when its
 // completion marker is missing (it did not finish); a staged path that would leave the
 // folder is FAILED_PRECONDITION.

@@ -448,31 +448,14 @@ class KubeRunner : public TaskRunner {
         res = {RunResult::Kind::kLost, 0, st.message, st.reason.empty() ? "PodFailed" : st.reason,
                true};
     }
-    if (res.kind == RunResult::Kind::kExited && task->run().raw_io) res = FetchRaw(*task, res);
+    if (res.kind == RunResult::Kind::kExited && task->run().raw_io)
+      res = WithRawOutputs(*task->run().raw_io, options_.blobs, res);
     if (task->killed()) res = {RunResult::Kind::kKilled, 0, task->kill_reason()};
     Finish(task, res);
     if (options_.finished_pod_ttl.count() == 0 || !started) {
       auto r = client_->Call("DELETE", PodPath(task->ns(), task->name()) + "?gracePeriodSeconds=0");
       (void)r;
     }
-  }
-
-  // A raw container's outputs into its local folder. Without the copilot's marker a clean
-  // exit is the system's failure (retried); a failed exit stays the task's.
-  RunResult FetchRaw(const PodTask& task, const RunResult& exited) {
-    auto fetched = options_.blobs ? FetchOutputs(*task.run().raw_io, *options_.blobs)
-                                  : Result<bool>(Status::FailedPrecondition("no object store"));
-    if (fetched.ok() && *fetched) return exited;
-    if (!fetched.ok() && fetched.status().code() == Code::kFailedPrecondition) {
-      return {RunResult::Kind::kLost, 0, fetched.status().message(), "CopilotOutputsRefused",
-              false};
-    }
-    if (exited.exit_code != 0) return exited;
-    std::string why = fetched.ok() ? "the pod's copilot did not finish uploading the outputs"
-                                   : fetched.status().message();
-    FB_LOG(kWarn, kLog) << "pod " << task.key() << ": " << why;
-    return {RunResult::Kind::kLost, 0, "the task's outputs were not returned: " + why,
-            "CopilotOutputsMissing", true};
   }
 
   void OnPod(const json& pod) {

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -206,6 +207,66 @@ TEST_F(StagingTest, OutputsComeBackOnlyAfterTheMarker) {
   std::string text((std::istreambuf_iterator<char>(o)), {});
   EXPECT_EQ(text, "49");
   EXPECT_TRUE(fs::exists(fs::path(io_.outputs()) / "d" / "sub" / "f"));
+}
+
+TEST_F(StagingTest, CleanExitWithoutTheMarkerIsARetriedSystemErrorAFailedOneStaysTheTasks) {
+  RunResult ok{RunResult::Kind::kExited, 0, "exit code 0"};
+  RunResult lost = WithRawOutputs(io_, blobs_.get(), ok);
+  EXPECT_EQ(lost.kind, RunResult::Kind::kLost);
+  EXPECT_EQ(lost.code, "CopilotOutputsMissing");
+  EXPECT_TRUE(lost.recoverable);
+  RunResult failed{RunResult::Kind::kExited, 3, "exit code 3"};
+  RunResult kept = WithRawOutputs(io_, blobs_.get(), failed);
+  EXPECT_EQ(kept.kind, RunResult::Kind::kExited);
+  EXPECT_EQ(kept.exit_code, 3);
+  ASSERT_TRUE(blobs_->Put("raw/ab/x-n0-0/_copilot/_done", "0").ok());
+  EXPECT_EQ(WithRawOutputs(io_, blobs_.get(), ok).kind, RunResult::Kind::kExited);
+}
+
+// An S3 store keeps any key, ".." segments too (the task's pod holds the store's keys and could
+// write one): such a staged output is refused, never written outside the outputs folder.
+class MapStore : public blob::BlobStore {
+ public:
+  std::string UriPrefix() const override { return "s3://bucket"; }
+  Status Put(const std::string& key, const std::string& data) override {
+    objects_[key] = data;
+    return Status::Ok();
+  }
+  Result<std::string> Get(const std::string& key) override {
+    auto it = objects_.find(key);
+    if (it == objects_.end()) return Status::NotFound(key);
+    return it->second;
+  }
+  Result<bool> Exists(const std::string& key) override { return objects_.count(key) > 0; }
+  Result<int64_t> Size(const std::string& key) override {
+    return static_cast<int64_t>(objects_[key].size());
+  }
+  Status Delete(const std::string& key) override {
+    objects_.erase(key);
+    return Status::Ok();
+  }
+  Result<std::vector<std::string>> List(const std::string& prefix) override {
+    std::vector<std::string> keys;
+    for (const auto& [k, v] : objects_) {
+      if (k.rfind(prefix, 0) == 0) keys.push_back(k);
+    }
+    return keys;
+  }
+
+ private:
+  std::map<std::string, std::string> objects_;
+};
+
+TEST_F(StagingTest, StagedPathOutsideTheOutputsFolderIsRefused) {
+  MapStore store;
+  io_.staging = "s3://bucket/raw/x/_copilot";
+  ASSERT_TRUE(store.Put("raw/x/_copilot/_done", "1").ok());
+  ASSERT_TRUE(store.Put("raw/x/_copilot/outputs/d/../../escape", "x").ok());
+  RunResult r = WithRawOutputs(io_, &store, {RunResult::Kind::kExited, 0, ""});
+  EXPECT_EQ(r.kind, RunResult::Kind::kLost);
+  EXPECT_EQ(r.code, "CopilotOutputsRefused");
+  EXPECT_FALSE(r.recoverable);
+  EXPECT_FALSE(fs::exists(fs::path(dir_ / "io") / "escape"));
 }
 
 TEST_F(StagingTest, LocalCommandPointsAtTheLocalFoldersOnly) {
