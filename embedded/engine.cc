@@ -217,7 +217,7 @@ class EngineImpl : public Engine {
     }
     ro.base_env = env;
     if (!options.kubeconfig.empty()) {
-      FB_ASSIGN_OR_RETURN(runner_, StartKubeRunner(options, admin_.get()));
+      FB_ASSIGN_OR_RETURN(runner_, StartKubeRunner(options, admin_.get(), blobs_.get()));
     } else {
       runner_ = executor::NewLocalRunner(ro);
     }
@@ -235,8 +235,9 @@ class EngineImpl : public Engine {
 
   // Tasks as pods: the object store's endpoint in their environment, its credentials in a
   // Secret; the platform URL is left out (localhost is not the engine inside a pod).
-  static Result<std::unique_ptr<executor::TaskRunner>> StartKubeRunner(
-      const EngineOptions& options, admin::Admin* admin) {
+  static Result<std::unique_ptr<executor::TaskRunner>> StartKubeRunner(const EngineOptions& options,
+                                                                       admin::Admin* admin,
+                                                                       blob::BlobStore* blobs) {
     FB_ASSIGN_OR_RETURN(kube::ClusterAccess access,
                         kube::LoadKubeconfig(options.kubeconfig, options.kube_context));
     FB_ASSIGN_OR_RETURN(std::unique_ptr<kube::Client> client, kube::Client::Open(access));
@@ -265,6 +266,8 @@ class EngineImpl : public Engine {
     if (!options.kube_namespace_template.empty()) {
       ko.pods.namespace_template = options.kube_namespace_template;
     }
+    if (!options.kube_copilot_image.empty()) ko.pods.copilot_image = options.kube_copilot_image;
+    ko.blobs = blobs;
     FB_LOG(kInfo, kLog) << "tasks run as pods on " << access.server << " (context "
                         << access.context << "); they reach objects at " << options.s3.endpoint;
     return executor::NewKubeRunner(std::move(client), std::move(ko));

@@ -47,6 +47,7 @@ struct EngineOptions {
   std::optional<std::string> kube_default_memory, kube_default_memory_limit;
   // Namespace of a task's pods ({{project}}, {{domain}} replaced); empty: the runner's default.
   std::string kube_namespace_template;
+  std::string kube_copilot_image;  // "": executor::kDefaultCopilotImage
   // Off: the control plane only (executions stay UNDEFINED until an executor runs them).
   bool run_executions = true;
   // The web console's built files, served at /console; empty: found next to the program

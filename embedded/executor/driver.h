@@ -109,6 +109,9 @@ class Driver : public Executor {
   void RetryOrFail(Node& n, const NodeError& error);
   // Raw-container outputs → outputs.pb; the failure to report, if any.
   std::optional<NodeError> CollectRaw(Node& n, const std::string& out_dir, bool exited_ok);
+  // A raw-container attempt's files (nullopt for other tasks and for map elements, which
+  // raw containers are not): the same for a restored attempt as when it was started.
+  std::optional<RawIoRun> RawIoOf(Node& n, const fc::TaskTemplate& task, int attempt);
   Result<TaskRun> BuildTaskRun(Node& n, const fc::TaskTemplate& task, const std::string& out_dir,
                                int attempt, const std::string& key_suffix,
                                std::map<std::string, std::string> extra_env);

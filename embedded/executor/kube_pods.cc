@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "embedded/executor/copilot.h"
 #include "embedded/executor/kube_pod_template.h"
 
 namespace flytebox::executor {
@@ -254,6 +255,7 @@ json BuildPod(const TaskRun& run, const PodOptions& o, const std::string& ns,
                 {"labels", MergeOnto(json(run.pod_labels), labels)},
                 {"annotations", MergeOnto(json(run.pod_annotations), annotations)}}},
               {"spec", spec}};
+  if (run.raw_io) AddCopilot(*run.raw_io, o.copilot_image, primary, &pod);
   if (run.pod_spec_json.empty()) return pod;
   json task_spec = json::parse(run.pod_spec_json, nullptr, false);
   if (!task_spec.is_object()) return pod;
@@ -303,6 +305,18 @@ PodState ReadPodState(const json& pod) {
       return st;
     }
   }
+  if (const json* in = InitContainerStatus(pod, kCopilotInputs);
+      in && in->contains("state") && (*in)["state"].contains("terminated") &&
+      (*in)["state"]["terminated"].value("exitCode", 0) != 0) {
+    st.phase = PodState::Phase::kSystemError;
+    st.reason = "CopilotInputsFailure";
+    st.message =
+        "the task's inputs could not be copied into its pod: " +
+        (*in)["state"]["terminated"].value(
+            "message", std::string("exit code ") +
+                           std::to_string((*in)["state"]["terminated"].value("exitCode", 0)));
+    return st;
+  }
   if (cs) {
     std::string waiting = ContainerReason(*cs, "waiting");
     if (waiting == "CreateContainerConfigError" || waiting == "CreateContainerError" ||
@@ -329,6 +343,14 @@ PodState ReadPodState(const json& pod) {
         st.message = "the task's pod was deleted while it ran (exit code " +
                      std::to_string(st.exit_code) + ")";
         return st;
+      }
+      // A raw container's outputs are in the pod until the copilot has uploaded them.
+      if (HasCopilot(pod) && phase != "Succeeded" && phase != "Failed") {
+        const json* up = InitContainerStatus(pod, kCopilotOutputs);
+        if (!up || !up->contains("state") || !(*up)["state"].contains("terminated")) {
+          st.phase = PodState::Phase::kRunning;
+          return st;
+        }
       }
       // Final as soon as the task's container has ended (restartPolicy Never): the kubelet
       // reports the pod's own phase only after tearing down its sandbox, a second or more later.

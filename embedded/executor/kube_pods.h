@@ -12,6 +12,8 @@
 
 namespace flytebox::executor {
 
+inline constexpr char kDefaultCopilotImage[] = "cr.flyte.org/flyteorg/flytekit:py3.11-1.16.8";
+
 struct PodOptions {
   // Namespace of a task's pods; {{project}} and {{domain}} are replaced.
   std::string namespace_template = "{{project}}-{{domain}}";
@@ -34,6 +36,10 @@ struct PodOptions {
   // Toleration objects) and node selector.
   nlohmann::json interruptible_tolerations = nlohmann::json::array();
   std::map<std::string, std::string> interruptible_node_selector;
+  // The image the copilot of raw-container tasks runs in (copilot.h): python3 with fsspec and
+  // s3fs. The default task image of the pinned flytekit for Debian 12's Python, the one
+  // scripts/k8s-images.sh imports into the test cluster.
+  std::string copilot_image = kDefaultCopilotImage;
 };
 
 // Where flytekit's secrets manager looks for secrets mounted as files, and the prefix of
@@ -83,7 +89,8 @@ std::string LabelValue(const std::string& text);
 // ANY), as flytekit reads them. Interruptible tasks get the options' tolerations and node
 // selector. A task with its own pod spec gets its pod built on it (ApplyPodSpec), its
 // container named as the spec's primary container, the template's labels and annotations
-// under the engine's.
+// under the engine's. A raw-container task (run.raw_io) gets the copilot (AddCopilot); its
+// command is its own, with the container's paths.
 nlohmann::json BuildPod(const TaskRun& run, const PodOptions& options, const std::string& ns,
                         const std::string& name);
 

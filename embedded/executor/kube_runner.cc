@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "embedded/executor/copilot.h"
 #include "embedded/executor/kube_gc.h"
 #include "embedded/executor/kube_logs.h"
 #include "embedded/executor/kube_pod_template.h"
@@ -133,6 +134,10 @@ class KubeRunner : public TaskRunner {
     if (run.argv.empty()) return Status::InvalidArgument("the task has no command to run");
     if (run.image.empty()) return Status::InvalidArgument("the task names no image to run in");
     FB_RETURN_IF_ERROR(CheckSecretRequests(run.secrets));
+    if (run.raw_io && !options_.blobs) {
+      return Status::FailedPrecondition(
+          "raw-container tasks (data_config) need an object store the pods reach");
+    }
     std::string ns = NamespaceFor(options_.pods.namespace_template, run.project, run.domain);
     auto task = std::make_shared<PodTask>(run, ns, run.key, std::move(done));
     task->log =
@@ -144,6 +149,7 @@ class KubeRunner : public TaskRunner {
 
   Result<std::unique_ptr<RunningTask>> Attach(const std::string& handle,
                                               const std::string& log_path,
+                                              const std::optional<RawIoRun>& raw_io,
                                               std::function<void(RunResult)> done) override {
     if (handle.rfind("pod:", 0) != 0 || handle.find('/') == std::string::npos) {
       return Status::NotFound("no pod in handle '" + handle + "'");
@@ -154,7 +160,9 @@ class KubeRunner : public TaskRunner {
     if (r.status == 404) return Status::NotFound("pod " + ns + "/" + name + " is gone");
     if (!r.ok()) return kube::StatusOf(r, "reading pod " + ns + "/" + name);
     json pod = json::parse(r.body, nullptr, false);
-    auto task = std::make_shared<PodTask>(TaskRun{}, ns, name, std::move(done));
+    TaskRun known;
+    known.raw_io = raw_io;  // staged before the restart, under the attempt's own prefix
+    auto task = std::make_shared<PodTask>(std::move(known), ns, name, std::move(done));
     // The log followed on from what the file has (the engine before the restart wrote it).
     task->log =
         std::make_shared<PodLog>(client_.get(), ns, name, PrimaryContainerOf(pod), log_path);
@@ -333,6 +341,14 @@ class KubeRunner : public TaskRunner {
       return;
     }
     EnsureQuota(task->ns(), task->run());
+    if (task->run().raw_io) {
+      Status staged = StageInputs(*task->run().raw_io, *options_.blobs);
+      if (!staged.ok()) {
+        Lost(task, "CopilotInputsFailure",
+             "cannot stage the task's inputs in the object store: " + staged.message(), true);
+        return;
+      }
+    }
     json pod = BuildPod(task->run(), options_.pods, task->ns(), task->name());
     if (HasQuota(task->ns())) LimitsFromRequests(pod);
     if (!task->run().pod_template_name.empty()) {  // the namespace's PodTemplate as its base
@@ -432,6 +448,8 @@ class KubeRunner : public TaskRunner {
         res = {RunResult::Kind::kLost, 0, st.message, st.reason.empty() ? "PodFailed" : st.reason,
                true};
     }
+    if (res.kind == RunResult::Kind::kExited && task->run().raw_io)
+      res = WithRawOutputs(*task->run().raw_io, options_.blobs, res);
     if (task->killed()) res = {RunResult::Kind::kKilled, 0, task->kill_reason()};
     Finish(task, res);
     if (options_.finished_pod_ttl.count() == 0 || !started) {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "embedded/blob/blob_store.h"
 #include "embedded/executor/kube_pods.h"
 #include "embedded/executor/runner.h"
 #include "embedded/kube/client.h"
@@ -24,6 +25,9 @@ struct KubeRunnerOptions {
   // The watch is started again from a fresh list this often (a resync).
   std::chrono::seconds resync{300};
   int create_workers = 4;  // pods created (and deleted) at once
+  // The object store pods reach: raw-container attempts' files are staged there (copilot.h).
+  // Unset: raw-container tasks are refused.
+  blob::BlobStore* blobs = nullptr;
   // The CLUSTER_RESOURCE attributes of a project-domain (kube_quota.h): each namespace's
   // ResourceQuota follows them, checked before each pod is made; unset: no quotas.
   std::function<Result<std::map<std::string, std::string>>(const std::string& project,
@@ -35,7 +39,10 @@ struct KubeRunnerOptions {
 // with their service account and Secret; pods followed through one watch of every pod this
 // engine labelled (list, then watch from its resourceVersion, again on expiry), never a poll
 // per pod; the log read through the pod log API into the attempt's log file when it ends.
-// Handles are "pod:<namespace>/<name>"; Attach finds a pod by it after a restart.
+// Handles are "pod:<namespace>/<name>"; Attach finds a pod by it after a restart. A
+// raw-container attempt's inputs are staged before its pod is made and its outputs fetched
+// into the local folder once the pod's copilot has uploaded them; no marker of the upload
+// after a clean exit is a system error (PodState's kLost "CopilotOutputsMissing", retried).
 std::unique_ptr<TaskRunner> NewKubeRunner(std::unique_ptr<kube::Client> client,
                                           KubeRunnerOptions options);
 

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "embedded/executor/raw_container.h"
 #include "embedded/executor/task_env.h"
 #include "embedded/executor/task_host.h"
 
@@ -151,7 +152,9 @@ class LocalRunner : public TaskRunner {
   Result<std::unique_ptr<RunningTask>> Start(const TaskRun& run,
                                              std::function<void(RunResult)> done) override {
     if (run.argv.empty()) return Status::InvalidArgument("the task has no command to run");
-    auto task = std::make_shared<LocalTask>(run, std::move(done));
+    TaskRun local = run;
+    if (run.raw_io) local.argv = LocalRawArgv(*run.raw_io, run.argv);
+    auto task = std::make_shared<LocalTask>(std::move(local), std::move(done));
     {
       std::lock_guard<std::mutex> lock(mu_);
       queue_.push_back(task);
@@ -160,7 +163,9 @@ class LocalRunner : public TaskRunner {
     return std::unique_ptr<RunningTask>(new TaskRef(task));
   }
 
+  // A raw-container process re-attached to writes its outputs where its command was told to.
   Result<std::unique_ptr<RunningTask>> Attach(const std::string& handle, const std::string&,
+                                              const std::optional<RawIoRun>&,
                                               std::function<void(RunResult)> done) override {
     pid_t pid = 0;
     char start[64] = {0};

@@ -100,8 +100,30 @@ Status CheckFileName(const std::string& name, const char* what) {
 
 }  // namespace
 
-Status PrepareRawIo(const fc::DataLoadingConfig& config, const fc::LiteralMap& inputs,
-                    blob::BlobStore& blobs, const RawIo& io, std::vector<std::string>* argv) {
+RawIoRun RawIoRunOf(const fc::DataLoadingConfig& config, const std::string& dir,
+                    const std::string& staging) {
+  RawIoRun r;
+  r.input_path = config.input_path().empty() ? "/var/flyte/inputs" : config.input_path();
+  r.output_path = config.output_path().empty() ? "/var/flyte/outputs" : config.output_path();
+  r.dir = dir;
+  r.staging = staging;
+  return r;
+}
+
+std::vector<std::string> LocalRawArgv(const RawIoRun& io, std::vector<std::string> argv) {
+  for (auto& arg : argv) {
+    for (const auto& [from, to] :
+         {std::pair{io.input_path, io.inputs()}, std::pair{io.output_path, io.outputs()}}) {
+      for (size_t pos = arg.find(from); pos != std::string::npos;
+           pos = arg.find(from, pos + to.size())) {
+        arg.replace(pos, from.size(), to);
+      }
+    }
+  }
+  return argv;
+}
+
+Status PrepareRawIo(const fc::LiteralMap& inputs, blob::BlobStore& blobs, const RawIo& io) {
   std::error_code ec;
   fs::create_directories(io.inputs(), ec);
   fs::create_directories(io.outputs(), ec);
@@ -115,17 +137,7 @@ Status PrepareRawIo(const fc::DataLoadingConfig& config, const fc::LiteralMap& i
       FB_RETURN_IF_ERROR(WriteFile(to, LiteralText(lit)));
     }
   }
-  FB_RETURN_IF_ERROR(WriteFile(fs::path(io.inputs()) / "inputs.pb", inputs.SerializeAsString()));
-  std::string in_path = config.input_path().empty() ? "/var/flyte/inputs" : config.input_path();
-  std::string out_path = config.output_path().empty() ? "/var/flyte/outputs" : config.output_path();
-  for (auto& arg : *argv) {
-    for (const auto& [from, to] : {std::pair{in_path, io.inputs()}, std::pair{out_path, io.outputs()}}) {
-      for (size_t pos = arg.find(from); pos != std::string::npos; pos = arg.find(from, pos + to.size())) {
-        arg.replace(pos, from.size(), to);
-      }
-    }
-  }
-  return Status::Ok();
+  return WriteFile(fs::path(io.inputs()) / "inputs.pb", inputs.SerializeAsString());
 }
 
 namespace {
@@ -153,6 +165,10 @@ Status PutTree(const fs::path& dir, const std::string& base, blob::BlobStore& bl
 }
 
 }  // namespace
+
+Status PutFolder(const std::string& dir, const std::string& base, blob::BlobStore& blobs) {
+  return PutTree(dir, base, blobs);
+}
 
 Result<fc::LiteralMap> CollectRawOutputs(const fc::TypedInterface& iface, blob::BlobStore& blobs,
                                          const RawIo& io, const std::string& output_prefix) {

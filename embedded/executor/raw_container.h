@@ -7,6 +7,7 @@
 
 #include "common/result.h"
 #include "embedded/blob/blob_store.h"
+#include "embedded/executor/runner.h"
 #include "flyteidl/core/interface.pb.h"
 #include "flyteidl/core/literals.pb.h"
 #include "flyteidl/core/tasks.pb.h"
@@ -20,11 +21,23 @@ struct RawIo {
   std::string outputs() const { return dir + "/outputs"; }
 };
 
-// Writes one file per input (primitives as text, blobs copied) plus inputs.pb, and points
-// every argument naming the configured input or output path at the local folders.
-Status PrepareRawIo(const flyteidl::core::DataLoadingConfig& config,
-                    const flyteidl::core::LiteralMap& inputs, blob::BlobStore& blobs,
-                    const RawIo& io, std::vector<std::string>* argv);
+// The attempt's raw-io facts: the container's paths from `config` (Flyte's defaults when
+// unset), the local folder `dir`, the object-store prefix `staging`.
+RawIoRun RawIoRunOf(const flyteidl::core::DataLoadingConfig& config, const std::string& dir,
+                    const std::string& staging);
+
+// Writes one file per input (primitives as text, blobs copied) plus inputs.pb into
+// io.inputs(), and makes io.outputs().
+Status PrepareRawIo(const flyteidl::core::LiteralMap& inputs, blob::BlobStore& blobs,
+                    const RawIo& io);
+
+// The command of a raw-container task run as a local process: every argument naming the
+// container's input or output path points at the local folders instead.
+std::vector<std::string> LocalRawArgv(const RawIoRun& io, std::vector<std::string> argv);
+
+// Every regular file below `dir` put at `base`/<relative path> (a key); a symbolic link is
+// FAILED_PRECONDITION, never followed.
+Status PutFolder(const std::string& dir, const std::string& base, blob::BlobStore& blobs);
 
 // Reads the declared outputs back: text parsed by type, files and folders stored under
 // `output_prefix`. An `_ERROR` file is the task's user error: FAILED_PRECONDITION with its

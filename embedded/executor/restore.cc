@@ -88,8 +88,11 @@ Status Driver::RestoreNode(Node& n) {
       const auto& e = run.exec.id();  // where StartAttempt put the attempt's log
       n.log_path = options_.log_dir + "/" + e.project() + "/" + e.domain() + "/" + e.name() + "/" +
                    n.id + "/" + std::to_string(n.attempt) + ".log";
-      auto attached =
-          options_.runner->Attach(n.handle, n.log_path, [this, ref, attempt](const RunResult& r) {
+      // A raw-container attempt's outputs are collected from the folder it was started with.
+      std::optional<RawIoRun> raw_io = tmpl ? RawIoOf(n, *tmpl, n.attempt) : std::nullopt;
+      if (raw_io) n.raw_io_dir = raw_io->dir;
+      auto attached = options_.runner->Attach(
+          n.handle, n.log_path, raw_io, [this, ref, attempt](const RunResult& r) {
             Post([this, ref, attempt, r] { OnAttemptDone(ref, attempt, r); });
           });
       if (attached.ok()) {

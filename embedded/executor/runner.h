@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,20 @@ struct SecretRequest {
   std::string group, group_version, key;
   Mount mount = Mount::kAny;
   std::string env_var;  // also set: the value (kEnv) or the file's path (kFile, kAny)
+};
+
+// A raw-container attempt (`container.data_config`, Flyte's copilot contract): the engine has
+// written one file per input (and inputs.pb) into `dir`/inputs before Start; the runner makes
+// them appear at `input_path` for the container, and by the time it reports the attempt's end
+// it has put what the container wrote at `output_path` into `dir`/outputs (an `_ERROR` file
+// there is the task's own error). Runners that move files through the object store (pods) use
+// `staging`, a prefix of the attempt's raw-data folder; another attempt has another.
+struct RawIoRun {
+  std::string input_path, output_path;  // in the container
+  std::string dir;                      // local: holds inputs/ and outputs/
+  std::string staging;                  // object-store URI prefix, the attempt's own
+  std::string inputs() const { return dir + "/inputs"; }
+  std::string outputs() const { return dir + "/outputs"; }
 };
 
 // One attempt of a container task, rendered: what to run and where its log goes.
@@ -48,6 +63,8 @@ struct TaskRun {
   std::string pod_spec_json;
   std::string primary_container;
   std::map<std::string, std::string> pod_labels, pod_annotations;
+  // Set for a raw-container task: its command names the container's own paths, unrewritten.
+  std::optional<RawIoRun> raw_io;
   // Optional: called from a runner thread as the attempt moves before it ends; kRunning once
   // its process (or container) has started. Runners that cannot tell earlier steps report
   // only kRunning.
@@ -93,9 +110,11 @@ class TaskRunner {
                                                      std::function<void(RunResult)> done) = 0;
   // Re-attaches to an attempt started before a restart from its handle; NOT_FOUND when it
   // no longer runs (then its outputs, if any, are all there is). Runners that write the log
-  // themselves (pods) go on appending to `log_path`.
+  // themselves (pods) go on appending to `log_path`; a raw-container attempt's `raw_io` is the
+  // one it was started with.
   virtual Result<std::unique_ptr<RunningTask>> Attach(const std::string& handle,
                                                       const std::string& log_path,
+                                                      const std::optional<RawIoRun>& raw_io,
                                                       std::function<void(RunResult)> done) = 0;
   // Task processes need the S3 settings and platform URL; the runner adds its own base.
   virtual std::string name() const = 0;

@@ -123,7 +123,32 @@ void PodFactsOf(const fc::TaskTemplate& task, TaskRun* tr) {
   tr->pod_template_name = task.metadata().pod_template_name();
 }
 
+// An attempt's hash (its per-retry key) and raw-data folder.
+struct AttemptNames {
+  std::string hash, raw;
+};
+
+AttemptNames NamesOf(const std::string& raw_prefix, const std::string& exec,
+                     const std::string& node, int attempt) {
+  std::string h = digest::Sha256Hex(exec + "/" + node + "/" + std::to_string(attempt));
+  return {h, raw_prefix + "/" + h.substr(0, 2) + "/" + exec + "-" + node + "-" +
+                 std::to_string(attempt)};
+}
+
+const fc::Container* ContainerOf(const fc::TaskTemplate& task) {
+  return task.has_container() ? &task.container() : nullptr;
+}
+
 }  // namespace
+
+std::optional<RawIoRun> Driver::RawIoOf(Node& n, const fc::TaskTemplate& task, int attempt) {
+  const fc::Container* c = ContainerOf(task);
+  if (!c || !c->has_data_config() || !c->data_config().enabled()) return std::nullopt;
+  Run& run = *n.graph->run;
+  AttemptNames names = NamesOf(run.raw_prefix, run.exec.id().name(), n.id, attempt);
+  return RawIoRunOf(c->data_config(), options_.work_dir + "/raw-io/k" + names.hash.substr(0, 20),
+                    names.raw + "/_copilot");
+}
 
 Result<TaskRun> Driver::BuildTaskRun(Node& n, const fc::TaskTemplate& task,
                                    const std::string& out_dir, int attempt,
@@ -140,14 +165,13 @@ Result<TaskRun> Driver::BuildTaskRun(Node& n, const fc::TaskTemplate& task,
     FB_ASSIGN_OR_RETURN(pod, ReadPodSpecTask(task));
   }
   const fc::Container& c = pod ? pod->container : task.container();
-  std::string h = digest::Sha256Hex(eid.name() + "/" + n.id + key_suffix + "/" + std::to_string(attempt));
-  std::string raw = run.raw_prefix + "/" + h.substr(0, 2) + "/" + eid.name() + "-" + n.id +
-                    key_suffix + "-" + std::to_string(attempt);
+  AttemptNames names = NamesOf(run.raw_prefix, eid.name(), n.id + key_suffix, attempt);
+  const std::string& h = names.hash;
+  const std::string& raw = names.raw;
   std::string prev_raw;
   if (attempt > 0) {
-    std::string ph = digest::Sha256Hex(eid.name() + "/" + n.id + key_suffix + "/" + std::to_string(attempt - 1));
-    prev_raw = run.raw_prefix + "/" + ph.substr(0, 2) + "/" + eid.name() + "-" + n.id + key_suffix +
-               "-" + std::to_string(attempt - 1) + "/_flytecheckpoints";
+    prev_raw = NamesOf(run.raw_prefix, eid.name(), n.id + key_suffix, attempt - 1).raw +
+               "/_flytecheckpoints";
   }
   TemplateVars vars;
   vars.input = n.data_dir + "/inputs.pb";
@@ -169,12 +193,14 @@ Result<TaskRun> Driver::BuildTaskRun(Node& n, const fc::TaskTemplate& task,
       break;
     }
   }
-  if (c.has_data_config() && c.data_config().enabled() && key_suffix.empty()) {
-    RawIo io{options_.work_dir + "/raw-io/" + vars.per_retry_key};
-    FB_RETURN_IF_ERROR(PrepareRawIo(c.data_config(), n.inputs, *options_.blobs, io, &argv));
-    n.raw_io_dir = io.dir;
+  std::optional<RawIoRun> raw_io;
+  if (!pod && key_suffix.empty()) raw_io = RawIoOf(n, task, attempt);
+  if (raw_io) {
+    FB_RETURN_IF_ERROR(PrepareRawIo(n.inputs, *options_.blobs, RawIo{raw_io->dir}));
+    n.raw_io_dir = raw_io->dir;
   }
   TaskRun tr;
+  tr.raw_io = std::move(raw_io);
   tr.key = vars.per_retry_key;
   tr.argv = std::move(argv);
   tr.image = c.image();

@@ -158,7 +158,8 @@ def version(engine):
                ("hello_world.py", "typed_values.py", "map_tasks.py", "behaviours.py",
                 "control_flow.py", "files.py")]
     for files, cwd in ((modules, REPO),
-                       ([str(HERE / "kube_workflows.py"), str(HERE / "kube_pod_spec.py")], HERE)):
+                       ([str(HERE / "kube_workflows.py"), str(HERE / "kube_pod_spec.py"),
+                         str(HERE / "kube_raw.py")], HERE)):
         e2e.pyflyte(engine, "register", "--project", "flytesnacks", "--domain", "development",
                     "--version", v, *files, cwd=str(cwd))
     return v
@@ -674,3 +675,72 @@ def test_demo_start_passes_the_pod_settings_to_the_engine(cluster, tmp_path):
                      what="the finished pod to be collected after the sandbox's TTL", interval=0.5)
     finally:
         box.run("demo", "teardown", "--volume")
+
+
+COPILOT = ["flytebox-copilot-inputs", "flytebox-copilot-outputs"]
+
+
+def test_raw_container_task_gets_its_files_through_the_copilot(engine, remote, cluster, tmp_path):
+    """`pyflyte run --remote` of a flytekit ContainerTask (a plain `sh` command, an int and a
+    file in, an int and a file out): the pod runs the task's own command at its own paths,
+    the engine's init container and native sidecar move the files."""
+    from flytekit.types.file import FlyteFile
+    text = "one\ntwo\nthree\n"
+    src = tmp_path / "lines.txt"
+    src.write_text(text)
+    name = "raw" + uuid.uuid4().hex[:10]
+    e2e.pyflyte(engine, "run", "--remote", "--project", "flytesnacks", "--domain", "development",
+                "--name", name, "kube_raw.py", "raw_wf", "--a", "5", "--f", str(src),
+                cwd=str(HERE))
+    ex = remote.wait(remote.fetch_execution(name=name), timeout=datetime.timedelta(seconds=240),
+                     poll_interval=POLL)
+    ex = succeeded(ex, engine)
+    assert ex.outputs.get("o0", as_type=int) == 5 + 3
+    loud = ex.outputs.get("o1", as_type=FlyteFile)
+    assert loud.remote_source.startswith("s3://my-s3-bucket/"), loud.remote_source
+    assert (engine.workdir / "s3" / loud.remote_source[len("s3://"):]).read_text() == text.upper()
+    [pod] = cluster.pods(name)  # still kept: its TTL has not passed
+    init = pod["spec"]["initContainers"]
+    assert [c["name"] for c in init] == COPILOT
+    assert "restartPolicy" not in init[0] and init[1]["restartPolicy"] == "Always"
+    [main] = pod["spec"]["containers"]
+    assert main["command"][:2] == ["sh", "-c"], main["command"]
+    assert "wc -l < /var/inputs/f" in main["command"][2] and "{{" not in main["command"][2]
+    assert not any("pyflyte" in part for part in main["command"] + main.get("args", []))
+    assert {m["mountPath"] for m in main["volumeMounts"]} >= {"/var/inputs", "/var/outputs"}
+    done = {c["name"]: c["state"] for c in pod["status"]["initContainerStatuses"]}
+    assert done[COPILOT[0]]["terminated"]["exitCode"] == 0, done
+    assert done[COPILOT[1]]["terminated"]["exitCode"] == 0, done  # uploaded, then ended
+    print(f"raw container as a pod: {ex.closure.duration.total_seconds():.2f} s server side",
+          file=sys.stderr)
+
+
+def test_raw_container_errors_are_the_tasks_own(engine, remote, version):
+    ex = run(remote, version, "kube_raw.raw_error_wf", x=3)
+    assert ex.closure.phase == Phase.FAILED, Phase.enum_to_string(ex.closure.phase)
+    assert "x=3 must be even" in ex.closure.error.message, ex.closure.error.message
+    assert ex.closure.error.kind == 1, ex.closure.error  # USER: the _ERROR file
+    assert len(attempts(remote, ex)) == 1
+    ex = run(remote, version, "kube_raw.raw_exit_wf", x=4)
+    assert ex.closure.phase == Phase.FAILED, Phase.enum_to_string(ex.closure.phase)
+    assert "exited with code 1" in ex.closure.error.message, ex.closure.error.message
+    assert "giving up on 4" in ex.closure.error.message, ex.closure.error.message
+    assert ex.closure.error.kind == 1, ex.closure.error
+
+
+def test_engine_killed_mid_run_collects_a_raw_containers_outputs(engine, remote, version, cluster):
+    """The staged inputs and the pod survive the engine; the outputs the sidecar uploads after
+    the restart are collected by the engine that re-attached."""
+    x = int(uuid.uuid4().int % 1000)
+    ex = launch(remote, version, "kube_raw.raw_slow_wf", x=x, seconds=15)
+    name = ex.id.name
+    [pod] = e2e.wait_for(lambda: [p for p in cluster.pods(name)
+                                  if p["status"].get("phase") == "Running"],
+                         timeout=120, what="the raw task's pod to run", interval=0.5)
+    engine.restart(kill=True)
+    ex = succeeded(remote.wait(ex, timeout=datetime.timedelta(seconds=120), poll_interval=POLL),
+                   engine)
+    assert ex.outputs.get("o0", as_type=int) == 2 * x
+    [attempt] = attempts(remote, ex)  # ran once
+    assert pod_of(attempt) == pod["metadata"]["name"]
+    assert f"re-attached to pod {NAMESPACE}/{pod['metadata']['name']}" in engine.log_text()

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -156,6 +158,45 @@ TEST_F(ExecutorRestartTest, ReattachedAttemptReportedLostIsASystemRetry) {
   Succeed(2, IntMap("o0", 2));
   ASSERT_TRUE(WaitForPhase("rl", fc::WorkflowExecution::SUCCEEDED));
   EXPECT_EQ(runner_->count(), 3u);
+}
+
+// A raw-container attempt keeps the container's own paths in its command; re-attached after a
+// restart it gets the same local folder and staging prefix, and its outputs are collected.
+TEST_F(ExecutorRestartTest, RawContainerAttemptIsCollectedAfterARestart) {
+  RegisterTask(
+      "raw", kIntToInt, "", {"sh", "-c", "cat /var/inputs/a > /var/outputs/o0"},
+      R"(data_config { enabled: true input_path: "/var/inputs" output_path: "/var/outputs" })");
+  RegisterWorkflow("one", OneNode("raw"));
+  Launch("one", "raw-restart", IntMap("x", 7));
+  ASSERT_TRUE(WaitForAttempts(1));
+  ASSERT_TRUE(WaitForTaskPhase("raw-restart", "n0", 0, fc::TaskExecution::RUNNING));
+  FakeAttempt started = runner_->attempt(0);
+  ASSERT_TRUE(started.run.raw_io.has_value());
+  const RawIoRun io = *started.run.raw_io;
+  EXPECT_EQ(io.input_path, "/var/inputs");
+  EXPECT_EQ(io.output_path, "/var/outputs");
+  EXPECT_EQ(started.run.argv.back(), "cat /var/inputs/a > /var/outputs/o0");  // not rewritten
+  std::ifstream x(io.inputs() + "/a");
+  std::string text((std::istreambuf_iterator<char>(x)), {});
+  EXPECT_EQ(text, "7");
+  EXPECT_NE(io.staging.find("/_copilot"), std::string::npos) << io.staging;
+  EXPECT_EQ(io.staging.find("/metadata/"), std::string::npos) << io.staging;
+
+  StopExecutor();
+  auto old_runner = std::move(runner_);
+  runner_ = std::make_unique<FakeRunner>();
+  runner_->AllowAttach(started.handle);
+  StartExecutor();
+  ASSERT_TRUE(WaitForAttempts(1));
+  FakeAttempt attached = runner_->attempt(0);
+  ASSERT_TRUE(attached.attached);
+  ASSERT_TRUE(attached.run.raw_io.has_value());
+  EXPECT_EQ(attached.run.raw_io->dir, io.dir);
+  EXPECT_EQ(attached.run.raw_io->staging, io.staging);
+  std::ofstream(io.outputs() + "/o0") << "14\n";
+  ASSERT_TRUE(runner_->End(0, RunResult{RunResult::Kind::kExited, 0, ""}));
+  ASSERT_TRUE(WaitForPhase("raw-restart", fc::WorkflowExecution::SUCCEEDED));
+  EXPECT_EQ(IntOf(ExecOutputs("raw-restart"), "o0"), 14);
 }
 
 }  // namespace

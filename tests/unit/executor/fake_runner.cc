@@ -70,6 +70,7 @@ Result<std::unique_ptr<RunningTask>> FakeRunner::Start(const TaskRun& run,
 
 Result<std::unique_ptr<RunningTask>> FakeRunner::Attach(const std::string& handle,
                                                         const std::string&,
+                                                        const std::optional<RawIoRun>& raw_io,
                                                         std::function<void(RunResult)> done) {
   {
     std::lock_guard<std::mutex> lock(shared_->mu);
@@ -81,6 +82,7 @@ Result<std::unique_ptr<RunningTask>> FakeRunner::Attach(const std::string& handl
   FakeAttempt info;
   info.handle = handle;
   info.attached = true;
+  info.run.raw_io = raw_io;
   size_t i = shared_->Add(std::move(info), std::move(done));
   return std::unique_ptr<RunningTask>(std::make_unique<Task>(shared_, i, handle));
 }

@@ -15,7 +15,7 @@ namespace flytebox::executor::testing {
 
 // One attempt the executor started or re-attached to, as the runner saw it.
 struct FakeAttempt {
-  TaskRun run;          // what Start was given (empty for a re-attached attempt)
+  TaskRun run;          // what Start was given (for a re-attached attempt: only raw_io)
   std::string handle;   // unique across runners
   bool attached = false;
   bool ended = false;
@@ -34,6 +34,7 @@ class FakeRunner : public TaskRunner {
                                              std::function<void(RunResult)> done) override;
   Result<std::unique_ptr<RunningTask>> Attach(const std::string& handle,
                                               const std::string& log_path,
+                                              const std::optional<RawIoRun>& raw_io,
                                               std::function<void(RunResult)> done) override;
   std::string name() const override { return "fake"; }
 
