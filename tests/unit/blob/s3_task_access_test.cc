@@ -14,8 +14,8 @@ constexpr char kTaskAccess[] = "fbtasktestaccount";
 constexpr char kTaskSecret[] = "task-secret-0123456789abcdef";
 
 std::unique_ptr<Versitygw> ServerWithTaskAccount() {
-  std::string users = std::string(R"({"accessAccounts":{")") + kTaskAccess +
-                      R"(":{"access":")" + kTaskAccess + R"(","secret":")" + kTaskSecret +
+  std::string users = std::string(R"({"accessAccounts":{")") + kTaskAccess + R"(":{"access":")" +
+                      kTaskAccess + R"(","secret":")" + kTaskSecret +
                       R"(","role":"user","userID":0,"groupID":0,"projectID":0}}})";
   auto started = Versitygw::Start(true, users);
   EXPECT_TRUE(started.ok()) << started.status().ToString();
