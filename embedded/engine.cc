@@ -288,10 +288,10 @@ class EngineImpl : public Engine {
     blob::S3Config config = options.s3;
     config.bucket = options.bucket;
     FB_ASSIGN_OR_RETURN(std::unique_ptr<blob::S3Store> s3, blob::OpenS3Store(config));
-    FB_RETURN_IF_ERROR(s3->EnsureBucket());
-    if (!options.s3_task_access_key.empty()) {
-      FB_RETURN_IF_ERROR(blob::EnsureTaskAccess(*s3, TaskS3(options)));
-    }
+    // With a tasks' account, its HEAD (granted already) is the one request of a start.
+    FB_RETURN_IF_ERROR(options.s3_task_access_key.empty()
+                           ? s3->EnsureBucket()
+                           : blob::EnsureTaskAccess(*s3, TaskS3(options)));
     FB_LOG(kInfo, kLog) << "objects in s3://" << config.bucket << " at " << config.endpoint;
     minter_ = std::make_unique<dataproxy::S3UrlMinter>(s3.get());
     blobs_ = std::move(s3);

@@ -341,6 +341,7 @@ Status EnsureTaskAccess(S3Store& owner, const S3Config& task, S3StoreOptions opt
   FB_ASSIGN_OR_RETURN(std::unique_ptr<S3Store> store, OpenS3Store(task, std::move(options)));
   FB_ASSIGN_OR_RETURN(bool allowed, store->BucketAllowed());
   if (allowed) return Status::Ok();
+  FB_RETURN_IF_ERROR(owner.EnsureBucket());
   auto refused = [&](const std::string& why) {
     return Status::FailedPrecondition(
         "the object store at " + task.endpoint + " refuses the tasks' account (access key " +

@@ -114,10 +114,11 @@ Result<std::unique_ptr<S3Store>> OpenS3Store(const S3Config& config,
                                              S3StoreOptions options = {});
 
 // Makes sure the credentials of `task` (the tasks' account: same server and bucket as
-// `owner`) reach the bucket: when a HEAD with them is refused, `owner` grants them the
-// bucket's objects (GrantObjectAccess) and they are tried again. Costs one request when the
-// grant is already there. FAILED_PRECONDITION naming the server and the access key when
-// they are still refused.
+// `owner`) reach the bucket: when a HEAD with them is refused, `owner` creates the bucket
+// unless it exists (EnsureBucket), grants them its objects (GrantObjectAccess) and they are
+// tried again. When the grant is already there this is the one request of a start (in place
+// of EnsureBucket's). FAILED_PRECONDITION naming the server and the access key when they are
+// still refused.
 Status EnsureTaskAccess(S3Store& owner, const S3Config& task, S3StoreOptions options = {});
 
 }  // namespace flytebox::blob
