@@ -118,8 +118,9 @@ int ContainerRuntime::PrintDryRun(const StartOptions& o) {
   auto spec = Spec(o, "<id of " + settings_.image + ">");
   StartOptions with_s3 = o;
   with_s3.s3 = true;
-  Credentials placeholder{"<s3-access-key>", "<s3-secret-key>", "flytebox",       "<db-password>",
-                          "<url-secret>",    "<client-id>",     "<client-secret>"};
+  Credentials placeholder{"<s3-access-key>", "<s3-secret-key>",      "flytebox",
+                          "<db-password>",   "<url-secret>",         "<client-id>",
+                          "<client-secret>", "<s3-task-access-key>", "<s3-task-secret-key>"};
   auto& out = ctx_.out;
   out << "# flytebox demo start over " << name() << ": the commands it runs (none was run)\n"
       << ShellJoin(commands_.InspectContainer(n)) << "\n"

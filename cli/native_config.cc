@@ -80,6 +80,8 @@ ComponentSpec EngineComponent(const StartOptions& o, const StatePaths& paths,
                       kBucket});
     c.env["FLYTEBOX_S3_ACCESS_KEY"] = creds.s3_access_key;
     c.env["FLYTEBOX_S3_SECRET_KEY"] = creds.s3_secret_key;
+    c.env["FLYTEBOX_S3_TASK_ACCESS_KEY"] = creds.s3_task_access_key;
+    c.env["FLYTEBOX_S3_TASK_SECRET_KEY"] = creds.s3_task_secret_key;
     // Tasks get the FLYTE_AWS_* settings from the engine (--storage s3), never from its
     // environment (see embedded/executor/task_env.h).
     c.depends_on.push_back("s3");
@@ -112,8 +114,15 @@ ComponentSpec S3Component(const StartOptions& o, const StatePaths& paths,
   std::string host = o.bind.find(':') != std::string::npos ? "[" + o.bind + "]" : o.bind;
   // The console (on the API port) uploads files with a PUT to a signed URL on this port: a
   // cross-origin request, allowed for that one origin only.
-  c.command = {programs.versitygw, "--port", host + ":" + std::to_string(o.s3_port),
-               "--cors-allow-origin", Url(ClientHost(o.bind), o.port), "--quiet", "posix",
+  c.command = {programs.versitygw,
+               "--port",
+               host + ":" + std::to_string(o.s3_port),
+               "--cors-allow-origin",
+               Url(ClientHost(o.bind), o.port),
+               "--iam-dir",
+               paths.S3Accounts(),
+               "--quiet",
+               "posix",
                paths.ObjectStore()};
   c.env["ROOT_ACCESS_KEY_ID"] = creds.s3_access_key;  // never on the command line
   c.env["ROOT_SECRET_ACCESS_KEY"] = creds.s3_secret_key;
@@ -147,6 +156,13 @@ ComponentSpec PostgresComponent(const StartOptions& o, const StatePaths& paths,
   return c;
 }
 
+Status AddTaskAccount(Credentials* c) {
+  FB_ASSIGN_OR_RETURN(std::string access, RandomToken(16));
+  FB_ASSIGN_OR_RETURN(c->s3_task_secret_key, RandomToken(32));
+  c->s3_task_access_key = "fbtask" + access;
+  return Status::Ok();
+}
+
 Status AddClient(Credentials* c) {
   FB_ASSIGN_OR_RETURN(std::string id, RandomToken(12));
   FB_ASSIGN_OR_RETURN(c->client_secret, RandomToken(40));
@@ -157,6 +173,8 @@ Status AddClient(Credentials* c) {
 Status WriteCredentials(const std::string& path, const Credentials& c) {
   json doc = {{"s3_access_key", c.s3_access_key},
               {"s3_secret_key", c.s3_secret_key},
+              {"s3_task_access_key", c.s3_task_access_key},
+              {"s3_task_secret_key", c.s3_task_secret_key},
               {"db_user", c.db_user},
               {"db_password", c.db_password},
               {"url_secret", c.url_secret},
@@ -166,6 +184,26 @@ Status WriteCredentials(const std::string& path, const Credentials& c) {
 }
 
 }  // namespace
+
+std::string VersitygwAccountsJson(const Credentials& credentials) {
+  json account = {{"access", credentials.s3_task_access_key},
+                  {"secret", credentials.s3_task_secret_key},
+                  {"role", "user"},
+                  {"userID", 0},
+                  {"groupID", 0},
+                  {"projectID", 0}};
+  return json{{"accessAccounts", {{credentials.s3_task_access_key, account}}}}.dump() + "\n";
+}
+
+Status WriteVersitygwAccounts(const std::string& dir, const Credentials& credentials) {
+  std::string path = dir + "/users.json", text = VersitygwAccountsJson(credentials);
+  auto current = ReadFile(path);
+  if (current.ok() && *current == text) return Status::Ok();
+  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Status::Internal("cannot create " + dir + ": " + std::strerror(errno));
+  }
+  return WriteFileAtomic(path, text, 0600);
+}
 
 std::string ClientSecretPath(const std::string& flyte_config) {
   size_t slash = flyte_config.rfind('/');
@@ -203,6 +241,8 @@ Result<Credentials> LoadOrCreateCredentials(const std::string& path) {
       Credentials c;
       c.s3_access_key = doc.value("s3_access_key", "");
       c.s3_secret_key = doc.value("s3_secret_key", "");
+      c.s3_task_access_key = doc.value("s3_task_access_key", "");
+      c.s3_task_secret_key = doc.value("s3_task_secret_key", "");
       c.db_user = doc.value("db_user", "flytebox");
       c.db_password = doc.value("db_password", "");
       c.url_secret = doc.value("url_secret", "");
@@ -210,9 +250,13 @@ Result<Credentials> LoadOrCreateCredentials(const std::string& path) {
       c.client_secret = doc.value("client_secret", "");
       if (!c.s3_access_key.empty() && !c.s3_secret_key.empty() && !c.db_password.empty() &&
           !c.url_secret.empty()) {
-        if (!c.client_id.empty() && !c.client_secret.empty()) return c;
-        // A state folder from before --auth: add the client, keep everything else.
-        FB_RETURN_IF_ERROR(AddClient(&c));
+        bool has_client = !c.client_id.empty() && !c.client_secret.empty();
+        bool has_task = !c.s3_task_access_key.empty() && !c.s3_task_secret_key.empty();
+        if (has_client && has_task) return c;
+        // A state folder from before --auth or the tasks' account: add what is missing,
+        // keep everything else.
+        if (!has_client) FB_RETURN_IF_ERROR(AddClient(&c));
+        if (!has_task) FB_RETURN_IF_ERROR(AddTaskAccount(&c));
         FB_RETURN_IF_ERROR(WriteCredentials(path, c));
         return c;
       }
@@ -226,6 +270,7 @@ Result<Credentials> LoadOrCreateCredentials(const std::string& path) {
   FB_ASSIGN_OR_RETURN(c.db_password, RandomToken(24));
   FB_ASSIGN_OR_RETURN(c.url_secret, RandomToken(32));
   c.s3_access_key = "fb" + access;
+  FB_RETURN_IF_ERROR(AddTaskAccount(&c));
   FB_RETURN_IF_ERROR(AddClient(&c));
   FB_RETURN_IF_ERROR(WriteCredentials(path, c));
   return c;

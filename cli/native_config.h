@@ -60,9 +60,14 @@ struct Credentials {
   std::string url_secret;  // signs the engine's upload/download URLs
   std::string client_id;   // the OAuth2 client of --auth
   std::string client_secret;  // its secret
+  // The tasks' S3 account: granted the sandbox's bucket only (s3_access_key is the store's
+  // root, kept by the engine and the user's client).
+  std::string s3_task_access_key;
+  std::string s3_task_secret_key;
 };
 
-// Reads <state>/credentials.json, creating it (0600, random values) when absent.
+// Reads <state>/credentials.json, creating it (0600, random values) when absent and adding
+// what a folder made by an older Flytebox lacks (the --auth client, the tasks' S3 account).
 Result<Credentials> LoadOrCreateCredentials(const std::string& path);
 
 // The programs a native sandbox runs.
@@ -98,6 +103,15 @@ sandbox::SupervisorConfig BuildSupervisorConfig(const StartOptions& options,
                                                 const Credentials& credentials,
                                                 const Programs& programs,
                                                 const EngineFeatures& features);
+
+// versitygw's accounts (its --iam-dir holds them as users.json): the tasks' account, with
+// the least role ("user": no bucket of its own, no admin calls; the engine grants it the
+// sandbox's bucket). The root account comes from versitygw's environment, not this file.
+std::string VersitygwAccountsJson(const Credentials& credentials);
+
+// Writes VersitygwAccountsJson into `dir` (0700; the file 0600) unless it holds it already:
+// done before versitygw starts, so the account costs no request at start.
+Status WriteVersitygwAccounts(const std::string& dir, const Credentials& credentials);
 
 // ~/.flyte/config-sandbox.yaml: the admin endpoint, and the object store when S3 runs. With
 // --auth, flytekit's ClientSecret settings, the secret read from `client_secret_file`.

@@ -268,8 +268,9 @@ Result<Programs> NativeRuntime::FindPrograms(const StartOptions& o, std::string*
 
 int NativeRuntime::PrintDryRun(const StartOptions& o, const Programs& programs,
                                const EngineFeatures& features) {
-  Credentials placeholder{"<s3-access-key>", "<s3-secret-key>", "flytebox",       "<db-password>",
-                          "<url-secret>",    "<client-id>",     "<client-secret>"};
+  Credentials placeholder{"<s3-access-key>", "<s3-secret-key>",      "flytebox",
+                          "<db-password>",   "<url-secret>",         "<client-id>",
+                          "<client-secret>", "<s3-task-access-key>", "<s3-task-secret-key>"};
   auto config = BuildSupervisorConfig(o, paths_, placeholder, programs, features);
   std::string supervisor = FindProgram("flytebox-sandbox", "FLYTEBOX_SUPERVISOR", ctx_.env)
                                .value_or("flytebox-sandbox");
@@ -425,7 +426,14 @@ int NativeRuntime::Start(const StartOptions& o) {
     if (!st.ok()) return fail(kExitFailure, st.message());
   }
   auto config = BuildSupervisorConfig(o, paths_, *credentials, *programs, features);
-  if (o.s3) fs::create_directories(paths_.ObjectStore() + "/my-s3-bucket", ec);
+  if (o.s3) {
+    fs::create_directories(paths_.ObjectStore() + "/my-s3-bucket", ec);
+    Status st = WriteVersitygwAccounts(paths_.S3Accounts(), *credentials);
+    if (!st.ok()) {
+      return fail(kExitFailure, "cannot write versitygw's accounts (the tasks' S3 keys): " +
+                                    st.message() + "; check that the state folder is writable");
+    }
+  }
   for (const auto& [path, text] :
        {std::pair{paths_.SupervisorConfig(), sandbox::ConfigToJson(config)},
         std::pair{paths_.Sandbox(), SandboxRecordJson("native", o)}}) {

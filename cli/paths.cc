@@ -66,11 +66,22 @@ Result<std::string> FindProgram(const std::string& name, const std::string& env_
 }
 
 bool IsStateEntry(const std::string& name) {
-  static const char* const kNames[] = {
-      "lock",          ".flytebox-state", "supervisor.json", "supervisor.pid",
-      "supervisor.log", "supervisor.log.1", "supervisor.sock", "sandbox.json",
-      "credentials.json", "logs",         "engine",          "postgres",
-      "s3",             "engine-features", "python-check"};
+  static const char* const kNames[] = {"lock",
+                                       ".flytebox-state",
+                                       "supervisor.json",
+                                       "supervisor.pid",
+                                       "supervisor.log",
+                                       "supervisor.log.1",
+                                       "supervisor.sock",
+                                       "sandbox.json",
+                                       "credentials.json",
+                                       "logs",
+                                       "engine",
+                                       "postgres",
+                                       "s3",
+                                       "engine-features",
+                                       "python-check",
+                                       "s3-iam"};
   for (const char* n : kNames) {
     if (name == n) return true;
   }

@@ -37,6 +37,7 @@ struct StatePaths {
   std::string EngineData() const { return root + "/engine"; }
   std::string PostgresDir() const { return root + "/postgres"; }
   std::string ObjectStore() const { return root + "/s3"; }
+  std::string S3Accounts() const { return root + "/s3-iam"; }  // versitygw's --iam-dir
 };
 
 // The names Flytebox makes directly inside a state folder; teardown removes only these.

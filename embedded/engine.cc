@@ -200,6 +200,17 @@ class EngineImpl : public Engine {
         scheduler::SchedulerOptions{admin_.get(), store_.get()});
   }
 
+  // The S3 settings tasks get: the tasks' account when there is one.
+  static blob::S3Config TaskS3(const EngineOptions& options) {
+    blob::S3Config task = options.s3;
+    task.bucket = options.bucket;
+    if (!options.s3_task_access_key.empty()) {
+      task.access_key = options.s3_task_access_key;
+      task.secret_key = options.s3_task_secret_key;
+    }
+    return task;
+  }
+
   // The data plane: tasks as local processes, driven by the executor.
   Status StartExecutor(const EngineOptions& options, const std::string& public_url) {
     std::string work = options.work_dir.empty() ? options.blob_root + "/../work" : options.work_dir;
@@ -210,11 +221,8 @@ class EngineImpl : public Engine {
     std::map<std::string, std::string> env;
     env["FLYTE_PLATFORM_URL"] = "localhost:" + std::to_string(mux_->port());
     env["FLYTE_PLATFORM_INSECURE"] = "true";
-    if (options.storage == EngineOptions::Storage::kS3) {
-      env["FLYTE_AWS_ENDPOINT"] = options.s3.endpoint;
-      env["FLYTE_AWS_ACCESS_KEY_ID"] = options.s3.access_key;
-      env["FLYTE_AWS_SECRET_ACCESS_KEY"] = options.s3.secret_key;
-    }
+    if (options.storage == EngineOptions::Storage::kS3)
+      env.merge(blob::FlytekitEnv(TaskS3(options)));
     ro.base_env = env;
     if (!options.kubeconfig.empty()) {
       FB_ASSIGN_OR_RETURN(runner_, StartKubeRunner(options, admin_.get(), blobs_.get()));
@@ -244,9 +252,9 @@ class EngineImpl : public Engine {
     FB_ASSIGN_OR_RETURN(kube::Response version, client->Call("GET", "/version"));
     if (!version.ok()) return kube::StatusOf(version, "Kubernetes API " + access.server);
     executor::KubeRunnerOptions ko;
-    ko.pods.env["FLYTE_AWS_ENDPOINT"] = options.s3.endpoint;
-    ko.secret_env["FLYTE_AWS_ACCESS_KEY_ID"] = options.s3.access_key;
-    ko.secret_env["FLYTE_AWS_SECRET_ACCESS_KEY"] = options.s3.secret_key;
+    for (auto& [name, value] : blob::FlytekitEnv(TaskS3(options))) {
+      (name == "FLYTE_AWS_ENDPOINT" ? ko.pods.env : ko.secret_env)[name] = value;
+    }
     ko.finished_pod_ttl = std::chrono::seconds(options.kube_pod_ttl_seconds);
     for (const auto& t : options.kube_interruptible_tolerations) {
       FB_ASSIGN_OR_RETURN(nlohmann::json toleration, executor::ParseToleration(t));
@@ -283,7 +291,10 @@ class EngineImpl : public Engine {
     blob::S3Config config = options.s3;
     config.bucket = options.bucket;
     FB_ASSIGN_OR_RETURN(std::unique_ptr<blob::S3Store> s3, blob::OpenS3Store(config));
-    FB_RETURN_IF_ERROR(s3->EnsureBucket());
+    // With a tasks' account, its HEAD (granted already) is the one request of a start.
+    FB_RETURN_IF_ERROR(options.s3_task_access_key.empty()
+                           ? s3->EnsureBucket()
+                           : blob::EnsureTaskAccess(*s3, TaskS3(options)));
     FB_LOG(kInfo, kLog) << "objects in s3://" << config.bucket << " at " << config.endpoint;
     minter_ = std::make_unique<dataproxy::S3UrlMinter>(s3.get());
     blobs_ = std::move(s3);

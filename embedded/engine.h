@@ -23,6 +23,10 @@ struct EngineOptions {
   std::string blob_root;
   blob::S3Config s3;
   std::string bucket = "my-s3-bucket";
+  // With S3: the tasks' own account on the same server, the only keys tasks get; the engine
+  // grants it the bucket's objects at start (blob::EnsureTaskAccess). Empty: tasks get `s3`'s.
+  std::string s3_task_access_key;
+  std::string s3_task_secret_key;  // never logged
   // Base of URLs handed to the host; empty: http://localhost:<port>.
   std::string public_url;
   // Secret for signed URLs; empty: generated.

@@ -42,7 +42,8 @@ void AddOptions(CLI::App& app, EngineOptions& options, std::string& data_dir,
                "Serve the API only: executions are recorded but not run");
   app.add_option("--storage", storage,
                  "Object store: file (the data dir) or s3 (credentials from the environment: "
-                 "FLYTEBOX_S3_ACCESS_KEY, FLYTEBOX_S3_SECRET_KEY)")
+                 "FLYTEBOX_S3_ACCESS_KEY, FLYTEBOX_S3_SECRET_KEY; tasks get the account in "
+                 "FLYTEBOX_S3_TASK_ACCESS_KEY, FLYTEBOX_S3_TASK_SECRET_KEY when set)")
       ->check(CLI::IsMember({"file", "s3"}))
       ->capture_default_str();
   app.add_option("--s3-endpoint", options.s3.endpoint,
@@ -186,6 +187,19 @@ bool FillDefaults(const std::string& storage, const std::vector<std::string>& no
   options.storage = EngineOptions::Storage::kS3;
   options.s3.access_key = access_key;
   options.s3.secret_key = secret_key;
+  const char* task_access = env("FLYTEBOX_S3_TASK_ACCESS_KEY");
+  const char* task_secret = env("FLYTEBOX_S3_TASK_SECRET_KEY");
+  bool has_access = task_access && *task_access, has_secret = task_secret && *task_secret;
+  if (has_access != has_secret) {
+    line.err =
+        "flytebox-engine: set both FLYTEBOX_S3_TASK_ACCESS_KEY and "
+        "FLYTEBOX_S3_TASK_SECRET_KEY (the tasks' S3 account), or neither\n";
+    return false;
+  }
+  if (has_access) {
+    options.s3_task_access_key = task_access;
+    options.s3_task_secret_key = task_secret;
+  }
   return true;
 }
 

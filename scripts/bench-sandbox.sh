@@ -8,7 +8,8 @@
 #
 # Usage: scripts/bench-sandbox.sh [RUNS]     (default 15; at least 10)
 # Environment: FLYTEBOX_BENCH_NO_BUILD=1 to use the binaries already built;
-#              FLYTEBOX_BENCH_PYTHON=PATH for the task Python (default: the pinned venv's).
+#              FLYTEBOX_BENCH_PYTHON=PATH for the task Python (default: the pinned venv's);
+#              FLYTEBOX_BENCH_S3=1 to start with --s3 (versitygw on a free port).
 source "$(dirname "$0")/lib.sh"
 
 runs="${1:-15}"
@@ -38,6 +39,10 @@ cleanup() {
 trap cleanup EXIT
 
 start=("$cli" demo start --runtime native --port "$port" --python "$python")
+if [ "${FLYTEBOX_BENCH_S3:-}" = "1" ]; then
+  s3_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+  start+=(--s3 --s3-port "$s3_port")
+fi
 now_us() { echo "${EPOCHREALTIME/./}"; }
 
 # Runs "$@" and prints its wall time in milliseconds; fails the script when it fails.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <nlohmann/json.hpp>
 
 #include "common/digest.h"
 #include "common/log.h"
@@ -12,6 +13,8 @@
 
 namespace flytebox::blob {
 namespace {
+
+using json = nlohmann::json;
 
 constexpr char kLog[] = "blob";
 
@@ -298,6 +301,61 @@ Status S3Store::EnsureBucket() {
   }
   if (response.status != 200) return ErrorFor(create, response);
   FB_LOG(kInfo, kLog) << "created bucket " << config_.bucket << " at " << endpoint_.Base();
+  return Status::Ok();
+}
+
+Result<bool> S3Store::BucketAllowed() {
+  Call head{"HEAD", "/" + config_.bucket, {}, nullptr, "bucket '" + config_.bucket + "'"};
+  FB_ASSIGN_OR_RETURN(HttpResponse response, Send(head));
+  if (response.status == 200) return true;
+  if (response.status == 403 || response.status == 404) return false;
+  return ErrorFor(head, response);
+}
+
+Status S3Store::GrantObjectAccess(const std::string& principal) {
+  std::string arn = "arn:aws:s3:::" + config_.bucket;
+  // Object reads and writes, listing, multipart uploads; no bucket settings, no deletion
+  // of the bucket itself.
+  json policy = {{"Version", "2012-10-17"},
+                 {"Statement",
+                  {{{"Sid", "flytebox-tasks"},
+                    {"Effect", "Allow"},
+                    {"Principal", {{"AWS", {principal}}}},
+                    {"Action",
+                     {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket",
+                      "s3:GetBucketLocation", "s3:ListBucketMultipartUploads",
+                      "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"}},
+                    {"Resource", {arn, arn + "/*"}}}}}};
+  std::string body = policy.dump();
+  Call put{"PUT",
+           "/" + config_.bucket,
+           {{"policy", ""}},
+           &body,
+           "the policy of bucket '" + config_.bucket + "'"};
+  FB_ASSIGN_OR_RETURN(HttpResponse response, Send(put));
+  if (response.status != 200 && response.status != 204) return ErrorFor(put, response);
+  return Status::Ok();
+}
+
+Status EnsureTaskAccess(S3Store& owner, const S3Config& task, S3StoreOptions options) {
+  FB_ASSIGN_OR_RETURN(std::unique_ptr<S3Store> store, OpenS3Store(task, std::move(options)));
+  FB_ASSIGN_OR_RETURN(bool allowed, store->BucketAllowed());
+  if (allowed) return Status::Ok();
+  FB_RETURN_IF_ERROR(owner.EnsureBucket());
+  auto refused = [&](const std::string& why) {
+    return Status::FailedPrecondition(
+        "the object store at " + task.endpoint + " refuses the tasks' account (access key " +
+        task.access_key + ") on bucket '" + task.bucket + "' (" + why +
+        "): the server must know that account (versitygw: run it with --iam-dir holding it; "
+        "`flytebox demo start` writes it to <state>/s3-iam/users.json)");
+  };
+  Status granted = owner.GrantObjectAccess(task.access_key);
+  if (granted.code() == Code::kUnavailable) return granted;
+  // versitygw refuses a policy naming an account it does not know (MalformedPolicy).
+  if (!granted.ok()) return refused(granted.message());
+  FB_ASSIGN_OR_RETURN(allowed, store->BucketAllowed());
+  if (!allowed) return refused("even after granting it the bucket");
+  FB_LOG(kInfo, kLog) << "granted the tasks' account the objects of bucket " << task.bucket;
   return Status::Ok();
 }
 

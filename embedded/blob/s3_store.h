@@ -72,6 +72,15 @@ class S3Store final : public BlobStore {
   // errors above tell whether it is reachable and accepts the credentials.
   Status EnsureBucket();
 
+  // Whether these credentials may use the bucket: a HEAD on it answered 200 (true) or
+  // 403/404 (false: refused, no such bucket, or an access key the server does not know).
+  // Other answers: the errors above.
+  Result<bool> BucketAllowed();
+
+  // Lets `principal` (another access key of the same server) read, write, list and delete
+  // the bucket's objects and nothing else, with a bucket policy that replaces any other.
+  Status GrantObjectAccess(const std::string& principal);
+
   // A presigned URL on the PUBLIC endpoint for one `method` ("GET" or "PUT") on `key`,
   // valid from `now` for `expires_seconds` (1..kMaxPresignSeconds). `headers` (e.g.
   // Content-MD5, x-amz-meta-*) are signed in: the client must send them with these values.
@@ -103,5 +112,13 @@ class S3Store final : public BlobStore {
 // the server; INVALID_ARGUMENT saying what to fix.
 Result<std::unique_ptr<S3Store>> OpenS3Store(const S3Config& config,
                                              S3StoreOptions options = {});
+
+// Makes sure the credentials of `task` (the tasks' account: same server and bucket as
+// `owner`) reach the bucket: when a HEAD with them is refused, `owner` creates the bucket
+// unless it exists (EnsureBucket), grants them its objects (GrantObjectAccess) and they are
+// tried again. When the grant is already there this is the one request of a start (in place
+// of EnsureBucket's). FAILED_PRECONDITION naming the server and the access key when they are
+// still refused.
+Status EnsureTaskAccess(S3Store& owner, const S3Config& task, S3StoreOptions options = {});
 
 }  // namespace flytebox::blob

@@ -574,3 +574,49 @@ def test_engine_attacks_on_the_published_port_are_refused(box):
     creds = json.loads(engine("exec", box.name, "cat", "/var/lib/flytebox/credentials.json").stdout)
     for key in ("url_secret", "db_password", "client_secret"):
         assert not creds.get(key) or creds[key] not in text, f"the task sees {key}"
+
+def test_tasks_get_the_tasks_s3_account_limited_to_the_bucket(box):
+    """Issue 11, item 4 in the image: a flytekit task's environment holds the tasks' own S3
+    keys, not versitygw's root keys, and with them it is refused other buckets, bucket
+    changes and admin calls, while its own objects go through (tests/e2e/s3_probe.py)."""
+    import botocore.session
+    from botocore.config import Config
+
+    box.start()
+    cat = engine("exec", box.name, "cat", "/var/lib/flytebox/credentials.json")
+    assert cat.returncode == 0, cat.stderr
+    creds = json.loads(cat.stdout)
+    assert creds["s3_task_access_key"] and creds["s3_task_access_key"] != creds["s3_access_key"]
+    root = botocore.session.get_session().create_client(
+        "s3", endpoint_url=f"http://localhost:{box.s3_port}", region_name="us-east-1",
+        aws_access_key_id=creds["s3_access_key"], aws_secret_access_key=creds["s3_secret_key"],
+        config=Config(s3={"addressing_style": "path"}))
+    other = "other-" + uuid.uuid4().hex[:8]
+    root.create_bucket(Bucket=other)
+    root.put_object(Bucket=other, Key="secret", Body=b"not for tasks")
+
+    env = dict(box.env, FLYTECTL_CONFIG=str(box.flyte_config))
+    outputs = {}
+    for script, workflow, inputs in [("env_report.py", "report_wf", []),
+                                     ("s3_probe.py", "probe_wf", ["--other_bucket", other])]:
+        name = "s3iam" + uuid.uuid4().hex[:10]
+        proc = subprocess.run([str(VENV / "bin" / "pyflyte"), "run", "--remote", "--name", name,
+                               script, workflow, *inputs], cwd=str(REPO / "tests" / "e2e"),
+                              env=env, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, f"{proc.stdout}\n{proc.stderr}\n{box.logs()}"
+        outputs[workflow] = json.loads(box.finished(name).outputs.get("o0", as_type=str))
+
+    environ = outputs["report_wf"]["environ"]
+    assert environ["FLYTE_AWS_ACCESS_KEY_ID"] == creds["s3_task_access_key"]
+    initial = "\n".join(outputs["report_wf"]["initial"])
+    for secret in (creds["s3_access_key"], creds["s3_secret_key"]):
+        assert secret not in json.dumps(environ) and secret not in initial
+    probe = outputs["probe_wf"]
+    for attempt in ("create_bucket", "get_other", "list_other", "put_other", "copy_from_other",
+                    "delete_other", "delete_own_bucket", "put_own_policy"):
+        assert probe[attempt] == {"error": "AccessDenied"}, (attempt, probe)
+    assert probe["list_buckets"] == {"ok": []}, probe
+    assert probe["admin_create_user"] == "403 XAdminAccessDenied", probe
+    assert probe["get_own"] == {"ok": "mine"}, probe
+    assert {b["Name"] for b in root.list_buckets()["Buckets"]} == {"my-s3-bucket", other}
+    assert root.get_object(Bucket=other, Key="secret")["Body"].read() == b"not for tasks"

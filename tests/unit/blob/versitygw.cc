@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <random>
 #include <thread>
 
@@ -59,7 +60,7 @@ bool Accepts(int port) {
 
 }  // namespace
 
-Result<std::unique_ptr<Versitygw>> Versitygw::Start(bool keep_alive) {
+Result<std::unique_ptr<Versitygw>> Versitygw::Start(bool keep_alive, const std::string& accounts) {
   std::string exe = Binary();
   if (::access(exe.c_str(), X_OK) != 0) {
     return Status::FailedPrecondition("no versitygw at " + exe +
@@ -75,6 +76,11 @@ Result<std::unique_ptr<Versitygw>> Versitygw::Start(bool keep_alive) {
   ProcessSpec spec;
   spec.argv = {exe, "--port", "127.0.0.1:" + std::to_string(gw->port_), "--quiet"};
   if (keep_alive) spec.argv.push_back("--keep-alive");
+  if (!accounts.empty()) {
+    fs::create_directories(gw->dir_ / "iam");
+    std::ofstream((gw->dir_ / "iam" / "users.json").string()) << accounts;
+    spec.argv.insert(spec.argv.end(), {"--iam-dir", (gw->dir_ / "iam").string()});
+  }
   spec.argv.insert(spec.argv.end(), {"posix", (gw->dir_ / "data").string()});
   // Credentials through the environment, as the sandbox passes them.
   spec.env_overrides = {{"ROOT_ACCESS_KEY_ID", gw->access_key_},

@@ -21,8 +21,9 @@ std::string RandomHex(size_t bytes);
 class Versitygw {
  public:
   // `keep_alive`: let clients reuse connections (versitygw closes them after each request
-  // otherwise).
-  static Result<std::unique_ptr<Versitygw>> Start(bool keep_alive = true);
+  // otherwise). `accounts`: when set, the users.json of its internal IAM (--iam-dir).
+  static Result<std::unique_ptr<Versitygw>> Start(bool keep_alive = true,
+                                                  const std::string& accounts = "");
   ~Versitygw();
 
   // A config for this server and `bucket` with the right credentials.

@@ -9,10 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
@@ -182,7 +184,7 @@ TEST(ChooseRuntimeTest, DetectionFallsBackToNativeWithAClearLine) {
 TEST(NativeConfigTest, DefaultSandboxIsTheEngineAlone) {
   StartOptions o;
   o.port = 31080;
-  Credentials creds{"ak", "sk", "flytebox", "pw", "urlsecret", "id", "sec"};
+  Credentials creds{"ak", "sk", "flytebox", "pw", "urlsecret", "id", "sec", "tak", "tsk"};
   Programs programs;
   programs.engine = "/bin/engine";
   auto config = BuildSupervisorConfig(o, StatePaths{"/state"}, creds, programs, EngineFeatures{});
@@ -205,7 +207,7 @@ TEST(NativeConfigTest, PostgresAndS3ComeFirstAndSecretsStayOutOfArgv) {
   o.s3 = true;
   o.python = "/venv/bin/python";
   o.env = {"EXTRA=1"};
-  Credentials creds{"ak", "sk", "flytebox", "pw", "urlsecret", "id", "sec"};
+  Credentials creds{"ak", "sk", "flytebox", "pw", "urlsecret", "id", "sec", "tak", "tsk"};
   Programs programs;
   programs.engine = "/bin/engine";
   programs.versitygw = "/bin/versitygw";
@@ -290,7 +292,7 @@ TEST(NativeConfigTest, PostgresAndS3ComeFirstAndSecretsStayOutOfArgv) {
 TEST(NativeConfigTest, FlyteConfigNamesTheEndpointAndTheStore) {
   StartOptions o;
   o.port = 31080;
-  Credentials creds{"ak", "sk", "flytebox", "pw", "u", "id", "sec"};
+  Credentials creds{"ak", "sk", "flytebox", "pw", "u", "id", "sec", "tak", "tsk"};
   std::string plain = FlyteConfigYaml(o, creds);
   EXPECT_NE(plain.find("  endpoint: dns:///localhost:31080\n"), std::string::npos) << plain;
   EXPECT_NE(plain.find("  insecure: true\n"), std::string::npos);
@@ -307,7 +309,7 @@ TEST(NativeConfigTest, WithAuthTheConfigUsesClientSecretAndTheEngineGetsTheClien
   o.port = 31080;
   o.auth = true;
   o.auth_token_ttl = 5;
-  Credentials creds{"ak", "sk", "flytebox", "pw", "u", "flytebox-abc", "s3cr3t"};
+  Credentials creds{"ak", "sk", "flytebox", "pw", "u", "flytebox-abc", "s3cr3t", "tak", "tsk"};
   std::string yaml = FlyteConfigYaml(o, creds, "/home/u/.flyte/sandbox-client-secret");
   EXPECT_NE(yaml.find("  authType: ClientSecret\n"), std::string::npos) << yaml;
   EXPECT_NE(yaml.find("  clientId: flytebox-abc\n"), std::string::npos) << yaml;
@@ -363,9 +365,51 @@ TEST(NativeConfigTest, CredentialsFromBeforeAuthGainAClientAndKeepTheRest) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->db_password, "pw");
   EXPECT_FALSE(c->client_secret.empty());
+  EXPECT_EQ(c->s3_access_key, "ak");
+  EXPECT_EQ(c->s3_task_access_key.rfind("fbtask", 0), 0u) << c->s3_task_access_key;
+  EXPECT_GE(c->s3_task_secret_key.size(), 32u);
   auto again = LoadOrCreateCredentials(path);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->client_secret, c->client_secret);
+  EXPECT_EQ(again->s3_task_access_key, c->s3_task_access_key);
+  EXPECT_EQ(again->s3_task_secret_key, c->s3_task_secret_key);
+}
+
+TEST(NativeConfigTest, TasksGetTheirOwnS3AccountWrittenForVersitygwBeforeItStarts) {
+  StartOptions o;
+  o.s3 = true;
+  Credentials creds{"ak", "sk", "flytebox", "pw", "urlsecret", "id", "sec", "tak", "tsk"};
+  Programs programs;
+  programs.engine = "/bin/engine";
+  programs.versitygw = "/bin/versitygw";
+  auto config =
+      BuildSupervisorConfig(o, StatePaths{"/state"}, creds, programs, EngineFeatures{true, true});
+  const auto& s3 = config.components[0];
+  const auto& engine = config.components[1];
+  auto iam = std::find(s3.command.begin(), s3.command.end(), "--iam-dir");
+  ASSERT_NE(iam, s3.command.end());
+  EXPECT_EQ(*(iam + 1), "/state/s3-iam");
+  EXPECT_LT(iam - s3.command.begin(),
+            std::find(s3.command.begin(), s3.command.end(), "posix") - s3.command.begin());
+  EXPECT_EQ(s3.env.at("ROOT_ACCESS_KEY_ID"), "ak");
+  EXPECT_EQ(engine.env.at("FLYTEBOX_S3_ACCESS_KEY"), "ak");
+  EXPECT_EQ(engine.env.at("FLYTEBOX_S3_TASK_ACCESS_KEY"), "tak");
+  EXPECT_EQ(engine.env.at("FLYTEBOX_S3_TASK_SECRET_KEY"), "tsk");
+
+  auto users = nlohmann::json::parse(VersitygwAccountsJson(creds));
+  EXPECT_EQ(users, nlohmann::json::parse(
+                       R"({"accessAccounts":{"tak":{"access":"tak","secret":"tsk","role":"user",)"
+                       R"("userID":0,"groupID":0,"projectID":0}}})"));
+  TempDir dir;
+  std::string iam_dir = dir / "s3-iam";
+  ASSERT_TRUE(WriteVersitygwAccounts(iam_dir, creds).ok());
+  struct stat st {};
+  ASSERT_EQ(stat((iam_dir + "/users.json").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(stat(iam_dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  EXPECT_EQ(ReadFile(iam_dir + "/users.json").value_or(""), VersitygwAccountsJson(creds));
+  EXPECT_TRUE(IsStateEntry("s3-iam"));
 }
 
 TEST(ProgressTest, PlainLinesWithoutATerminal) {

@@ -73,6 +73,23 @@ TEST_F(EngineCommandLineTest, S3TakesCredentialsFromTheEnvironment) {
   EXPECT_EQ(line.options.s3.region, "eu-west-1");
   EXPECT_EQ(line.options.s3.access_key, "ak");
   EXPECT_EQ(line.options.s3.secret_key, "sk");
+  EXPECT_TRUE(line.options.s3_task_access_key.empty());
+}
+
+TEST_F(EngineCommandLineTest, S3TasksAccountTakesBothKeysOrNone) {
+  env_["FLYTEBOX_S3_ACCESS_KEY"] = "ak";
+  env_["FLYTEBOX_S3_SECRET_KEY"] = "sk";
+  env_["FLYTEBOX_S3_TASK_ACCESS_KEY"] = "tak";
+  std::vector<std::string> args = {"--storage", "s3", "--s3-endpoint", "http://127.0.0.1:9000"};
+  EngineCommandLine half = Parse(args);
+  EXPECT_EQ(half.exit_code, 2);
+  EXPECT_NE(half.err.find("FLYTEBOX_S3_TASK_SECRET_KEY"), std::string::npos) << half.err;
+  env_["FLYTEBOX_S3_TASK_SECRET_KEY"] = "tsk";
+  EngineCommandLine line = Parse(args);
+  ASSERT_FALSE(line.exit_code) << line.err;
+  EXPECT_EQ(line.options.s3_task_access_key, "tak");
+  EXPECT_EQ(line.options.s3_task_secret_key, "tsk");
+  EXPECT_EQ(line.options.s3.access_key, "ak");
 }
 
 TEST_F(EngineCommandLineTest, S3WithoutCredentialsIsAUsageError) {
