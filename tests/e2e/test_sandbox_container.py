@@ -572,7 +572,7 @@ def test_engine_attacks_on_the_published_port_are_refused(box):
     for name in ("FLYTEBOX_", "PGPASSWORD"):
         assert name not in text, f"the task's environment names {name}:\n{text}"
     creds = json.loads(engine("exec", box.name, "cat", "/var/lib/flytebox/credentials.json").stdout)
-    for key in ("url_secret", "db_password", "client_secret"):
+    for key in ("url_secret", "db_password", "client_secret", "s3_secret_key"):
         assert not creds.get(key) or creds[key] not in text, f"the task sees {key}"
 
 def test_tasks_get_the_tasks_s3_account_limited_to_the_bucket(box):
