@@ -6,17 +6,18 @@ from flytekit.types.file import FlyteFile
 
 IMAGE = DefaultImages.default_image()  # in the cluster already: no pull
 
-count_lines = ContainerTask(
-    name="kube_raw_count_lines",
-    image=IMAGE,
-    input_data_dir="/var/inputs",
-    output_data_dir="/var/outputs",
-    inputs=kwtypes(a=int, f=FlyteFile),
-    outputs=kwtypes(n=int, loud=FlyteFile),
-    command=["sh", "-c",
-             "echo $(( {{.inputs.a}} + $(wc -l < /var/inputs/f) )) > /var/outputs/n && "
-             "tr a-z A-Z < /var/inputs/f > /var/outputs/loud"],
-)
+
+def sh_task(name: str, inputs: dict, outputs: dict, command: str) -> ContainerTask:
+    """`sh -c command` in the default image, its files in /var/inputs and /var/outputs."""
+    return ContainerTask(name=name, image=IMAGE, input_data_dir="/var/inputs",
+                         output_data_dir="/var/outputs", inputs=inputs, outputs=outputs,
+                         command=["sh", "-c", command])
+
+
+count_lines = sh_task("kube_raw_count_lines", kwtypes(a=int, f=FlyteFile),
+                      kwtypes(n=int, loud=FlyteFile),
+                      "echo $(( {{.inputs.a}} + $(wc -l < /var/inputs/f) )) > /var/outputs/n && "
+                      "tr a-z A-Z < /var/inputs/f > /var/outputs/loud")
 
 
 @workflow
@@ -24,15 +25,8 @@ def raw_wf(a: int, f: FlyteFile) -> tuple[int, FlyteFile]:
     return count_lines(a=a, f=f)
 
 
-refuse = ContainerTask(
-    name="kube_raw_refuse",
-    image=IMAGE,
-    input_data_dir="/var/inputs",
-    output_data_dir="/var/outputs",
-    inputs=kwtypes(x=int),
-    outputs=kwtypes(y=int),
-    command=["sh", "-c", "echo 'x={{.inputs.x}} must be even' > /var/outputs/_ERROR"],
-)
+refuse = sh_task("kube_raw_refuse", kwtypes(x=int), kwtypes(y=int),
+                 "echo 'x={{.inputs.x}} must be even' > /var/outputs/_ERROR")
 
 
 @workflow
@@ -40,15 +34,8 @@ def raw_error_wf(x: int = 3) -> int:
     return refuse(x=x)
 
 
-exit_one = ContainerTask(
-    name="kube_raw_exit_one",
-    image=IMAGE,
-    input_data_dir="/var/inputs",
-    output_data_dir="/var/outputs",
-    inputs=kwtypes(x=int),
-    outputs=kwtypes(y=int),
-    command=["sh", "-c", "echo 'giving up on {{.inputs.x}}' >&2; exit 1"],
-)
+exit_one = sh_task("kube_raw_exit_one", kwtypes(x=int), kwtypes(y=int),
+                   "echo 'giving up on {{.inputs.x}}' >&2; exit 1")
 
 
 @workflow
@@ -56,16 +43,8 @@ def raw_exit_wf(x: int = 3) -> int:
     return exit_one(x=x)
 
 
-slow_double = ContainerTask(
-    name="kube_raw_slow_double",
-    image=IMAGE,
-    input_data_dir="/var/inputs",
-    output_data_dir="/var/outputs",
-    inputs=kwtypes(x=int, seconds=int),
-    outputs=kwtypes(y=int),
-    command=["sh", "-c",
-             "sleep {{.inputs.seconds}} && echo $(( $(cat /var/inputs/x) * 2 )) > /var/outputs/y"],
-)
+slow_double = sh_task("kube_raw_slow_double", kwtypes(x=int, seconds=int), kwtypes(y=int),
+                      "sleep {{.inputs.seconds}} && echo $(( $(cat /var/inputs/x) * 2 )) > /var/outputs/y")
 
 
 @workflow
