@@ -1,8 +1,5 @@
 #include "embedded/executor/copilot.h"
 
-#include <filesystem>
-#include <fstream>
-
 #include "embedded/executor/raw_container.h"
 
 namespace flytebox::executor {
@@ -12,7 +9,6 @@ extern const char kCopilotScript[];  // copilot.py, compiled in
 namespace {
 
 using nlohmann::json;
-namespace fs = std::filesystem;
 
 constexpr char kInputsVolume[] = "flytebox-raw-inputs";
 constexpr char kOutputsVolume[] = "flytebox-raw-outputs";
@@ -97,22 +93,7 @@ Result<bool> FetchOutputs(const RawIoRun& io, blob::BlobStore& blobs) {
   FB_ASSIGN_OR_RETURN(std::string base, blobs.KeyOf(io.staging));
   FB_ASSIGN_OR_RETURN(bool done, blobs.Exists(base + "/" + kDoneMarker));
   if (!done) return false;
-  const std::string prefix = base + "/outputs/";
-  FB_ASSIGN_OR_RETURN(std::vector<std::string> keys, blobs.List(prefix));
-  for (const std::string& key : keys) {
-    fs::path rel = fs::path(key.substr(prefix.size())).lexically_normal();
-    if (rel.empty() || rel.is_absolute() || *rel.begin() == "..") {
-      return Status::FailedPrecondition("the task's output '" + key.substr(prefix.size()) +
-                                        "' is not a path inside its output folder");
-    }
-    fs::path to = fs::path(io.outputs()) / rel;
-    std::error_code ec;
-    fs::create_directories(to.parent_path(), ec);
-    FB_ASSIGN_OR_RETURN(std::string data, blobs.Get(key));
-    std::ofstream out(to, std::ios::binary | std::ios::trunc);
-    out << data;
-    if (!out) return Status::Internal("cannot write " + to.string());
-  }
+  FB_RETURN_IF_ERROR(GetFolder(base + "/outputs", io.outputs(), blobs));
   return true;
 }
 

@@ -41,15 +41,7 @@ Status CopyBlobIn(const fc::Blob& blob, blob::BlobStore& blobs, const fs::path& 
   auto key = blobs.KeyOf(blob.uri());
   if (key.ok()) {
     if (blob.metadata().type().dimensionality() == fc::BlobType::MULTIPART) {
-      FB_ASSIGN_OR_RETURN(auto keys, blobs.List(*key + "/"));
-      for (const auto& k : keys) {
-        fs::path dest = to / k.substr(key->size() + 1);
-        std::error_code ec;
-        fs::create_directories(dest.parent_path(), ec);
-        FB_ASSIGN_OR_RETURN(std::string data, blobs.Get(k));
-        FB_RETURN_IF_ERROR(WriteFile(dest, data));
-      }
-      return Status::Ok();
+      return GetFolder(*key, to.string(), blobs);
     }
     FB_ASSIGN_OR_RETURN(std::string data, blobs.Get(*key));
     return WriteFile(to, data);
@@ -140,11 +132,10 @@ Status PrepareRawIo(const fc::LiteralMap& inputs, blob::BlobStore& blobs, const 
   return WriteFile(fs::path(io.inputs()) / "inputs.pb", inputs.SerializeAsString());
 }
 
-namespace {
-
-// Every regular file below `dir` to `base`/<relative path>; links are not followed (a link
-// loop or a link out of the folder is refused), and no filesystem error escapes as a throw.
-Status PutTree(const fs::path& dir, const std::string& base, blob::BlobStore& blobs) {
+// Links are not followed (a link loop or a link out of the folder is refused), and no
+// filesystem error escapes as a throw.
+Status PutFolder(const std::string& folder, const std::string& base, blob::BlobStore& blobs) {
+  const fs::path dir(folder);
   std::error_code ec;
   fs::recursive_directory_iterator it(dir, ec), end;
   for (; !ec && it != end; it.increment(ec)) {
@@ -164,10 +155,22 @@ Status PutTree(const fs::path& dir, const std::string& base, blob::BlobStore& bl
   return Status::Ok();
 }
 
-}  // namespace
-
-Status PutFolder(const std::string& dir, const std::string& base, blob::BlobStore& blobs) {
-  return PutTree(dir, base, blobs);
+Status GetFolder(const std::string& base, const std::string& dir, blob::BlobStore& blobs) {
+  const std::string prefix = base + "/";
+  FB_ASSIGN_OR_RETURN(std::vector<std::string> keys, blobs.List(prefix));
+  for (const std::string& key : keys) {
+    fs::path rel = fs::path(key.substr(prefix.size())).lexically_normal();
+    if (rel.empty() || rel.is_absolute() || *rel.begin() == "..") {
+      return Status::FailedPrecondition("'" + key.substr(prefix.size()) + "' under " + base +
+                                        " is not a path inside its folder");
+    }
+    fs::path to = fs::path(dir) / rel;
+    std::error_code ec;
+    fs::create_directories(to.parent_path(), ec);
+    FB_ASSIGN_OR_RETURN(std::string data, blobs.Get(key));
+    FB_RETURN_IF_ERROR(WriteFile(to, data));
+  }
+  return Status::Ok();
 }
 
 Result<fc::LiteralMap> CollectRawOutputs(const fc::TypedInterface& iface, blob::BlobStore& blobs,
@@ -195,7 +198,7 @@ Result<fc::LiteralMap> CollectRawOutputs(const fc::TypedInterface& iface, blob::
       *b->mutable_metadata()->mutable_type() = var.type().blob();
       FB_ASSIGN_OR_RETURN(std::string base, blobs.KeyOf(output_prefix + "/" + name));
       if (fs::is_directory(st)) {
-        FB_RETURN_IF_ERROR(PutTree(from, base, blobs));
+        FB_RETURN_IF_ERROR(PutFolder(from.string(), base, blobs));
       } else {
         FB_ASSIGN_OR_RETURN(std::string data, ReadFile(from));
         FB_RETURN_IF_ERROR(blobs.Put(base, data));

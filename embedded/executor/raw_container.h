@@ -39,6 +39,10 @@ std::vector<std::string> LocalRawArgv(const RawIoRun& io, std::vector<std::strin
 // FAILED_PRECONDITION, never followed.
 Status PutFolder(const std::string& dir, const std::string& base, blob::BlobStore& blobs);
 
+// The reverse: every object below the key `base` written to `dir`/<relative path>; a key
+// whose path would leave `dir` is FAILED_PRECONDITION, and nothing is written for it.
+Status GetFolder(const std::string& base, const std::string& dir, blob::BlobStore& blobs);
+
 // Reads the declared outputs back: text parsed by type, files and folders stored under
 // `output_prefix`. An `_ERROR` file is the task's user error: FAILED_PRECONDITION with its
 // text. A missing output is NOT_FOUND naming it.
