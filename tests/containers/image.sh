@@ -19,24 +19,17 @@
 # Prints "PASS ..." and exits 0 only when every check passed, else "FAIL ...: why" with the
 # container's logs. Environment: FLYTEBOX_VENV (the pinned flytekit), FLYTEBOX_IMAGE
 # (default flytebox:<version>), FLYTEBOX_BUILD (where the programs were built).
-set -euo pipefail
-export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ENGINE="${1:-}"
 DB="${2:-sqlite}"
 case "$ENGINE" in docker|podman) ;; *) echo "usage: $0 docker|podman [sqlite|postgres]" >&2; exit 2 ;; esac
 case "$DB" in sqlite|postgres) ;; *) echo "usage: $0 docker|podman [sqlite|postgres]" >&2; exit 2 ;; esac
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-CACHE="${FLYTEBOX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flytebox}"
-VENV="${FLYTEBOX_VENV:-$CACHE/venv}"
-VERSION="$(sed -n 's/^project(flytebox VERSION \([0-9.]*\).*/\1/p' "$REPO/CMakeLists.txt")"
-IMAGE="${FLYTEBOX_IMAGE:-flytebox:$VERSION}"
 NAME="flytebox-image-test-$ENGINE-$DB-$$"
 VOLUME="$NAME"
 LABEL="io.flytebox.test=image"
 STATE=/var/lib/flytebox
-START=$SECONDS
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/flytebox-image-test.XXXXXX")"
 RUN_FLAGS=()
 
@@ -66,9 +59,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-  "$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 http_status() { # URL -> HTTP status code, 000 when nothing answers
   curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1" 2>/dev/null || true

@@ -22,44 +22,12 @@
 # Prints "PASS ..." and exits 0 only when every check passed, else "FAIL ...: why" with the
 # components' logs. Environment: FLYTEBOX_VENV (the pinned flytekit), FLYTEBOX_IMAGE (default
 # flytebox:<version>), FLYTEBOX_BUILD (where the programs were built).
-set -euo pipefail
-export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
-
-ENGINE="${1:-}"
-CLI="${2:-}"
-case "$ENGINE" in docker|podman) ;; *) echo "usage: $0 docker|podman FLYTEBOX_CLI" >&2; exit 2 ;; esac
-[ -x "$CLI" ] || { echo "usage: $0 docker|podman FLYTEBOX_CLI (not executable: '$CLI')" >&2; exit 2; }
-
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-CACHE="${FLYTEBOX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flytebox}"
-VENV="${FLYTEBOX_VENV:-$CACHE/venv}"
-VERSION="$(sed -n 's/^project(flytebox VERSION \([0-9.]*\).*/\1/p' "$REPO/CMakeLists.txt")"
-IMAGE="${FLYTEBOX_IMAGE:-flytebox:$VERSION}"
-NAME="fb-k8s-test-$ENGINE-$$"
+NAME="fb-k8s-test-${1:-}-$$"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/flytebox-k8s-test.XXXXXX")"
-export FLYTEBOX_CACHE="$CACHE"
-export HOME="$WORK/home"   # the CLI writes ~/.flyte here, not in the caller's home
-mkdir -p "$HOME"
-KUBECONFIG="$HOME/.flyte/sandbox/kubeconfig"
-export KUBECONFIG FLYTECTL_CONFIG="$HOME/.flyte/config-sandbox.yaml"
-START=$SECONDS
-
-log() { printf 'kubernetes %s: %s\n' "$ENGINE" "$*"; }
-e() { timeout 120 "$ENGINE" "$@"; }
-demo() { "$CLI" demo "$1" --runtime "$ENGINE" --name "$NAME" --state-dir "$WORK/state" "${@:2}"; }
-
-fail() {
-  printf 'FAIL kubernetes %s: %s\n' "$ENGINE" "$*" >&2
-  if e inspect "$NAME" >/dev/null 2>&1; then
-    local f
-    for f in supervisor kine apiserver containerd kubelet engine; do
-      echo "---- $f.log ----" >&2
-      e exec "$NAME" tail -n 25 "/var/lib/flytebox/logs/$f.log" 2>&1 >&2 || true
-    done
-    kubectl get pods -A -o wide >&2 2>&1 || true
-  fi
-  exit 1
-}
+LABEL=kubernetes
+LOG_FILES="supervisor kine apiserver containerd kubelet engine"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+kube_test_setup "$@"
 
 cleanup() {
   e rm -f "$NAME" >/dev/null 2>&1 || true
@@ -68,10 +36,6 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-
-free_port() {
-  "$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 command -v kubectl >/dev/null || fail "kubectl is missing (scripts/install-deps.sh)"
 [ -x "$VENV/bin/pyflyte" ] || fail "no pinned flytekit at $VENV (scripts/install-deps.sh python)"
