@@ -430,13 +430,20 @@ def test_secrets_from_kubernetes_as_env_and_file(engine, remote, version, cluste
         f"{user_secret} {password} {password} /etc/flyte/secrets/db-creds/password")
 
 
-def test_missing_secret_fails_fast_naming_it(engine, remote, version):
+def failed_fast(remote, version, lp_name: str, *needles: str):
+    """Runs `lp_name`: it must FAIL within 30 s, its error naming every needle."""
     start = time.monotonic()
-    ex = run(remote, version, "kube_workflows.missing_secret_wf", timeout=120)
+    ex = run(remote, version, lp_name, timeout=120)
     took = time.monotonic() - start
     assert ex.closure.phase == Phase.FAILED, Phase.enum_to_string(ex.closure.phase)
-    assert "no-such-secret" in ex.closure.error.message, ex.closure.error.message
-    assert took < 30, f"a missing secret took {took:.1f} s to fail"
+    for needle in needles:
+        assert needle in ex.closure.error.message, ex.closure.error.message
+    assert took < 30, f"{lp_name} took {took:.1f} s to fail"
+    return ex
+
+
+def test_missing_secret_fails_fast_naming_it(engine, remote, version):
+    failed_fast(remote, version, "kube_workflows.missing_secret_wf", "no-such-secret")
 
 
 def test_finished_pods_are_kept_for_their_ttl_then_deleted(engine, remote, version, cluster):
@@ -623,13 +630,8 @@ def test_pod_spec_task_on_a_named_pod_template(engine, remote, version, cluster)
 
 
 def test_missing_file_secret_fails_fast_naming_it(engine, remote, version):
-    start = time.monotonic()
-    ex = run(remote, version, "kube_workflows.missing_file_secret_wf", timeout=120)
-    took = time.monotonic() - start
-    assert ex.closure.phase == Phase.FAILED, Phase.enum_to_string(ex.closure.phase)
-    assert "no-such-file-secret" in ex.closure.error.message, ex.closure.error.message
-    assert "as a file" in ex.closure.error.message, ex.closure.error.message
-    assert took < 30, f"a missing file secret took {took:.1f} s to fail"
+    ex = failed_fast(remote, version, "kube_workflows.missing_file_secret_wf",
+                     "no-such-file-secret", "as a file")
     assert len(attempts(remote, ex)) == 1
 
 
