@@ -45,11 +45,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-command -v kubectl >/dev/null || fail "kubectl is missing (scripts/install-deps.sh)"
-[ -x "$VENV/bin/pyflyte" ] || fail "no pinned flytekit at $VENV (scripts/install-deps.sh python)"
-"$REPO/scripts/container-engines.sh" "$ENGINE" >/dev/null || fail "$ENGINE does not come up"
-"$REPO/scripts/build-image.sh" --engine "$ENGINE" --tag "$IMAGE" >"$WORK/build.log" 2>&1 \
-  || { tail -n 20 "$WORK/build.log" >&2; fail "building $IMAGE failed"; }
+kube_test_prerequisites
 
 # ------------------------------------------------------ images on the host ---
 archive="$("$REPO/scripts/k8s-images.sh" 2>"$WORK/k8s-images.log" | grep '/flytekit[^/]*\.tar$' | head -n 1)" \

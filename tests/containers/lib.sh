@@ -48,3 +48,13 @@ fail() {
   fi
   exit 1
 }
+
+# What every Kubernetes test needs first: kubectl, the pinned flytekit, the engine up and the
+# image built from the current programs (a no-op when it is up to date).
+kube_test_prerequisites() {
+  command -v kubectl >/dev/null || fail "kubectl is missing (scripts/install-deps.sh)"
+  [ -x "$VENV/bin/pyflyte" ] || fail "no pinned flytekit at $VENV (scripts/install-deps.sh python)"
+  "$REPO/scripts/container-engines.sh" "$ENGINE" >/dev/null || fail "$ENGINE does not come up"
+  "$REPO/scripts/build-image.sh" --engine "$ENGINE" --tag "$IMAGE" >"$WORK/build.log" 2>&1 \
+    || { tail -n 20 "$WORK/build.log" >&2; fail "building $IMAGE failed"; }
+}
