@@ -236,32 +236,39 @@ add_kubernetes() { # DIR
   strip -o "$bin/kine" "$FLYTEBOX_K8S_BIN/kine"
   chmod 755 "$bin/flytebox-kube" "$bin/kine"
   for p in "${K8S_MULTICALL_COMPONENTS[@]}"; do ln -s flytebox-kube "$bin/$p"; done
-  add_containerd_seed "$1/opt/flytebox/k8s/containerd-seed.tar.zst"
+  add_containerd_seed "$1"
 }
 
-# containerd's root (its database, the snapshots, the images' small blobs) after importing
-# the archives of scripts/k8s-images.sh, as a zstd tarball made once per set of archives. A
-# new volume's first start unpacks it where importing the task image took most of that
-# start (hashing, storing and unpacking 300 MB). The layers' blobs are left out: pods run
-# from the unpacked snapshots, and these images are never pushed or exported.
-add_containerd_seed() { # OUT
+# containerd's root after importing the archives of scripts/k8s-images.sh, made once per set
+# of archives: its database and the images' small blobs as a zstd tarball that a new volume's
+# first start unpacks (kilobytes), and the images' unpacked snapshots as folders of the image
+# itself, /opt/flytebox/k8s/seed-KEY/N, which the tarball's snapshots link to (their `fs` is a
+# symbolic link there), so that no start writes the task image's files: unpacking them into
+# each new volume took 8-29 s of its first start. Committed snapshots are only ever lower
+# layers of containers' mounts, read-only. KEY names the set, so that a volume made by another
+# image's seed is told by its dangling links (flytebox_k8s.py). The layers' blobs are left
+# out: pods run from the snapshots, and these images are never pushed or exported.
+SEED_DIR=/opt/flytebox/k8s
+add_containerd_seed() { # IMAGE_ROOT
   local archives key archive
   archives="$("$FLYTEBOX_ROOT/scripts/k8s-images.sh")" || die "scripts/k8s-images.sh failed"
   key="$({ declare -f add_containerd_seed make_containerd_seed; containerd --version;
            for archive in $archives; do
              echo "$archive $(cat "$archive.key" 2>/dev/null || stat -c %Y "$archive")"
            done; } | sha256sum | cut -c1-16)"
-  local seed="$FLYTEBOX_K8S_IMAGES/containerd-seed-$key.tar.zst"
+  local seed="$FLYTEBOX_K8S_IMAGES/containerd-seed-$key.tar"
   if [ ! -f "$seed" ]; then
     # shellcheck disable=SC2086
-    make_containerd_seed "$seed" $archives
+    make_containerd_seed "$seed" "$key" $archives
     find "$FLYTEBOX_K8S_IMAGES" -maxdepth 1 -name 'containerd-seed-*' ! -name "$(basename "$seed")" -delete
   fi
-  cp "$seed" "$1"
+  mkdir -p "$1$SEED_DIR"
+  tar --numeric-owner -C "$1$SEED_DIR" -xf "$seed" || die "unpacking $seed failed"
+  SEED_TREE=".$SEED_DIR/seed-$key"
 }
 
-make_containerd_seed() { # OUT ARCHIVE...
-  local out="$1"; shift
+make_containerd_seed() { # OUT KEY ARCHIVE...
+  local out="$1" key="$2"; shift 2
   local dir="$WORK/containerd-seed" pid archive i
   mkdir -p "$dir/root" "$dir/state"
   printf '%s\n' 'version = 2' "root = \"$dir/root\"" "state = \"$dir/state\"" \
@@ -287,10 +294,17 @@ make_containerd_seed() { # OUT ARCHIVE...
   # The layers' blobs (the only ones over 100 kB; manifests and configs are a few) go, with
   # containerd stopped: the import leaves them unreferenced once unpacked.
   find "$dir/root/io.containerd.content.v1.content/blobs" -type f -size +100k -delete
-  tar --numeric-owner -C "$dir/root" -cf - . | zstd -q -T2 -10 -o "$out.part" \
+  local snaps="$dir/root/io.containerd.snapshotter.v1.overlayfs/snapshots" tree="$dir/out/seed-$key" n
+  mkdir -p "$tree"
+  for n in $(ls "$snaps"); do
+    mv "$snaps/$n/fs" "$tree/$n"
+    ln -s "$SEED_DIR/seed-$key/$n" "$snaps/$n/fs"
+  done
+  tar --numeric-owner -C "$dir/root" -cf - . | zstd -q -T2 -19 -o "$dir/out/containerd-seed.tar.zst" \
     || die "packing the containerd seed failed"
+  tar --numeric-owner --xattrs -C "$dir/out" -cf "$out.part" . || die "packing the containerd seed failed"
   mv "$out.part" "$out"
-  say "containerd seed: $(( $(stat -c %s "$out") / 1000000 )) MB with $(tr '\n' ' ' <"$dir/names")"
+  say "containerd seed: $(( $(stat -c %s "$dir/out/containerd-seed.tar.zst") / 1000 )) kB of database, $(du -sm "$tree" | cut -f1) MB of snapshots, with $(tr '\n' ' ' <"$dir/names")"
   rm -rf "$dir"
 }
 
@@ -390,9 +404,11 @@ main() {
     find "$IMG_CACHE" -maxdepth 1 -name 'base-*.tar' ! -name "base-$key.tar" -delete
   fi
 
+  "$FLYTEBOX_ROOT/scripts/image-links.py" plan "$base" "$WORK/overlay" "$SEED_TREE" "$WORK/links" \
+    | sed 's/^/==> containerd seed: /' || die "finding the seed's files the image already has failed"
   local id
-  id="$({ echo "$key"; printf '%s\n' "${CHANGES[@]}";
-          (cd "$WORK/overlay" && find . -type f | sort | xargs sha256sum); } | sha256sum | cut -c1-16)"
+  id="$({ echo "$key"; printf '%s\n' "${CHANGES[@]}"; cat "$WORK/links";
+          (cd "$WORK/overlay" && find . -type f -print0 | sort -z | xargs -0 sha256sum); } | sha256sum | cut -c1-16)"
 
   local e engines todo=()
   engines="$(selected_engines)"
@@ -404,8 +420,13 @@ main() {
   if [ ${#todo[@]} -gt 0 ] || [ -n "$OUTPUT" ]; then
     local tarball="$WORK/flytebox-rootfs.tar"
     cp "$base" "$tarball"
-    (cd "$WORK/overlay" && find . ! -type d | sort) >"$WORK/overlay.list"
+    (cd "$WORK/overlay" && find . -path "$SEED_TREE" -prune -o ! -type d -print | sort) >"$WORK/overlay.list"
     tar --numeric-owner --owner=0 --group=0 -C "$WORK/overlay" -rf "$tarball" -T "$WORK/overlay.list"
+    # The seed's snapshots as they were made: their folders, owners and modes too.
+    (cd "$WORK/overlay" && find "$SEED_TREE" -print0 | sort -z) >"$WORK/seed.list"
+    tar --numeric-owner --xattrs --no-recursion --null -C "$WORK/overlay" -rf "$tarball" -T "$WORK/seed.list"
+    "$FLYTEBOX_ROOT/scripts/image-links.py" append "$tarball" "$WORK/links" \
+      || die "adding the seed's links to the image failed"
     if [ -n "$OUTPUT" ]; then cp "$tarball" "$OUTPUT"; say "root filesystem: $OUTPUT"; fi
     for e in "${todo[@]}"; do import_into "$e" "$tarball" "$id"; done
   fi

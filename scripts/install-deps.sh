@@ -19,7 +19,7 @@ APT_PACKAGES=(
   postgresql
   docker.io podman runc uidmap slirp4netns fuse-overlayfs busybox-static
   debootstrap chromium
-  containerd containernetworking-plugins iptables
+  containerd containernetworking-plugins iptables zstd
   clang-format clang-tidy
 )
 

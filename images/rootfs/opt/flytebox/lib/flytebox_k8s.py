@@ -10,7 +10,8 @@ State under /var/lib/flytebox/k8s (the volume, so stop/start keeps the cluster):
                  every start: the container's address can change)
   kine/          the datastore (SQLite)
   containerd/    containerd's root: the images (a new volume's starts as the image's seed,
-                 with the pause and task images already imported)
+                 with the pause and task images already imported, their snapshots links
+                 to the image's /opt/flytebox/k8s/seed-KEY)
   kubelet/       the kubelet's root
   registry/      the image registry's storage (images pushed to localhost:30000)
   certs.d/       containerd's registry hosts: localhost:30000 over plain HTTP
@@ -509,12 +510,33 @@ def import_images():
     return True
 
 
+def _seeded_by_another_image(root):
+    """True when root's snapshots link to another image's seed (the image was replaced under
+    this volume): those links dangle, and no container could start from them."""
+    snaps = f"{root}/io.containerd.snapshotter.v1.overlayfs/snapshots"
+    try:
+        names = os.listdir(snaps)
+    except FileNotFoundError:
+        return False
+    return any(os.path.islink(f"{snaps}/{n}/fs") and not os.path.exists(f"{snaps}/{n}/fs")
+               for n in names)
+
+
 def seed_containerd():
     """A containerd root without a database (a new volume) becomes the image's seed: the
-    preloaded images already imported and unpacked, so the first start imports nothing."""
+    preloaded images already imported, their snapshots linked to the image's own folders
+    (build-image.sh), so the first start imports and unpacks nothing. A root made from
+    another image's seed is made again from this one's: images loaded into it since
+    (`flytebox demo image load`) must be loaded again; the registry's are kept."""
     root = f"{K8S}/containerd"
-    if not os.path.exists(SEED) or os.path.exists(f"{root}/io.containerd.metadata.v1.bolt"):
+    if not os.path.exists(SEED):
         return True
+    if os.path.exists(f"{root}/io.containerd.metadata.v1.bolt"):
+        if not _seeded_by_another_image(root):
+            return True
+        print("flytebox-k8s: containerd's root was made by another image's seed: made again "
+              "from this image's (load images added with `flytebox demo image load` again)",
+              file=sys.stderr, flush=True)
     started = time.monotonic()
     tmp = f"{root}.seed"
     shutil.rmtree(tmp, ignore_errors=True)
