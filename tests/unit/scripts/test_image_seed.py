@@ -1,6 +1,7 @@
-"""The containerd seed of the image: its snapshots stored once (scripts/image-links.py) and a
-volume's containerd root made from it (flytebox_k8s.seed_containerd), on real files with the
-real tar and zstd."""
+"""What a new or older volume gets at the start of `demo start --kubernetes`: the containerd
+seed of the image, its snapshots stored once (scripts/image-links.py) and a volume's
+containerd root made from it (flytebox_k8s.seed_containerd), and the cluster's client
+certificates (flytebox_k8s.make_pki); on real files with the real tar, zstd and openssl."""
 import os
 import shutil
 import subprocess
@@ -156,3 +157,27 @@ def test_a_volume_seeded_by_another_image_is_seeded_again(seed, capfd):
     assert not (root / "loaded-since").exists()
     assert "made by another image's seed" in capfd.readouterr().err
 
+
+def subject(crt):
+    return subprocess.run(["openssl", "x509", "-in", str(crt), "-noout", "-subject", "-nameopt",
+                           "compat"], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_client_certificates_follow_their_subjects(tmp_path, monkeypatch):
+    pki = tmp_path / "pki"
+    monkeypatch.setattr(flytebox_k8s, "PKI", str(pki))
+    flytebox_k8s.make_pki("10.0.0.2", "localhost")
+    cm = pki / "controller-manager.crt"
+    assert subject(cm) == "subject=/O=system:masters/CN=system:kube-controller-manager"
+    kubelet = (pki / "kubelet.crt").read_bytes()
+    # A volume made before the controller-manager had the cluster's authority: no marks, the
+    # old subject. Its certificate is made again, the others are kept.
+    for mark in pki.glob("*.subject"):
+        mark.unlink()
+    flytebox_k8s._cert("controller-manager", "/CN=system:kube-controller-manager")
+    flytebox_k8s.make_pki("10.0.0.2", "localhost")
+    assert subject(cm) == "subject=/O=system:masters/CN=system:kube-controller-manager"
+    assert (pki / "kubelet.crt").read_bytes() == kubelet
+    before = cm.read_bytes()
+    flytebox_k8s.make_pki("10.0.0.2", "localhost")
+    assert cm.read_bytes() == before

@@ -96,7 +96,10 @@ CLIENTS = {  # kubeconfig name -> certificate subject
     "admin": "/O=system:masters/CN=flytebox-admin",
     "kubelet": f"/O=system:nodes/CN=system:node:{NODE}",
     "scheduler": "/CN=system:kube-scheduler",
-    "controller-manager": "/CN=system:kube-controller-manager",
+    # Every controller acts as the controller-manager itself (no token per controller: making
+    # one for each of ~45 controllers, one after the other, held back the node's not-ready
+    # taint's removal by 1-5 s of every start), so it needs the cluster's full authority.
+    "controller-manager": "/O=system:masters/CN=system:kube-controller-manager",
     "apiserver-kubelet": "/O=system:masters/CN=kube-apiserver-kubelet-client",
 }
 
@@ -109,16 +112,36 @@ def make_pki(node_ip, public_host):
         _key("ca")
         _openssl("req", "-x509", "-new", "-key", f"{PKI}/ca.key", "-subj", "/CN=flytebox-k8s-ca",
                  "-days", "3650", "-out", f"{PKI}/ca.crt")
-        for name, subject in CLIENTS.items():
-            _cert(name, subject)
         _key("sa")
         _openssl("pkey", "-in", f"{PKI}/sa.key", "-pubout", "-out", f"{PKI}/sa.pub")
+    _client_certs()
     sans = ["IP:127.0.0.1", "IP:10.96.0.1", f"IP:{node_ip}", "DNS:localhost", "DNS:kubernetes",
             "DNS:kubernetes.default", "DNS:kubernetes.default.svc"]
     if public_host not in ("localhost", "127.0.0.1"):
         sans.append(_san(public_host))
     _cert("apiserver", "/CN=kube-apiserver", sans)
     _cert("kubelet-serving", f"/CN={NODE}", [f"IP:{node_ip}", "IP:127.0.0.1", f"DNS:{NODE}"])
+
+
+def _client_certs():
+    """Each client's certificate, made again when CLIENTS names another subject than the
+    volume's (a volume made by an earlier image)."""
+    for name, subject in CLIENTS.items():
+        mark = f"{PKI}/{name}.subject"
+        try:
+            with open(mark) as f:
+                have = f.read().strip()
+        except FileNotFoundError:
+            have = ""
+            if os.path.exists(f"{PKI}/{name}.crt"):
+                have = subprocess.run(
+                    ["openssl", "x509", "-in", f"{PKI}/{name}.crt", "-noout", "-subject",
+                     "-nameopt", "compat"], capture_output=True, text=True
+                ).stdout.strip().removeprefix("subject=")
+        if have != subject:
+            _cert(name, subject)
+        if not os.path.exists(mark) or have != subject:
+            _write(mark, subject + "\n")
 
 
 def _b64(path):
@@ -378,7 +401,7 @@ def components(node_ip, k8s_version):
                      f"--authorization-kubeconfig={K8S}/controller-manager.kubeconfig",
                      "--leader-elect=false", "--controllers=*,-nodeipam",
                      f"--service-account-private-key-file={pki}/sa.key",
-                     f"--root-ca-file={pki}/ca.crt", "--use-service-account-credentials=true",
+                     f"--root-ca-file={pki}/ca.crt", "--use-service-account-credentials=false",
                      # The node's not-ready taint goes at the first check after it is Ready:
                      # every 5 s by default, the last seconds of every start.
                      "--node-monitor-period=1s",
