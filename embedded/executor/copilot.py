@@ -12,14 +12,20 @@ region (for the signature) from AWS_REGION or AWS_DEFAULT_REGION, else us-east-1
 A symbolic link among the outputs is not followed: the task's error (_ERROR) says so.
 A failed request exits 1 with a line naming the object and the HTTP status.
 """
+import signal
+import sys
+
+# The sidecar holds SIGTERM from its first line, before the imports below (http.client's take
+# tens of ms): a task that ends while the copilot starts is not missed; upload() waits for it.
+if sys.argv[1:2] == ["upload"]:
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+
 import datetime
 import hashlib
 import hmac
 import http.client
 import os
 import shutil
-import signal
-import sys
 import urllib.parse
 import xml.etree.ElementTree as ElementTree
 
@@ -178,8 +184,7 @@ def download(staging, dest):
 
 
 def upload(src, staging):
-    # SIGTERM held until asked for: a task that ends while the copilot starts is not missed.
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # held already when run as a script
     bucket = Bucket(staging)
     print(f"copilot: waiting for the task to end to upload {src}", flush=True)
     signal.sigwait({signal.SIGTERM})

@@ -122,12 +122,24 @@ def test_a_symbolic_link_among_the_outputs_is_the_tasks_error(s3, tmp_path):
                                                                     "ConnectionRefused"]),
 ])
 def test_a_failed_request_exits_naming_the_object_and_the_status(s3, tmp_path, env, needles):
-    staging = stage(s3, "signed", {"a": b"1"}) if "nobucket" not in needles[0] else "s3://nobucket/x"
+    missing = "nobucket" in needles[0]
+    staging = "s3://nobucket/x" if missing else stage(s3, "signed", {"a": b"1"})
     code, out, err = run(s3, "download", staging, str(tmp_path), env=env)
     assert code == 1 and out == "", (out, err)
     assert err.startswith("copilot: ") and "Traceback" not in err, err
     for needle in needles:
         assert needle in err, err
+
+
+def test_a_failed_upload_exits_naming_the_object_and_the_status(s3, tmp_path):
+    (tmp_path / "y").write_text("1")
+    proc = copilot(s3, "upload", str(tmp_path), "s3://nobucket/x")
+    proc.stdout.readline()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err
+    assert err.startswith("copilot: PUT s3://nobucket/x/outputs/y: HTTP 404"), err
+    assert "Traceback" not in err, err
 
 
 def test_a_staging_uri_not_in_s3_is_refused(s3, tmp_path):
