@@ -76,9 +76,8 @@ void AddOptions(CLI::App& app, EngineOptions& options, std::string& data_dir,
                  "A node label KEY=VALUE the pods of interruptible tasks must run on "
                  "(repeatable)");
   app.add_option("--kube-copilot-image", options.kube_copilot_image,
-                 "Image with python3, fsspec and s3fs in which raw-container tasks' inputs and "
-                 "outputs are copied (default: flytekit's default task image of the pinned "
-                 "flytekit)");
+                 "Image with python3 in which raw-container tasks' inputs and outputs are "
+                 "copied (default: flytekit's default task image of the pinned flytekit)");
   app.add_option("--kube-namespace-template", options.kube_namespace_template,
                  "Namespace of a task's pods, {{project}} and {{domain}} replaced (default "
                  "{{project}}-{{domain}})");

@@ -36,9 +36,9 @@ struct PodOptions {
   // Toleration objects) and node selector.
   nlohmann::json interruptible_tolerations = nlohmann::json::array();
   std::map<std::string, std::string> interruptible_node_selector;
-  // The image the copilot of raw-container tasks runs in (copilot.h): python3 with fsspec and
-  // s3fs. The default task image of the pinned flytekit for Debian 12's Python, the one
-  // scripts/k8s-images.sh imports into the test cluster.
+  // The image the copilot of raw-container tasks runs in (copilot.h): any with python3 (the
+  // copilot needs its standard library alone). The default task image of the pinned flytekit
+  // for Debian 12's Python, the one scripts/k8s-images.sh imports into the test cluster.
   std::string copilot_image = kDefaultCopilotImage;
 };
 
