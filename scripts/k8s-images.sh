@@ -165,15 +165,18 @@ build_task_image() {
 # pyflyte-fast-execute (the task in the interpreter that downloaded its code: one Python a
 # pod instead of two), so that a change to that file does not build the base again.
 FAST_EXECUTE="$FLYTEBOX_ROOT/images/task/pyflyte_fast_execute.py"
+# The engine's copilot, whose S3 client (the standard library's) pyflyte-fast-execute uses.
+COPILOT="$FLYTEBOX_ROOT/embedded/executor/copilot.py"
 build_task_image_fast() { # BASE_ARCHIVE
   local base="$1"
   local key
-  key="$({ cat "$base.key" "$FAST_EXECUTE"; declare -f build_task_image_fast; } | sha256sum | cut -c1-16)"
+  key="$({ cat "$base.key" "$FAST_EXECUTE" "$COPILOT"; declare -f build_task_image_fast; } | sha256sum | cut -c1-16)"
   local out="$FLYTEBOX_K8S_IMAGES/flytekit-fast-$key.tar"
   if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then echo "$out"; return; fi
   local dir="$WORK/fast"
   rm -rf "$dir"; mkdir -p "$dir/root/opt/venv/bin" "$dir/fast"
   { echo '#!/opt/venv/bin/python3'; cat "$FAST_EXECUTE"; } >"$dir/root/opt/venv/bin/pyflyte-fast-execute"
+  install -m 644 "$COPILOT" "$dir/root/opt/venv/bin/flytebox_copilot.py"  # on the script's path
   chmod 755 "$dir/root/opt" "$dir/root/opt/venv" "$dir/root/opt/venv/bin" \
     "$dir/root/opt/venv/bin/pyflyte-fast-execute"
   tar --numeric-owner --owner=0 --group=0 -C "$dir/root" -cf "$dir/fast/layer.tar" ./opt
