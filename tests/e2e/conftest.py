@@ -92,9 +92,11 @@ def stop_process(proc: subprocess.Popen) -> None:
 class Versitygw:
     """A real versitygw (S3 over a folder) on a free port with random credentials."""
 
-    def __init__(self, workdir: pathlib.Path):
+    def __init__(self, workdir: pathlib.Path, buckets=()):
         self.data = workdir / "s3"
         self.data.mkdir()
+        for bucket in buckets:  # a folder at the top is a bucket to the posix backend
+            (self.data / bucket).mkdir()
         self.port = free_port()
         self.access_key = "AK" + secrets.token_hex(8)
         self.secret_key = secrets.token_hex(20)

@@ -20,8 +20,7 @@ ODD = "dir with space/é ü+&=%~ (1).txt"  # percent-encoded in the path the sig
 
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory):
-    gw = e2e.Versitygw(tmp_path_factory.mktemp("copilot"))
-    (gw.data / BUCKET).mkdir()  # a folder at the top is a bucket to the posix backend
+    gw = e2e.Versitygw(tmp_path_factory.mktemp("copilot"), buckets=[BUCKET])
     yield gw
     gw.stop()
 

@@ -17,8 +17,7 @@ BUCKET = "bkt"
 
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory):
-    gw = e2e.Versitygw(tmp_path_factory.mktemp("fast-execute"))
-    (gw.data / BUCKET).mkdir()  # a folder at the top is a bucket to the posix backend
+    gw = e2e.Versitygw(tmp_path_factory.mktemp("fast-execute"), buckets=[BUCKET])
     yield gw
     gw.stop()
 
