@@ -6,7 +6,9 @@
 #
 #  1. brings the engine up (scripts/container-engines.sh) and builds or refreshes the image
 #     (scripts/build-image.sh: imports only when the content changed);
-#  2. `demo start --kubernetes` on free ports (HOME and state folder of its own): the
+#  2. `demo start --kubernetes` on free ports (HOME and state folder of its own), with the
+#     host's kernel settings as a fresh Debian has them, not the kubelet's (the test sets them
+#     and restores them after): none of them changed by the sandbox; the
 #     container is not privileged and drops CAP_SYS_RESOURCE; ~/.flyte/sandbox/kubeconfig
 #     is 0600 with context flytebox, and the host's kubectl sees node flytebox Ready; a
 #     client without the sandbox's certificate gets 401;
@@ -29,7 +31,23 @@ LOG_FILES="supervisor kine apiserver containerd kubelet engine"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 kube_test_setup "$@"
 
+# The kernel settings the kubelet wants otherwise (1, 10, 1): a fresh Debian's values.
+HOST_KERNEL=(vm/overcommit_memory=0 kernel/panic=0 kernel/panic_on_oops=0)
+SAVED_KERNEL=()
+for setting in "${HOST_KERNEL[@]}"; do
+  SAVED_KERNEL+=("${setting%%=*}=$(cat "/proc/sys/${setting%%=*}")")
+done
+set_kernel() { local s; for s in "$@"; do echo "${s#*=}" >"/proc/sys/${s%%=*}"; done; }
+check_kernel() { # WHEN
+  local s
+  for s in "${HOST_KERNEL[@]}"; do
+    [ "$(cat "/proc/sys/${s%%=*}")" = "${s#*=}" ] \
+      || fail "the host's ${s%%=*} is $(cat "/proc/sys/${s%%=*}") $1, was ${s#*=}"
+  done
+}
+
 cleanup() {
+  set_kernel "${SAVED_KERNEL[@]}" 2>/dev/null || true
   e rm -f "$NAME" >/dev/null 2>&1 || true
   e volume rm -f "$NAME" >/dev/null 2>&1 || true
   e network rm "$NAME-net" >/dev/null 2>&1 || true
@@ -38,6 +56,7 @@ cleanup() {
 trap cleanup EXIT
 
 kube_test_prerequisites
+set_kernel "${HOST_KERNEL[@]}" || fail "cannot set the host's kernel settings (root needed)"
 
 PORT=$(free_port); S3_PORT=$(free_port); K8S_PORT=$(free_port)
 START_FLAGS=(--kubernetes --image "$IMAGE" --port "$PORT" --s3-port "$S3_PORT"
@@ -48,6 +67,7 @@ began=$SECONDS
 demo start "${START_FLAGS[@]}" >"$WORK/start.out" 2>"$WORK/start.err" \
   || { cat "$WORK/start.err" >&2; fail "demo start --kubernetes failed"; }
 log "ok: started in $((SECONDS - began)) s"
+check_kernel "after the start"
 grep -q "^export KUBECONFIG=$KUBECONFIG\$" "$WORK/start.out" \
   || fail "start did not print export KUBECONFIG=$KUBECONFIG: $(cat "$WORK/start.out")"
 [ "$(stat -c %a "$KUBECONFIG")" = 600 ] || fail "$KUBECONFIG is not 0600"
@@ -150,6 +170,8 @@ log "ok: started again in $((SECONDS - began)) s"
 [ "$(kubectl get node flytebox -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" = True ] \
   || fail "node flytebox is not Ready after stop/start"
 log "ok: execution $EXEC and node flytebox kept across stop/start"
+check_kernel "after the pods and a second start"
+log "ok: the host's kernel settings are as they were (${HOST_KERNEL[*]})"
 
 # ---------------------------------------------------------------- teardown ---
 demo teardown --volume >/dev/null 2>&1 || fail "demo teardown --volume failed"

@@ -43,8 +43,10 @@ fail() {
       echo "---- $f.log ----" >&2
       e exec "$NAME" tail -n 25 "/var/lib/flytebox/logs/$f.log" 2>&1 >&2 || true
     done
-    kubectl get pods -A -o wide >&2 2>&1 || true
-    kubectl get events -A --sort-by=.lastTimestamp 2>&1 | tail -n 15 >&2 || true
+    if [ -e "$KUBECONFIG" ]; then  # written once the start succeeded
+      kubectl get pods -A -o wide >&2 2>&1 || true
+      kubectl get events -A --sort-by=.lastTimestamp 2>&1 | tail -n 15 >&2 || true
+    fi
   fi
   exit 1
 }

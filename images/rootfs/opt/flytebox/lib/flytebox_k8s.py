@@ -33,6 +33,8 @@ import sys
 import time
 import urllib.request
 
+import flytebox_kernel
+
 K8S = "/var/lib/flytebox/k8s"
 PKI = f"{K8S}/pki"
 K8S_BIN = "/opt/flytebox/k8s/bin"
@@ -422,7 +424,8 @@ def components(node_ip, k8s_version):
          "command": [HELPER, "containerd", "containerd", "--config", f"{K8S}/containerd.toml"],
          "probe": {"tcp": f"127.0.0.1:{CONTAINERD_METRICS_PORT}"},
          "version": "containerd", "grace_period_ms": 10000},
-        # The kubelet's command first imports the preloaded images that containerd lacks.
+        # The kubelet's command first shows it the kernel settings it wants
+        # (flytebox_kernel.py) and imports the preloaded images that containerd lacks.
         {"name": "kubelet",
          "command": [HELPER, "kubelet", f"{K8S_BIN}/kubelet", f"--config={K8S}/kubelet.yaml",
                      f"--kubeconfig={K8S}/kubelet.kubeconfig", f"--hostname-override={NODE}",
@@ -586,7 +589,7 @@ def main(argv):
             return 1
         os.execvp(argv[2], argv[2:])
     if len(argv) > 3 and argv[1] == "kubelet":
-        if not import_images():
+        if not flytebox_kernel.show_kubelet_settings() or not import_images():
             return 1
         os.execv(argv[2], argv[2:])
     print("usage: flytebox-k8s probe apiserver|node | summary | containerd CONTAINERD ARGS... |"
