@@ -64,9 +64,14 @@ def _put_on_path(dest_dir):
     importlib.invalidate_caches()
 
 
+_buckets = {}  # name -> Bucket: the code, the inputs and the outputs share one connection
+
+
 def _split(uri):
-    bucket, _, key = uri[len("s3://"):].partition("/")
-    return flytebox_copilot.Bucket(f"s3://{bucket}"), key
+    name, _, key = uri[len("s3://"):].partition("/")
+    if name not in _buckets:
+        _buckets[name] = flytebox_copilot.Bucket(f"s3://{name}")
+    return _buckets[name], key
 
 
 def _fetch(uri, folder):
